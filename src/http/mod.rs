@@ -1,0 +1,52 @@
+//! actix glue: the route table, middleware, extractors and problem+json.
+
+pub mod problem;
+pub mod request_id;
+pub mod versioning;
+
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::startup::AppState;
+
+/// Largest JSON body any route accepts.
+pub const JSON_LIMIT: usize = 256 * 1024;
+
+/// Every route of the service, registered in this one place.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .service(web::scope("/api/v1").configure(crate::org::routes::configure));
+}
+
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(JSON_LIMIT)
+        .error_handler(problem::json_error)
+}
+
+pub fn error_handlers<B: actix_web::body::MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(problem::ensure_problem)
+}
+
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Cache-Control", "no-store"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, crate::error::AppError> {
+    state.db.readiness().await?;
+    Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
+}

@@ -1,0 +1,205 @@
+//! Every error leaves the service as RFC 9457 `application/problem+json`.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{error, HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::error::{AppError, FieldError};
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+const TYPE_BASE: &str = "https://odb.gov.vn/problems/";
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Problem {
+            kind: format!("{TYPE_BASE}{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        HttpResponse::build(status)
+            .content_type(CONTENT_TYPE)
+            .json(self)
+    }
+}
+
+impl AppError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found"),
+            AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+            AppError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            AppError::StaleVersion { .. } => (StatusCode::PRECONDITION_FAILED, "stale-version"),
+            AppError::PreconditionRequired => {
+                (StatusCode::PRECONDITION_REQUIRED, "if-match-required")
+            }
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            AppError::Database(_) | AppError::Pool(_) | AppError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let (status, code) = self.status_and_code();
+        let detail = match self {
+            // The cause is logged once, here; the caller gets nothing internal.
+            AppError::Database(_) | AppError::Pool(_) | AppError::Internal(_) => {
+                tracing::error!(error = ?self, "request failed");
+                "an internal error occurred; it has been logged with this request's id".to_owned()
+            }
+            AppError::Validation(errors) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                format!("invalid value for: {}", fields.join(", "))
+            }
+            other => other.to_string(),
+        };
+        let mut problem = Problem::new(status, code, detail);
+        if let AppError::Validation(errors) = self {
+            problem.errors = errors.clone();
+        }
+        problem
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.to_problem().response()
+    }
+}
+
+/// Malformed JSON, a wrong content type and an oversized body.
+pub fn json_error(err: error::JsonPayloadError, _req: &HttpRequest) -> error::Error {
+    use error::JsonPayloadError as E;
+    let problem = match &err {
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "the request body is larger than this route accepts",
+        ),
+        E::ContentType => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "the request body must be sent as Content-Type: application/json",
+        ),
+        E::Deserialize(de) => deserialize_problem(de),
+        other => Problem::new(StatusCode::BAD_REQUEST, "malformed-body", other.to_string()),
+    };
+    error::InternalError::from_response(err, problem.response()).into()
+}
+
+fn deserialize_problem(err: &serde_json::Error) -> Problem {
+    use serde_json::error::Category;
+    match err.classify() {
+        Category::Data => {
+            let mut problem = Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                format!("invalid value: {err}"),
+            );
+            problem.errors = vec![FieldError::new(field_of(err), err.to_string())];
+            problem
+        }
+        _ => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-body",
+            format!("the request body is not valid JSON: {err}"),
+        ),
+    }
+}
+
+/// serde names the field in its message (`unknown field `x``, `missing field `x``);
+/// use it, or fall back to the document root.
+fn field_of(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.contains("field"))
+        .unwrap_or("$")
+        .to_owned()
+}
+
+pub fn query_error(err: error::QueryPayloadError, _req: &HttpRequest) -> error::Error {
+    let detail = err.to_string();
+    let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", &detail);
+    problem.errors = vec![FieldError::new(query_field_of(&detail), detail.clone())];
+    error::InternalError::from_response(err, problem.response()).into()
+}
+
+fn query_field_of(detail: &str) -> String {
+    detail
+        .split('`')
+        .nth(1)
+        .map(str::to_owned)
+        .unwrap_or_else(|| "query".to_owned())
+}
+
+pub fn path_error(err: error::PathError, _req: &HttpRequest) -> error::Error {
+    let problem = Problem::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "no resource at this address (malformed identifier)",
+    );
+    error::InternalError::from_response(err, problem.response()).into()
+}
+
+/// Last line of defence: any error response not already problem+json (unknown
+/// route, wrong method, framework errors) is rewritten as one.
+pub fn ensure_problem<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(CONTENT_TYPE.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not-found", "no resource at this address".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            format!("{} is not allowed on this resource", res.request().method()),
+        ),
+        s if s.is_server_error() => ("internal", "an internal error occurred".to_owned()),
+        s => (
+            "http-error",
+            s.canonical_reason().unwrap_or("error").to_owned(),
+        ),
+    };
+    let (req, _) = res.into_parts();
+    let mut response = Problem::new(status, code, detail).response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    let res = ServiceResponse::new(req, response.map_into_boxed_body()).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}

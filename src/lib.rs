@@ -1,0 +1,16 @@
+//! ODB, the Officials Database: organizations, staffing quotas, cadres, civil
+//! servants and public employees of Vietnam's whole political system.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod fixtures;
+pub mod http;
+mod macros;
+pub mod org;
+pub mod pagination;
+pub mod patch;
+pub mod staffing;
+pub mod startup;
+pub mod text;

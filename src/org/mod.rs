@@ -1,0 +1,5 @@
+pub mod model;
+pub mod reorg;
+pub mod repo;
+pub mod routes;
+pub mod service;
