@@ -35,7 +35,6 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(http::json_config())
                 .app_data(web::QueryConfig::default().error_handler(http::problem::query_error))
                 .app_data(web::PathConfig::default().error_handler(http::problem::path_error))
                 .app_data(web::PayloadConfig::default().limit(http::JSON_LIMIT))

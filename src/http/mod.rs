@@ -1,5 +1,6 @@
 //! actix glue: the route table, middleware, extractors and problem+json.
 
+pub mod json;
 pub mod problem;
 pub mod request_id;
 pub mod versioning;
@@ -18,12 +19,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .service(web::scope("/api/v1").configure(crate::org::routes::configure));
-}
-
-pub fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(JSON_LIMIT)
-        .error_handler(problem::json_error)
 }
 
 pub fn error_handlers<B: actix_web::body::MessageBody + 'static>() -> ErrorHandlers<B> {

@@ -8,6 +8,8 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{error, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
+use diesel::result::{DatabaseErrorKind, Error::DatabaseError};
+
 use crate::error::{AppError, FieldError};
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
@@ -55,6 +57,16 @@ impl AppError {
             }
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            AppError::Database(DatabaseError(kind, _)) => match kind {
+                // The services check these first; the constraints are the backstop.
+                DatabaseErrorKind::UniqueViolation => (StatusCode::CONFLICT, "conflict"),
+                DatabaseErrorKind::CheckViolation
+                | DatabaseErrorKind::ForeignKeyViolation
+                | DatabaseErrorKind::NotNullViolation => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "constraint-violation")
+                }
+                _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            },
             AppError::Database(_) | AppError::Pool(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
@@ -64,6 +76,12 @@ impl AppError {
     pub fn to_problem(&self) -> Problem {
         let (status, code) = self.status_and_code();
         let detail = match self {
+            AppError::Database(DatabaseError(_, info)) if !status.is_server_error() => {
+                format!(
+                    "refused by a database rule: {}",
+                    info.constraint_name().unwrap_or("unnamed")
+                )
+            }
             // The cause is logged once, here; the caller gets nothing internal.
             AppError::Database(_) | AppError::Pool(_) | AppError::Internal(_) => {
                 tracing::error!(error = ?self, "request failed");
@@ -91,58 +109,6 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         self.to_problem().response()
     }
-}
-
-/// Malformed JSON, a wrong content type and an oversized body.
-pub fn json_error(err: error::JsonPayloadError, _req: &HttpRequest) -> error::Error {
-    use error::JsonPayloadError as E;
-    let problem = match &err {
-        E::OverflowKnownLength { .. } | E::Overflow { .. } => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            "the request body is larger than this route accepts",
-        ),
-        E::ContentType => Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "the request body must be sent as Content-Type: application/json",
-        ),
-        E::Deserialize(de) => deserialize_problem(de),
-        other => Problem::new(StatusCode::BAD_REQUEST, "malformed-body", other.to_string()),
-    };
-    error::InternalError::from_response(err, problem.response()).into()
-}
-
-fn deserialize_problem(err: &serde_json::Error) -> Problem {
-    use serde_json::error::Category;
-    match err.classify() {
-        Category::Data => {
-            let mut problem = Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation",
-                format!("invalid value: {err}"),
-            );
-            problem.errors = vec![FieldError::new(field_of(err), err.to_string())];
-            problem
-        }
-        _ => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "malformed-body",
-            format!("the request body is not valid JSON: {err}"),
-        ),
-    }
-}
-
-/// serde names the field in its message (`unknown field `x``, `missing field `x``);
-/// use it, or fall back to the document root.
-fn field_of(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    message
-        .split('`')
-        .nth(1)
-        .filter(|_| message.contains("field"))
-        .unwrap_or("$")
-        .to_owned()
 }
 
 pub fn query_error(err: error::QueryPayloadError, _req: &HttpRequest) -> error::Error {
@@ -185,6 +151,10 @@ pub fn ensure_problem<B: MessageBody + 'static>(
     let status = res.status();
     let (code, detail) = match status {
         StatusCode::NOT_FOUND => ("not-found", "no resource at this address".to_owned()),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload-too-large",
+            "the request body is larger than this route accepts".to_owned(),
+        ),
         StatusCode::METHOD_NOT_ALLOWED => (
             "method-not-allowed",
             format!("{} is not allowed on this resource", res.request().method()),

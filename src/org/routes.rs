@@ -8,6 +8,7 @@ use super::model::{CreateOrganization, OrganizationView, UpdateOrganization};
 use super::reorg::{self, DissolveRequest, MergeRequest, SplitRequest};
 use super::service::{self, ListQuery, SubtreeQuery};
 use crate::error::AppResult;
+use crate::http::json::Json;
 use crate::http::versioning::{etag, required_if_match};
 use crate::startup::AppState;
 
@@ -83,7 +84,7 @@ async fn subtree(
 
 async fn create(
     state: web::Data<AppState>,
-    body: web::Json<CreateOrganization>,
+    body: Json<CreateOrganization>,
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let view = state
@@ -116,10 +117,7 @@ async fn by_code(state: web::Data<AppState>, code: web::Path<String>) -> AppResu
     let view = state
         .db
         .run(move |c| {
-            let org =
-                super::repo::find_by_code(c, &code)?.ok_or(crate::error::AppError::NotFound {
-                    entity: "organization",
-                })?;
+            let org = service::find_by_code(c, &code)?;
             service::one_view(c, org, None)
         })
         .await?;
@@ -130,7 +128,7 @@ async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateOrganization>,
+    body: Json<UpdateOrganization>,
 ) -> AppResult<HttpResponse> {
     let version = required_if_match(&req)?;
     let (id, today, now) = (id.into_inner(), state.clock.today(), state.clock.now());
@@ -147,10 +145,7 @@ async fn history(state: web::Data<AppState>, id: web::Path<Uuid>) -> AppResult<H
     Ok(HttpResponse::Ok().json(story))
 }
 
-async fn merge(
-    state: web::Data<AppState>,
-    body: web::Json<MergeRequest>,
-) -> AppResult<HttpResponse> {
+async fn merge(state: web::Data<AppState>, body: Json<MergeRequest>) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let done = state
         .db
@@ -159,10 +154,7 @@ async fn merge(
     Ok(HttpResponse::Created().json(done))
 }
 
-async fn split(
-    state: web::Data<AppState>,
-    body: web::Json<SplitRequest>,
-) -> AppResult<HttpResponse> {
+async fn split(state: web::Data<AppState>, body: Json<SplitRequest>) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let done = state
         .db
@@ -173,7 +165,7 @@ async fn split(
 
 async fn dissolve(
     state: web::Data<AppState>,
-    body: web::Json<DissolveRequest>,
+    body: Json<DissolveRequest>,
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let done = state

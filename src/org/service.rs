@@ -465,6 +465,22 @@ pub fn list(
         ),
         None => None,
     };
+    if query
+        .q
+        .as_deref()
+        .is_some_and(|q| q.contains('\0') || q.chars().count() > 200)
+    {
+        return Err(AppError::invalid(
+            "q",
+            "must be at most 200 characters, without NUL",
+        ));
+    }
+    if query.org_type.as_deref().is_some_and(|t| !is_type_word(t)) {
+        return Err(AppError::invalid(
+            "type",
+            "must be a snake_case word such as ministry",
+        ));
+    }
     let filter = ListFilter {
         as_of: parse("as_of", &query.as_of, "a date (YYYY-MM-DD)")?,
         level: parse_word("level", &query.level, Level::parse, &levels)?
@@ -498,6 +514,29 @@ pub fn list(
     Ok(Page {
         items: views(conn, rows)?,
         next_cursor,
+    })
+}
+
+fn is_type_word(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && text.len() <= 50
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Codes are short upper-case ASCII; anything else cannot name an organization.
+pub fn find_by_code(conn: &mut PgConnection, code: &str) -> AppResult<Organization> {
+    let plausible = (1..=32).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    let found = if plausible {
+        repo::find_by_code(conn, code)?
+    } else {
+        None
+    };
+    found.ok_or(AppError::NotFound {
+        entity: "organization",
     })
 }
 

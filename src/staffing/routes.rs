@@ -4,6 +4,7 @@ use uuid::Uuid;
 use super::model::QuotaInput;
 use super::service::{self, DeviationQuery};
 use crate::error::AppResult;
+use crate::http::json::Json;
 use crate::http::versioning::{etag, optional_if_match};
 use crate::startup::AppState;
 
@@ -38,7 +39,7 @@ async fn put(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(Uuid, String, String)>,
-    body: web::Json<QuotaInput>,
+    body: Json<QuotaInput>,
 ) -> AppResult<HttpResponse> {
     let if_match = optional_if_match(&req)?;
     let (id, period, category) = path.into_inner();

@@ -1,0 +1,115 @@
+//! The JSON body extractor: content type checked, size limited by
+//! `PayloadConfig`, and a failure names the exact field (`parts[1].target_id`).
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{error, web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::problem::Problem;
+use crate::error::FieldError;
+
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = error::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
+            mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        });
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(reject(Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "the request body must be sent as Content-Type: application/json",
+                )));
+            }
+            parse(&body.await?).map(Json).map_err(reject)
+        })
+    }
+}
+
+fn reject(problem: Problem) -> error::Error {
+    let status = problem.status;
+    error::InternalError::from_response(format!("rejected body ({status})"), problem.response())
+        .into()
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-body",
+            format!("the request body is not valid JSON: {e}"),
+        )
+    })?;
+    if let Some(path) = nul_in(&value, String::new()) {
+        return Err(invalid(
+            path,
+            "must not contain the NUL character".to_owned(),
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let message = e.inner().to_string();
+        invalid(field_path(&e.path().to_string(), &message), message)
+    })
+}
+
+fn invalid(field: String, message: String) -> Problem {
+    let mut problem = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+        format!("invalid value for: {field}"),
+    );
+    problem.errors = vec![FieldError::new(field, message)];
+    problem
+}
+
+/// serde reports a missing field at its parent; name the field itself.
+fn field_path(path: &str, message: &str) -> String {
+    let named = message
+        .starts_with("missing field")
+        .then(|| message.split('`').nth(1))
+        .flatten();
+    match (path, named) {
+        (".", Some(name)) => name.to_owned(),
+        (".", None) => "$".to_owned(),
+        (parent, Some(name)) => format!("{parent}.{name}"),
+        (path, None) => path.to_owned(),
+    }
+}
+
+/// PostgreSQL text cannot hold NUL; refuse it up front, naming where it is.
+fn nul_in(value: &Value, path: String) -> Option<String> {
+    match value {
+        Value::String(s) if s.contains('\0') => {
+            Some(if path.is_empty() { "$".into() } else { path })
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_in(v, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let key = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            nul_in(v, key)
+        }),
+        _ => None,
+    }
+}

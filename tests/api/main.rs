@@ -1,0 +1,8 @@
+//! Black-box tests against the real server and a real PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod errors;
+mod helpers;
+mod organizations;
+mod reorganizations;
+mod staffing;
