@@ -98,7 +98,7 @@ CREATE INDEX organization_events_org ON organization_events (organization_id, id
 CREATE TABLE staffing_quotas (
     id uuid PRIMARY KEY,
     organization_id uuid NOT NULL REFERENCES organizations (id),
-    period text NOT NULL CHECK (period ~ '^[0-9]{4}(-[0-9]{2})?$'),
+    period text NOT NULL CHECK (period ~ '^[0-9]{4}(-(0[1-9]|1[0-2]))?$'),
     category text NOT NULL CHECK (category IN ('cadre', 'civil_servant', 'public_employee', 'other')),
     assigned integer NOT NULL CHECK (assigned >= 0),
     assigned_decision text,

@@ -16,8 +16,8 @@ pub const JSON_LIMIT: usize = 256 * 1024;
 
 /// Every route of the service, registered in this one place.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
+    cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
+        .service(web::resource("/readyz").route(web::get().to(readyz)))
         .service(web::scope("/api/v1").configure(crate::org::routes::configure));
 }
 

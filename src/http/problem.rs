@@ -56,7 +56,9 @@ impl AppError {
                 (StatusCode::PRECONDITION_REQUIRED, "if-match-required")
             }
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
-            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            AppError::Unavailable(_) | AppError::Pool(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
             AppError::Database(DatabaseError(kind, _)) => match kind {
                 // The services check these first; the constraints are the backstop.
                 DatabaseErrorKind::UniqueViolation => (StatusCode::CONFLICT, "conflict"),
@@ -67,7 +69,7 @@ impl AppError {
                 }
                 _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             },
-            AppError::Database(_) | AppError::Pool(_) | AppError::Internal(_) => {
+            AppError::Database(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         }

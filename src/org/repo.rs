@@ -98,6 +98,9 @@ pub fn add_predecessor(
             organization_predecessors::reorganization_id.eq(reorganization),
         ))
         .on_conflict_do_nothing()
+        .execute(conn)?;
+    diesel::update(organizations::table.find(organization))
+        .set(organizations::version.eq(organizations::version + 1))
         .execute(conn)
         .map(drop)
 }
@@ -217,7 +220,10 @@ pub fn move_subtree(
     .bind::<Date, _>(on)
     .execute(conn)?;
     diesel::update(organizations::table.find(org))
-        .set(organizations::parent_id.eq(new_parent))
+        .set((
+            organizations::parent_id.eq(new_parent),
+            organizations::version.eq(organizations::version + 1),
+        ))
         .execute(conn)
         .map(drop)
 }
@@ -282,7 +288,7 @@ pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<Vec<Lis
     let placed_only = filter.as_of.is_some() || filter.status.is_none();
     let mut query = placement_on_date(
         SqlBuilder::new(
-            "SELECT o.*, p.parent_id AS placed_parent_id, NULL::int4 AS depth \
+            "SELECT o.*, CASE WHEN p.organization_id IS NULL THEN o.parent_id ELSE p.parent_id END AS placed_parent_id, NULL::int4 AS depth \
              FROM organizations o \
              LEFT JOIN organization_placements p ON p.organization_id = o.id AND ",
         ),

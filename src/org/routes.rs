@@ -18,18 +18,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list))
             .route(web::post().to(create)),
     )
-    .route("/organizations/by-code/{code}", web::get().to(by_code))
+    .service(web::resource("/organizations/by-code/{code}").route(web::get().to(by_code)))
     .service(
         web::resource("/organizations/{id}")
             .route(web::get().to(read))
             .route(web::patch().to(update)),
     )
-    .route("/organizations/{id}/children", web::get().to(children))
-    .route("/organizations/{id}/subtree", web::get().to(subtree))
-    .route("/organizations/{id}/history", web::get().to(history))
-    .route("/reorganizations/merge", web::post().to(merge))
-    .route("/reorganizations/split", web::post().to(split))
-    .route("/reorganizations/dissolve", web::post().to(dissolve))
+    .service(web::resource("/organizations/{id}/children").route(web::get().to(children)))
+    .service(web::resource("/organizations/{id}/subtree").route(web::get().to(subtree)))
+    .service(web::resource("/organizations/{id}/history").route(web::get().to(history)))
+    .service(web::resource("/reorganizations/merge").route(web::post().to(merge)))
+    .service(web::resource("/reorganizations/split").route(web::post().to(split)))
+    .service(web::resource("/reorganizations/dissolve").route(web::post().to(dissolve)))
     .configure(crate::staffing::routes::configure);
 }
 

@@ -19,9 +19,16 @@ use crate::error::{field_errors, AppError, AppResult};
 use crate::pagination::{self, Limit, NameKey, Page};
 
 pub fn validated<T: Validate>(input: &T) -> AppResult<()> {
-    input
-        .validate()
-        .map_err(|e| AppError::Validation(field_errors(&e)))
+    input.validate().map_err(|e| {
+        let mut errors = field_errors(&e);
+        // the one field whose JSON name is a Rust keyword
+        for error in &mut errors {
+            if error.field == "org_type" {
+                error.field = "type".to_owned();
+            }
+        }
+        AppError::Validation(errors)
+    })
 }
 
 /// A live organization (in the tree today), or 404.
@@ -279,7 +286,8 @@ pub fn update(
     if changed.is_empty() {
         return one_view(conn, org, None);
     }
-    org.version += 1;
+    // one version per request, though a move already counted one
+    org.version = expected_version + 1;
     org.updated_at = now;
     repo::save(conn, &org)?;
     record(

@@ -9,12 +9,12 @@ use crate::http::versioning::{etag, optional_if_match};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organizations/{id}/quotas", web::get().to(list))
+    cfg.service(web::resource("/organizations/{id}/quotas").route(web::get().to(list)))
         .route(
             "/organizations/{id}/quotas/{period}/{category}",
             web::put().to(put),
         )
-        .route("/staffing/deviations", web::get().to(deviations));
+        .service(web::resource("/staffing/deviations").route(web::get().to(deviations)));
 }
 
 #[derive(serde::Deserialize)]

@@ -53,7 +53,16 @@ pub fn put(
     if_match: Option<i32>,
     now: DateTime<Utc>,
 ) -> AppResult<(Quota, bool)> {
-    get(conn, org)?;
+    let organization = get(conn, org)?;
+    if organization.status().is_terminal() {
+        return Err(AppError::conflict(
+            "organization-closed",
+            format!(
+                "{} was {}; its quotas are history",
+                organization.code, organization.status
+            ),
+        ));
+    }
     check_period(period)?;
     let category = category(category_name)?;
     validated(&input)?;
