@@ -21,6 +21,30 @@ pub struct Settings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "ODB_WORKERS")]
     pub workers: Option<usize>,
+    /// Key that signs audit checkpoints; the database never holds it
+    /// (default: <data dir>/audit.key, created on first use).
+    #[arg(long, env = "ODB_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<PathBuf>,
+    /// Where signed audit checkpoints are appended (default: <data dir>/audit-checkpoints.jsonl).
+    #[arg(long, env = "ODB_AUDIT_CHECKPOINT_FILE")]
+    pub audit_checkpoint_file: Option<PathBuf>,
+    /// Seconds between audit checkpoints while serving.
+    #[arg(long, env = "ODB_AUDIT_CHECKPOINT_SECONDS", default_value_t = 60)]
+    pub audit_checkpoint_seconds: u64,
+}
+
+impl Settings {
+    pub fn audit_key_file(&self) -> PathBuf {
+        self.audit_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit.key"))
+    }
+
+    pub fn audit_checkpoint_file(&self) -> PathBuf {
+        self.audit_checkpoint_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-checkpoints.jsonl"))
+    }
 }
 
 /// Logging: `ODB_LOG` takes a tracing filter (default `info`), `ODB_LOG_FORMAT`

@@ -23,6 +23,23 @@ impl FieldError {
 pub enum AppError {
     #[error("{entity} not found")]
     NotFound { entity: &'static str },
+    /// Signed in, but this needs a grant the caller does not hold.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The second factor is older than the caller's level policy allows.
+    #[error("this action needs a second factor proved in the last {max_age_seconds} seconds; call POST /api/v1/auth/step-up")]
+    StepUpRequired { max_age_seconds: i32 },
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Too many failures: the account is locked until the given time.
+    #[error("too many failed attempts; the account is locked until {until}")]
+    Locked {
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    #[error(
+        "too many failed attempts from this address; retry after {retry_after_seconds} seconds"
+    )]
+    Throttled { retry_after_seconds: i64 },
     #[error("invalid input")]
     Validation(Vec<FieldError>),
     /// A request that is well-formed but clashes with what is stored; `code` is stable.

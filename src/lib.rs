@@ -1,6 +1,8 @@
 //! ODB, the Officials Database: organizations, staffing quotas, cadres, civil
 //! servants and public employees of Vietnam's whole political system.
 
+pub mod audit;
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -1,9 +1,13 @@
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
+use odb::audit::{self, CheckpointStore};
+use odb::auth::admin::{self, Bootstrap};
+use odb::auth::model::Role;
 use odb::clock::Clock;
 use odb::config::{init_tracing, Settings};
 use odb::db::launcher::{ClusterOptions, LocalPostgres};
@@ -27,7 +31,7 @@ struct Cli {
 enum Command {
     /// Serve the API (migrations run first).
     Serve,
-    /// Serve with the demo dataset, loaded on first start.
+    /// Serve with the demo dataset and demo accounts, created on first start.
     Demo,
     /// Run pending migrations and exit.
     Migrate,
@@ -35,6 +39,16 @@ enum Command {
     Fixtures {
         #[command(subcommand)]
         command: FixturesCommand,
+    },
+    /// Manage accounts from the command line (bootstrap, recovery).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
 }
 
@@ -44,11 +58,53 @@ enum FixturesCommand {
     Load { name: String },
 }
 
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account with a generated password and an enrolled TOTP secret, and print them.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Code of the home organization, where the roles are granted (default: the root).
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long = "role", required = true, value_parser = parse_role)]
+        roles: Vec<Role>,
+        /// Print {"username","password","totp_secret","otpauth_url"} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the second factor: the user enrolls again at next sign-in; sessions end.
+    ResetMfa {
+        #[arg(long)]
+        username: String,
+    },
+    /// Lift a lock caused by failed attempts.
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain and check it against the signed checkpoints; exits 1 naming the first bad row.
+    Verify,
+    /// Append a signed checkpoint of the latest row now.
+    Checkpoint,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| {
+        let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown role {text:?}; one of: {}", all.join(", "))
+    })
+}
+
 fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("odb: {error:#}");
             ExitCode::FAILURE
@@ -94,14 +150,28 @@ fn database(settings: &Settings) -> anyhow::Result<Database> {
     })
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+/// A migrated database, connected as its owner (command-line tools only).
+fn owner_connection(settings: &Settings) -> anyhow::Result<(Database, PgConnection)> {
+    let db = database(settings)?;
+    odb::db::run_migrations(&db.url)?;
+    let conn = PgConnection::establish(&db.url)?;
+    Ok((db, conn))
+}
+
+fn checkpoints(settings: &Settings) -> anyhow::Result<CheckpointStore> {
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let key = audit::load_or_create_key(&settings.audit_key_file())?;
+    Ok(CheckpointStore::new(settings.audit_checkpoint_file(), key))
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = cli.settings;
+    let now = Clock::default().now();
     match cli.command {
         Command::Migrate => {
             let db = database(&settings)?;
             let applied = odb::db::run_migrations(&db.url)?;
             println!("{} migration(s) applied", applied.len());
-            Ok(())
         }
         Command::Fixtures {
             command: FixturesCommand::Load { name },
@@ -110,20 +180,99 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 name == "demo",
                 "unknown dataset {name:?}; the one dataset is `demo`"
             );
-            let db = database(&settings)?;
-            odb::db::run_migrations(&db.url)?;
-            report(load_demo(&db.url)?);
-            Ok(())
+            let (_db, mut conn) = owner_connection(&settings)?;
+            report(
+                fixtures::load_demo(&mut conn, now)
+                    .map_err(|e| anyhow::anyhow!("loading the demo dataset: {e:?}"))?,
+            );
         }
-        Command::Serve => serve(&settings, false),
-        Command::Demo => serve(&settings, true),
+        Command::User { command } => {
+            let (_db, mut conn) = owner_connection(&settings)?;
+            user_command(&mut conn, command, now)?;
+        }
+        Command::Audit { command } => {
+            let (_db, mut conn) = owner_connection(&settings)?;
+            let store = checkpoints(&settings)?;
+            return audit_command(&mut conn, &store, command, now);
+        }
+        Command::Serve => serve(&settings, false)?,
+        Command::Demo => serve(&settings, true)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn user_command(
+    conn: &mut PgConnection,
+    command: UserCommand,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let fail = |e: odb::error::AppError| anyhow::anyhow!("{}", e.to_problem().detail);
+    match command {
+        UserCommand::Create {
+            username,
+            org,
+            roles,
+            json,
+        } => {
+            let created = admin::bootstrap_user(conn, &username, org.as_deref(), &roles, now)
+                .map_err(fail)?;
+            if json {
+                println!("{}", serde_json::to_string(&created)?);
+            } else {
+                print_account(&created);
+            }
+        }
+        UserCommand::ResetMfa { username } => {
+            admin::reset_mfa(conn, &username, now).map_err(fail)?;
+            println!(
+                "{username}: second factor removed; enrollment at next sign-in; sessions ended"
+            );
+        }
+        UserCommand::Unlock { username } => {
+            admin::unlock_by_name(conn, &username, now).map_err(fail)?;
+            println!("{username}: unlocked");
+        }
+    }
+    Ok(())
+}
+
+fn audit_command(
+    conn: &mut PgConnection,
+    store: &CheckpointStore,
+    command: AuditCommand,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        AuditCommand::Verify => match audit::verify(conn, Some(store)) {
+            Ok(report) => {
+                println!(
+                    "audit log intact: {} row(s), last id {}, {} checkpoint(s) matched",
+                    report.rows,
+                    report.last_id.map_or("-".to_owned(), |id| id.to_string()),
+                    report.checkpoints_checked
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(error) => {
+                eprintln!("odb: audit log verification FAILED: {error}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        AuditCommand::Checkpoint => {
+            match store.write_latest(conn, now)? {
+                Some(checkpoint) => println!("checkpoint written at row {}", checkpoint.id),
+                None => println!("no new audit rows since the last checkpoint"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-fn load_demo(url: &str) -> anyhow::Result<Outcome> {
-    let mut conn = PgConnection::establish(url)?;
-    fixtures::load_demo(&mut conn, Clock::default().now())
-        .map_err(|e| anyhow::anyhow!("loading the demo dataset: {e:?}"))
+fn print_account(account: &Bootstrap) {
+    println!("  username:    {}", account.username);
+    println!("  password:    {}", account.password);
+    println!("  TOTP secret: {}", account.totp_secret);
+    println!("  TOTP URL:    {}", account.otpauth_url);
 }
 
 fn report(outcome: Outcome) {
@@ -135,23 +284,121 @@ fn report(outcome: Outcome) {
     }
 }
 
+/// Demo accounts: an administrator at the root and one province-level user.
+/// Their credentials are kept (mode 0600) in the data directory so that every
+/// demo start can print them; a real deployment uses `odb user create`.
+fn demo_accounts(
+    conn: &mut PgConnection,
+    data_dir: &Path,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let file = data_dir.join("demo-accounts.json");
+    if !file.exists() {
+        let fail = |e: odb::error::AppError| anyhow::anyhow!("{}", e.to_problem().detail);
+        let admin_account = admin::bootstrap_user(
+            conn,
+            "demo.admin",
+            None,
+            &[Role::SystemAdmin, Role::Auditor],
+            now,
+        )
+        .map_err(fail)?;
+        let province = admin::bootstrap_user(
+            conn,
+            "hanoi.officer",
+            Some("P01"),
+            &[Role::OrgAdmin, Role::PersonnelViewer],
+            now,
+        )
+        .map_err(fail)?;
+        let text = serde_json::to_string_pretty(&[admin_account, province])?;
+        write_private(&file, text.as_bytes())?;
+    }
+    let accounts: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(&file)?)?;
+    println!("demo accounts (sign in with the password, then a TOTP code from the secret):");
+    for account in accounts {
+        let field = |name: &str| account[name].as_str().unwrap_or_default().to_owned();
+        print_account(&Bootstrap {
+            username: field("username"),
+            password: field("password"),
+            totp_secret: field("totp_secret"),
+            otpauth_url: field("otpauth_url"),
+        });
+        println!();
+    }
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)
+}
+
 fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let db = database(settings)?;
     let applied = odb::db::run_migrations(&db.url)?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "migrations applied");
     }
+    let now = Clock::default().now();
     if demo {
-        report(load_demo(&db.url)?);
+        std::fs::create_dir_all(&settings.data_dir)?;
+        let mut conn = PgConnection::establish(&db.url)?;
+        report(
+            fixtures::load_demo(&mut conn, now)
+                .map_err(|e| anyhow::anyhow!("loading the demo dataset: {e:?}"))?,
+        );
+        demo_accounts(&mut conn, &settings.data_dir, now)?;
     }
+    let store = std::sync::Arc::new(checkpoints(settings)?);
     let pool = odb::db::build_pool(&db.url, settings.pool_size)?;
     let listener = TcpListener::bind(settings.bind)?;
     let address = listener.local_addr()?;
+    let every = std::time::Duration::from_secs(settings.audit_checkpoint_seconds.max(1));
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(listener, pool, Clock::default(), settings.workers)?;
+        let app = Application::build(listener, pool.clone(), Clock::default(), settings.workers)?;
+        let checkpointer =
+            actix_web::rt::spawn(checkpoint_every(pool.clone(), store.clone(), every));
         println!("ODB listening on http://{address} (Ctrl-C to stop)");
-        app.run_until_stopped().await
+        let result = app.run_until_stopped().await;
+        checkpointer.abort();
+        checkpoint_once(pool, store).await;
+        result
     })?;
     println!("ODB stopped");
     Ok(())
+}
+
+/// Signs the latest audit hash into the checkpoint file now and then, so a
+/// rewritten chain no longer matches what was recorded outside the database.
+async fn checkpoint_every(
+    pool: odb::db::PgPool,
+    store: std::sync::Arc<CheckpointStore>,
+    every: std::time::Duration,
+) {
+    let mut ticks = actix_web::rt::time::interval(every);
+    loop {
+        ticks.tick().await;
+        checkpoint_once(pool.clone(), store.clone()).await;
+    }
+}
+
+async fn checkpoint_once(pool: odb::db::PgPool, store: std::sync::Arc<CheckpointStore>) {
+    let written = actix_web::web::block(move || -> anyhow::Result<()> {
+        let mut conn = pool.get()?;
+        store.write_latest(&mut conn, Clock::default().now())?;
+        Ok(())
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(error = %error, "audit checkpoint failed"),
+        Err(error) => tracing::error!(error = %error, "audit checkpoint task failed"),
+    }
 }

@@ -111,6 +111,93 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        username -> Text,
+        display_name -> Text,
+        home_organization_id -> Uuid,
+        status -> Text,
+        password_hash -> Text,
+        totp_secret -> Nullable<Text>,
+        totp_confirmed -> Bool,
+        totp_last_step -> Nullable<Int8>,
+        failed_attempts -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    recovery_codes (user_id, code_hash) {
+        user_id -> Uuid,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    mfa_challenges (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Uuid,
+        expires_at -> Timestamptz,
+        used -> Bool,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        token_hash -> Bytea,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        last_used_at -> Timestamptz,
+        mfa_at -> Timestamptz,
+        address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        organization_id -> Uuid,
+        granted_by -> Nullable<Uuid>,
+        granted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    level_policies (level) {
+        level -> Text,
+        session_lifetime_seconds -> Int4,
+        idle_timeout_seconds -> Int4,
+        step_up_max_age_seconds -> Int4,
+        sign_in_allowed -> Bool,
+        version -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    address_failures (address) {
+        address -> Text,
+        failures -> Int4,
+        window_start -> Timestamptz,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(grants -> users (user_id));
+diesel::joinable!(grants -> organizations (organization_id));
+diesel::joinable!(recovery_codes -> users (user_id));
+
 diesel::joinable!(organization_placements -> organizations (organization_id));
 diesel::joinable!(staffing_quotas -> organizations (organization_id));
 diesel::joinable!(organization_events -> reorganizations (reorganization_id));
@@ -123,4 +210,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_events,
     staffing_quotas,
     fixture_loads,
+    users,
+    recovery_codes,
+    mfa_challenges,
+    sessions,
+    grants,
+    level_policies,
+    address_failures,
 );

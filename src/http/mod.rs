@@ -18,7 +18,12 @@ pub const JSON_LIMIT: usize = 256 * 1024;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
         .service(web::resource("/readyz").route(web::get().to(readyz)))
-        .service(web::scope("/api/v1").configure(crate::org::routes::configure));
+        .service(
+            web::scope("/api/v1")
+                .configure(crate::auth::routes::configure)
+                .configure(crate::org::routes::configure)
+                .configure(crate::audit::routes::configure),
+        );
 }
 
 pub fn error_handlers<B: actix_web::body::MessageBody + 'static>() -> ErrorHandlers<B> {

@@ -49,6 +49,11 @@ impl AppError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::StepUpRequired { .. } => (StatusCode::FORBIDDEN, "step-up-required"),
+            AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::Locked { .. } => (StatusCode::LOCKED, "account-locked"),
+            AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts"),
             AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
             AppError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             AppError::StaleVersion { .. } => (StatusCode::PRECONDITION_FAILED, "stale-version"),
@@ -109,7 +114,22 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.to_problem().response()
+        let mut response = self.to_problem().response();
+        let headers = response.headers_mut();
+        match self {
+            AppError::Unauthenticated(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            AppError::Throttled {
+                retry_after_seconds,
+            } => {
+                if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                    headers.insert(header::RETRY_AFTER, value);
+                }
+            }
+            _ => {}
+        }
+        response
     }
 }
 

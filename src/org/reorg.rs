@@ -14,6 +14,7 @@ use validator::Validate;
 use super::model::{CreateOrganization, Organization, OrganizationView, Status};
 use super::repo::{self, ListedRow};
 use super::service::{self, record, validated};
+use crate::auth::scope::Scope;
 use crate::db::schema::reorganizations;
 use crate::error::{AppError, AppResult};
 
@@ -88,16 +89,18 @@ pub struct ReorganizationView {
     pub organizations: Vec<OrganizationView>,
 }
 
-struct Context {
+struct Context<'s> {
+    scope: &'s Scope,
     id: Uuid,
     kind: &'static str,
     decision: Decision,
     now: DateTime<Utc>,
 }
 
-impl Context {
+impl<'s> Context<'s> {
     fn start(
         conn: &mut PgConnection,
+        scope: &'s Scope,
         kind: &'static str,
         decision: Decision,
         now: DateTime<Utc>,
@@ -115,6 +118,7 @@ impl Context {
             ))
             .execute(conn)?;
         Ok(Context {
+            scope,
             id,
             kind,
             decision,
@@ -154,12 +158,14 @@ impl Context {
         field: &str,
     ) -> AppResult<Organization> {
         match (receiver.target_id, receiver.new_organization) {
-            (Some(id), None) => Ok(service::live(conn, id, &format!("{field}target_id"))?.0),
+            (Some(id), None) => {
+                Ok(service::live(conn, self.scope, id, &format!("{field}target_id"))?.0)
+            }
             (None, Some(mut spec)) => {
                 spec.established_on.get_or_insert(self.on());
                 spec.establishment_decision
                     .get_or_insert_with(|| self.decision.decision_number.clone());
-                let view = service::create(conn, spec, self.now)
+                let view = service::create(conn, self.scope, spec, self.now)
                     .map_err(|e| prefix(e, &format!("{field}new_organization.")))?;
                 service::get(conn, view.id)
             }
@@ -181,6 +187,7 @@ impl Context {
             let child = service::get(conn, child)?;
             service::move_under(
                 conn,
+                self.scope,
                 &child,
                 to.id,
                 self.on(),
@@ -276,6 +283,7 @@ fn within(inner: &Organization, outer: &Organization) -> bool {
 /// children move to the target, and the target lists them as predecessors.
 pub fn merge(
     conn: &mut PgConnection,
+    scope: &Scope,
     request: MergeRequest,
     now: DateTime<Utc>,
 ) -> AppResult<ReorganizationView> {
@@ -288,10 +296,10 @@ pub fn merge(
         effective_date: request.effective_date,
         note: request.note,
     };
-    let ctx = Context::start(conn, "merge", decision, now)?;
+    let ctx = Context::start(conn, scope, "merge", decision, now)?;
     let mut sources = Vec::new();
     for (i, &id) in request.sources.iter().enumerate() {
-        sources.push(service::live(conn, id, &format!("sources[{i}]"))?.0);
+        sources.push(service::live(conn, scope, id, &format!("sources[{i}]"))?.0);
     }
     let target = ctx.receiver(
         conn,
@@ -334,6 +342,7 @@ pub fn merge(
 /// predecessor, and every live child goes to the part that names it.
 pub fn split(
     conn: &mut PgConnection,
+    scope: &Scope,
     request: SplitRequest,
     now: DateTime<Utc>,
 ) -> AppResult<ReorganizationView> {
@@ -348,8 +357,8 @@ pub fn split(
         effective_date: request.effective_date,
         note: request.note,
     };
-    let ctx = Context::start(conn, "split", decision, now)?;
-    let (source, _) = service::live(conn, request.source_id, "source_id")?;
+    let ctx = Context::start(conn, scope, "split", decision, now)?;
+    let (source, _) = service::live(conn, scope, request.source_id, "source_id")?;
     let live: HashSet<Uuid> = repo::live_children(conn, source.id)?.into_iter().collect();
     let mut assigned: HashMap<Uuid, usize> = HashMap::new();
     for (i, part) in request.parts.iter().enumerate() {
@@ -404,6 +413,7 @@ pub fn split(
 /// A unit ends as `dissolved`; its children go to the successor.
 pub fn dissolve(
     conn: &mut PgConnection,
+    scope: &Scope,
     request: DissolveRequest,
     now: DateTime<Utc>,
 ) -> AppResult<ReorganizationView> {
@@ -412,13 +422,13 @@ pub fn dissolve(
         effective_date: request.effective_date,
         note: request.note,
     };
-    let ctx = Context::start(conn, "dissolve", decision, now)?;
-    let (org, _) = service::live(conn, request.organization_id, "organization_id")?;
+    let ctx = Context::start(conn, scope, "dissolve", decision, now)?;
+    let (org, _) = service::live(conn, scope, request.organization_id, "organization_id")?;
     let children = repo::live_children(conn, org.id)?;
     let mut touched = vec![org.id];
     match request.successor_id {
         Some(successor_id) => {
-            let (successor, _) = service::live(conn, successor_id, "successor_id")?;
+            let (successor, _) = service::live(conn, scope, successor_id, "successor_id")?;
             if successor.id == org.id || within(&successor, &org) {
                 return Err(AppError::invalid(
                     "successor_id",
@@ -485,9 +495,9 @@ pub struct History {
 
 /// The story of one unit: what happened to it, in effective-date order, and
 /// which units it came from and went into.
-pub fn history(conn: &mut PgConnection, id: Uuid) -> AppResult<History> {
+pub fn history(conn: &mut PgConnection, scope: &Scope, id: Uuid) -> AppResult<History> {
     use crate::db::schema::organization_predecessors as p;
-    let org = service::get(conn, id)?;
+    let org = service::visible(conn, scope, id)?;
     let events = repo::events_of(conn, id)?;
     let predecessor_ids: Vec<Uuid> = p::table
         .filter(p::organization_id.eq(id))

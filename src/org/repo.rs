@@ -268,6 +268,8 @@ pub struct ListFilter {
     pub name_words: Vec<String>,
     pub after: Option<NameKey>,
     pub limit: i64,
+    /// The caller's readable subtrees (`None`: everything).
+    pub roots: Option<Vec<TreePath>>,
 }
 
 /// A row of a listing: the organization and where it stood on the date asked.
@@ -297,6 +299,12 @@ pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<Vec<Lis
     .sql(" WHERE TRUE");
     if placed_only {
         query = query.sql(" AND p.organization_id IS NOT NULL");
+    }
+    if let Some(roots) = &filter.roots {
+        query = query
+            .sql(" AND o.path <@ ANY(")
+            .bind::<Text, _>(crate::auth::scope::literal(roots))
+            .sql("::ltree[])");
     }
     if let Some(level) = &filter.level {
         query = query.sql(" AND o.level = ").bind::<Text, _>(level.clone());
@@ -434,4 +442,12 @@ pub fn has_quotas(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
         staffing_quotas::table.filter(staffing_quotas::organization_id.eq(id)),
     ))
     .get_result(conn)
+}
+
+pub fn root(conn: &mut PgConnection) -> QueryResult<Option<Organization>> {
+    organizations::table
+        .filter(organizations::parent_id.is_null())
+        .select(Organization::as_select())
+        .first(conn)
+        .optional()
 }

@@ -14,6 +14,7 @@ use super::model::{
     UpdateOrganization,
 };
 use super::repo::{self, ListFilter, ListedRow};
+use crate::auth::scope::Scope;
 use crate::db::ltree::TreePath;
 use crate::error::{field_errors, AppError, AppResult};
 use crate::pagination::{self, Limit, NameKey, Page};
@@ -31,14 +32,17 @@ pub fn validated<T: Validate>(input: &T) -> AppResult<()> {
     })
 }
 
-/// A live organization (in the tree today), or 404.
+/// A live organization (in the tree today) that the caller may change.
 pub fn live(
     conn: &mut PgConnection,
+    scope: &Scope,
     id: Uuid,
     field: &str,
 ) -> AppResult<(Organization, Placement)> {
-    let org =
-        repo::find(conn, id)?.ok_or_else(|| AppError::invalid(field, "no such organization"))?;
+    let org = repo::find(conn, id)?
+        .filter(|o| scope.can_read(&o.path))
+        .ok_or_else(|| AppError::invalid(field, "no such organization"))?;
+    scope.require_write(&org.path, &org.code)?;
     let placement = repo::open_placement(conn, id)?.ok_or_else(|| {
         AppError::invalid(
             field,
@@ -54,8 +58,19 @@ pub fn get(conn: &mut PgConnection, id: Uuid) -> AppResult<Organization> {
     })
 }
 
+/// The organization if the caller may see it; 404 alike whether it is
+/// missing or out of scope, so existence does not leak.
+pub fn visible(conn: &mut PgConnection, scope: &Scope, id: Uuid) -> AppResult<Organization> {
+    repo::find(conn, id)?
+        .filter(|o| scope.can_read(&o.path))
+        .ok_or(AppError::NotFound {
+            entity: "organization",
+        })
+}
+
 pub fn create(
     conn: &mut PgConnection,
+    scope: &Scope,
     input: CreateOrganization,
     now: DateTime<Utc>,
 ) -> AppResult<OrganizationView> {
@@ -81,9 +96,15 @@ pub fn create(
                 "is required: the tree already has its root",
             ))
         }
+        None if !matches!(scope, Scope::System) => {
+            return Err(AppError::invalid(
+                "parent_id",
+                "is required: only the command line creates the root",
+            ))
+        }
         None => TreePath::root(id),
         Some(parent_id) => {
-            let (parent, _) = live(conn, parent_id, "parent_id")?;
+            let (parent, _) = live(conn, scope, parent_id, "parent_id")?;
             check_rank(parent.level(), input.level, "level")?;
             parent.path.child(id)
         }
@@ -194,16 +215,20 @@ pub fn record(
 
 pub fn update(
     conn: &mut PgConnection,
+    scope: &Scope,
     id: Uuid,
     expected_version: i32,
     patch: UpdateOrganization,
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> AppResult<OrganizationView> {
+) -> AppResult<(OrganizationView, Vec<String>)> {
     validated(&patch)?;
-    let mut org = repo::find_for_update(conn, id)?.ok_or(AppError::NotFound {
-        entity: "organization",
-    })?;
+    let mut org = repo::find_for_update(conn, id)?
+        .filter(|o| scope.can_read(&o.path))
+        .ok_or(AppError::NotFound {
+            entity: "organization",
+        })?;
+    scope.require_write(&org.path, &org.code)?;
     if org.version != expected_version {
         return Err(AppError::StaleVersion {
             expected: expected_version,
@@ -272,7 +297,7 @@ pub fn update(
     apply_details(&mut org, &patch, &mut changed);
     if let Some(parent_id) = patch.parent_id.filter(|p| Some(*p) != org.parent_id) {
         let on = patch.moved_on.unwrap_or(today);
-        move_under(conn, &org, parent_id, on, None, now)?;
+        move_under(conn, scope, &org, parent_id, on, None, now)?;
         org = repo::find(conn, id)?.ok_or(AppError::NotFound {
             entity: "organization",
         })?;
@@ -283,8 +308,9 @@ pub fn update(
             "only applies with a new parent_id",
         ));
     }
+    let fields: Vec<String> = changed.iter().map(|f| (*f).to_owned()).collect();
     if changed.is_empty() {
-        return one_view(conn, org, None);
+        return Ok((one_view(conn, org, None)?, fields));
     }
     // one version per request, though a move already counted one
     org.version = expected_version + 1;
@@ -301,7 +327,7 @@ pub fn update(
         json!({ "fields": changed }),
         now,
     )?;
-    one_view(conn, org, None)
+    Ok((one_view(conn, org, None)?, fields))
 }
 
 fn set<T: PartialEq>(slot: &mut T, value: T, name: &'static str, changed: &mut Vec<&'static str>) {
@@ -369,13 +395,14 @@ fn check_level_fits(conn: &mut PgConnection, org: &Organization, level: Level) -
 /// Moves `org` and everything under it below `parent_id`, effective `on`.
 pub fn move_under(
     conn: &mut PgConnection,
+    scope: &Scope,
     org: &Organization,
     parent_id: Uuid,
     on: NaiveDate,
     reorganization: Option<(Uuid, &str)>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let (parent, _) = live(conn, parent_id, "parent_id")?;
+    let (parent, _) = live(conn, scope, parent_id, "parent_id")?;
     if parent.path.0 == org.path.0 || parent.path.0.starts_with(&format!("{}.", org.path.0)) {
         return Err(AppError::conflict(
             "cycle",
@@ -455,6 +482,7 @@ fn parse_word<T>(
 
 pub fn list(
     conn: &mut PgConnection,
+    scope: &Scope,
     query: &ListQuery,
     parent: Option<Uuid>,
 ) -> AppResult<Page<OrganizationView>> {
@@ -467,7 +495,7 @@ pub fn list(
     }
     let under = match parse::<Uuid>("under", &query.under, "an organization id")? {
         Some(id) => Some(
-            get(conn, id)
+            visible(conn, scope, id)
                 .map_err(|_| AppError::invalid("under", "no such organization"))?
                 .path,
         ),
@@ -514,6 +542,7 @@ pub fn list(
             .map(pagination::decode::<NameKey>)
             .transpose()?,
         limit: limit.probe(),
+        roots: scope.read_roots(),
     };
     let rows = repo::list(conn, &filter)?;
     let (rows, next_cursor) = pagination::finish(rows, limit, |r| {
@@ -560,6 +589,7 @@ pub const MAX_SUBTREE_DEPTH: i32 = 10;
 
 pub fn subtree(
     conn: &mut PgConnection,
+    scope: &Scope,
     id: Uuid,
     query: &SubtreeQuery,
 ) -> AppResult<Page<OrganizationView>> {
@@ -578,7 +608,7 @@ pub fn subtree(
         .map(pagination::decode::<String>)
         .transpose()?
         .map(TreePath);
-    get(conn, id)?;
+    visible(conn, scope, id)?;
     let root = repo::placement_on(conn, id, as_of)?.ok_or_else(|| {
         AppError::conflict(
             "not-in-tree",

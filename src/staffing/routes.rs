@@ -3,6 +3,8 @@ use uuid::Uuid;
 
 use super::model::QuotaInput;
 use super::service::{self, DeviationQuery};
+use crate::audit;
+use crate::auth::caller::{Caller, Permission};
 use crate::error::AppResult;
 use crate::http::json::Json;
 use crate::http::versioning::{etag, optional_if_match};
@@ -10,9 +12,9 @@ use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/organizations/{id}/quotas").route(web::get().to(list)))
-        .route(
-            "/organizations/{id}/quotas/{period}/{category}",
-            web::put().to(put),
+        .service(
+            web::resource("/organizations/{id}/quotas/{period}/{category}")
+                .route(web::put().to(put)),
         )
         .service(web::resource("/staffing/deviations").route(web::get().to(deviations)));
 }
@@ -24,13 +26,17 @@ struct PeriodQuery {
 
 async fn list(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<PeriodQuery>,
 ) -> AppResult<HttpResponse> {
+    let scope = caller.require(Permission::ReadOrganizations)?;
     let id = id.into_inner();
     let items = state
         .db
-        .run(move |c| service::list(c, id, query.period.as_deref()))
+        .scoped(scope, move |c, scope| {
+            service::list(c, scope, id, query.period.as_deref())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
 }
@@ -38,16 +44,42 @@ async fn list(
 async fn put(
     state: web::Data<AppState>,
     req: HttpRequest,
+    caller: Caller,
     path: web::Path<(Uuid, String, String)>,
     body: Json<QuotaInput>,
 ) -> AppResult<HttpResponse> {
+    let scope = caller.require(Permission::ManageOrganizations)?;
     let if_match = optional_if_match(&req)?;
     let (id, period, category) = path.into_inner();
     let now = state.clock.now();
     let (quota, created) = state
         .db
-        .transaction(move |c| {
-            service::put(c, id, &period, &category, body.into_inner(), if_match, now)
+        .scoped(scope, move |c, scope| {
+            let done = service::put(
+                c,
+                scope,
+                id,
+                &period,
+                &category,
+                body.into_inner(),
+                if_match,
+                now,
+            )?;
+            let org_path = crate::org::service::get(c, id)?.path;
+            let fields = vec![
+                "assigned".into(),
+                "assigned_decision_number".into(),
+                "current".into(),
+            ];
+            let event = caller.event(
+                "quota.put",
+                "staffing_quota",
+                Some(done.0.id.to_string()),
+                Some(org_path),
+                fields,
+            );
+            audit::append(c, &event, now)?;
+            Ok(done)
         })
         .await?;
     let mut response = if created {
@@ -60,11 +92,13 @@ async fn put(
 
 async fn deviations(
     state: web::Data<AppState>,
+    caller: Caller,
     query: web::Query<DeviationQuery>,
 ) -> AppResult<HttpResponse> {
+    let scope = caller.require(Permission::ReadOrganizations)?;
     let page = state
         .db
-        .run(move |c| service::deviations(c, &query))
+        .scoped(scope, move |c, scope| service::deviations(c, scope, &query))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }

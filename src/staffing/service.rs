@@ -4,8 +4,9 @@ use uuid::Uuid;
 
 use super::model::{Category, Deviation, Quota, QuotaInput};
 use super::repo::{self, Direction};
+use crate::auth::scope::Scope;
 use crate::error::{AppError, AppResult};
-use crate::org::service::{get, parse, validated};
+use crate::org::service::{parse, validated, visible};
 use crate::pagination::{self, Limit, Page};
 
 fn check_period(period: &str) -> AppResult<()> {
@@ -34,8 +35,13 @@ fn category(raw: &str) -> AppResult<Category> {
     })
 }
 
-pub fn list(conn: &mut PgConnection, org: Uuid, period: Option<&str>) -> AppResult<Vec<Quota>> {
-    get(conn, org)?;
+pub fn list(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    org: Uuid,
+    period: Option<&str>,
+) -> AppResult<Vec<Quota>> {
+    visible(conn, scope, org)?;
     if let Some(period) = period {
         check_period(period)?;
     }
@@ -44,8 +50,13 @@ pub fn list(conn: &mut PgConnection, org: Uuid, period: Option<&str>) -> AppResu
 
 /// Creates the quota, or updates it when `if_match` names its current version.
 /// Returns the quota and whether it was created.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "who, which quota, the change, its version and the time"
+)]
 pub fn put(
     conn: &mut PgConnection,
+    scope: &Scope,
     org: Uuid,
     period: &str,
     category_name: &str,
@@ -53,7 +64,8 @@ pub fn put(
     if_match: Option<i32>,
     now: DateTime<Utc>,
 ) -> AppResult<(Quota, bool)> {
-    let organization = get(conn, org)?;
+    let organization = visible(conn, scope, org)?;
+    scope.require_write(&organization.path, &organization.code)?;
     if organization.status().is_terminal() {
         return Err(AppError::conflict(
             "organization-closed",
@@ -110,10 +122,15 @@ pub struct DeviationQuery {
     pub cursor: Option<String>,
 }
 
-pub fn deviations(conn: &mut PgConnection, query: &DeviationQuery) -> AppResult<Page<Deviation>> {
+pub fn deviations(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    query: &DeviationQuery,
+) -> AppResult<Page<Deviation>> {
     let under = parse::<Uuid>("under", &query.under, "an organization id")?
         .ok_or_else(|| AppError::invalid("under", "is required: the subtree to look in"))?;
-    let root = get(conn, under).map_err(|_| AppError::invalid("under", "no such organization"))?;
+    let root = visible(conn, scope, under)
+        .map_err(|_| AppError::invalid("under", "no such organization"))?;
     let period = query
         .period
         .as_deref()

@@ -55,7 +55,7 @@ fn malformed_wrong_type_and_oversized_bodies() {
 #[test]
 fn validation_errors_name_each_field() {
     let app = TestApp::spawn();
-    let root = app.create_org(org("ROOT", "Gốc", "central", None));
+    let root = app.root.clone();
     let mut body = org("bad code", "", "province", Some(id(&root)));
     body["group"] = json!(3);
     body["tax_code"] = json!("12");
@@ -103,7 +103,7 @@ fn validation_errors_name_each_field() {
 #[test]
 fn hostile_input_never_produces_a_server_error() {
     let app = TestApp::spawn();
-    let root = app.create_org(org("ROOT", "Gốc", "central", None));
+    let root = app.root.clone();
     let root_id = id(&root).to_owned();
     let values = [
         json!(null),

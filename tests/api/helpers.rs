@@ -91,17 +91,70 @@ pub struct TestApp {
     pub base: String,
     pub db: TestDatabase,
     pub clock: Clock,
+    /// The root organization and the signed-in administrator holding system_admin there.
+    pub root: Value,
+    pub admin: Account,
     client: Client,
+    token: std::sync::Mutex<Option<String>>,
     handle: actix_web::dev::ServerHandle,
 }
 
+/// What `odb user create` gives a person: enough to sign in.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub username: String,
+    pub password: String,
+    pub totp_secret: String,
+}
+
 impl TestApp {
+    /// A server on a database with a root organization `ROOT` and a signed-in system administrator.
     pub fn spawn() -> Self {
+        Self::spawn_with(|conn, now| {
+            let root = odb::org::model::CreateOrganization {
+                code: "ROOT".into(),
+                name: "Hệ thống chính trị".into(),
+                abbreviation: None,
+                level: odb::org::model::Level::Central,
+                org_type: "party_committee".into(),
+                group: 1,
+                parent_id: None,
+                executive_agency_id: None,
+                number: None,
+                status: None,
+                accounting_method: None,
+                address: None,
+                phone: None,
+                tax_code: None,
+                social_insurance_office: None,
+                bank_account: None,
+                party_organization_name: None,
+                party_organization_type: None,
+                established_on: Some(chrono::NaiveDate::from_ymd_opt(1945, 9, 2).unwrap()),
+                establishment_decision: None,
+                awards: vec![],
+                disciplines: vec![],
+            };
+            odb::org::service::create(conn, &odb::auth::scope::Scope::System, root, now).unwrap();
+        })
+    }
+
+    /// The same on the demo dataset (root `VN`).
+    pub fn with_demo() -> Self {
+        Self::spawn_with(|conn, now| {
+            odb::fixtures::load_demo(conn, now).unwrap();
+        })
+    }
+
+    fn spawn_with(seed: impl FnOnce(&mut PgConnection, chrono::DateTime<chrono::Utc>)) -> Self {
+        init_logs();
         let db = TestDatabase::new();
+        let clock = Clock::default();
+        seed(&mut db.connect(), clock.now());
+        let admin = create_account(&db, "admin", None, &["system_admin"], &clock);
         let pool = odb::db::build_pool(&db.url, 3).expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
         let port = listener.local_addr().expect("local addr").port();
-        let clock = Clock::default();
         let server_clock = clock.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -113,24 +166,85 @@ impl TestApp {
             })
         });
         let handle = rx.recv().expect("server started");
-        TestApp {
+        let mut app = TestApp {
             base: format!("http://127.0.0.1:{port}"),
             db,
             clock,
+            root: Value::Null,
+            admin: admin.clone(),
             client: Client::new(),
+            token: std::sync::Mutex::new(None),
             handle,
-        }
+        };
+        let token = app.sign_in(&admin);
+        app.use_token(Some(token));
+        let root = odb::org::repo::root(&mut app.db.connect())
+            .unwrap()
+            .unwrap();
+        app.root = app
+            .get(&format!("/api/v1/organizations/{}", root.id))
+            .json()
+            .unwrap();
+        app
+    }
+
+    /// Sends this bearer token with every later request (`None`: anonymous).
+    pub fn use_token(&self, token: Option<String>) {
+        *self.token.lock().unwrap() = token;
+    }
+
+    /// Creates an account with roles at the organization of `org_code` (the root when `None`).
+    pub fn account(&self, username: &str, org_code: Option<&str>, roles: &[&str]) -> Account {
+        create_account(&self.db, username, org_code, roles, &self.clock)
+    }
+
+    /// The TOTP code an authenticator app shows now (by the server's clock).
+    pub fn code(&self, secret: &str) -> String {
+        odb::auth::totp::code_at(secret, self.clock.now().timestamp() as u64).unwrap()
+    }
+
+    /// Password then TOTP, as a person would; returns the access token. The
+    /// clock moves past the time step so the next code is not a replay.
+    pub fn sign_in(&self, account: &Account) -> String {
+        let (status, login) = json(self.anonymous_post(
+            "/api/v1/auth/login",
+            &serde_json::json!({"username": account.username, "password": account.password}),
+        ));
+        assert_eq!(status, 200, "login: {login}");
+        let (status, session) = json(self.anonymous_post(
+            "/api/v1/auth/mfa",
+            &serde_json::json!({"mfa_token": login["mfa_token"], "code": self.code(&account.totp_secret)}),
+        ));
+        assert_eq!(status, 200, "mfa: {session}");
+        self.clock.advance(chrono::Duration::seconds(30));
+        session["access_token"].as_str().unwrap().to_owned()
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
+    fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
+        match self.token.lock().unwrap().as_ref() {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
     pub fn get(&self, path: &str) -> Response {
-        self.client.get(self.url(path)).send().expect("GET")
+        self.authorized(self.client.get(self.url(path)))
+            .send()
+            .expect("GET")
     }
 
     pub fn post(&self, path: &str, body: &Value) -> Response {
+        self.authorized(self.client.post(self.url(path)))
+            .json(body)
+            .send()
+            .expect("POST")
+    }
+
+    pub fn anonymous_post(&self, path: &str, body: &Value) -> Response {
         self.client
             .post(self.url(path))
             .json(body)
@@ -139,12 +253,11 @@ impl TestApp {
     }
 
     pub fn request(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
-        self.client.request(method, self.url(path))
+        self.authorized(self.client.request(method, self.url(path)))
     }
 
     pub fn patch(&self, path: &str, version: i64, body: &Value) -> Response {
-        self.client
-            .patch(self.url(path))
+        self.request(reqwest::Method::PATCH, path)
             .header("If-Match", format!("\"{version}\""))
             .json(body)
             .send()
@@ -163,8 +276,7 @@ impl TestApp {
     /// The root and, under it, the given (code, level, parent code) units.
     pub fn tree(&self, units: &[(&str, &str, &str)]) -> std::collections::HashMap<String, Value> {
         let mut made = std::collections::HashMap::new();
-        let root = self.create_org(org("ROOT", "Hệ thống chính trị", "central", None));
-        made.insert("ROOT".to_owned(), root);
+        made.insert("ROOT".to_owned(), self.root.clone());
         for (code, level, parent) in units {
             let parent_id = made[*parent]["id"].as_str().map(str::to_owned);
             let json = self.create_org(org(
@@ -176,6 +288,43 @@ impl TestApp {
             made.insert((*code).to_owned(), json);
         }
         made
+    }
+}
+
+/// Server errors are logged (with their cause) to stderr; other levels stay quiet.
+fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("error"))
+            .with_test_writer()
+            .try_init();
+    });
+}
+
+fn create_account(
+    db: &TestDatabase,
+    username: &str,
+    org_code: Option<&str>,
+    roles: &[&str],
+    clock: &Clock,
+) -> Account {
+    let roles: Vec<odb::auth::model::Role> = roles
+        .iter()
+        .map(|r| odb::auth::model::Role::parse(r).expect("role"))
+        .collect();
+    let made = odb::auth::admin::bootstrap_user(
+        &mut db.connect(),
+        username,
+        org_code,
+        &roles,
+        clock.now(),
+    )
+    .unwrap_or_else(|e| panic!("create account {username}: {e:?}"));
+    Account {
+        username: made.username,
+        password: made.password,
+        totp_secret: made.totp_secret,
     }
 }
 

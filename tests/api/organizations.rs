@@ -56,7 +56,7 @@ fn create_read_and_list_with_filters() {
 #[test]
 fn name_search_ignores_diacritics_and_case() {
     let app = TestApp::spawn();
-    let root = app.create_org(org("ROOT", "Hệ thống", "central", None));
+    let root = app.root.clone();
     app.create_org(org("DL", "Tỉnh Đắk Lắk", "province", Some(id(&root))));
     app.create_org(org("HN", "Thành phố Hà Nội", "province", Some(id(&root))));
     for query in ["dak%20lak", "%C4%90%E1%BA%AEK", "DAK"] {
@@ -72,7 +72,7 @@ fn name_search_ignores_diacritics_and_case() {
 #[test]
 fn keyset_pagination_skips_and_repeats_nothing() {
     let app = TestApp::spawn();
-    let root = app.create_org(org("ROOT", "Gốc", "central", None));
+    let root = app.root.clone();
     let mut expected: Vec<String> = Vec::new();
     for i in 0..11 {
         let code = format!("U{i:02}");
@@ -290,9 +290,7 @@ fn codes_are_unique_and_the_tree_has_one_root() {
 
 #[test]
 fn the_demo_dataset_has_34_provinces_today_and_63_before_the_merger() {
-    let app = TestApp::spawn();
-    let outcome = odb::fixtures::load_demo(&mut app.db.connect(), app.clock.now()).unwrap();
-    assert!(matches!(outcome, odb::fixtures::Outcome::Loaded { .. }));
+    let app = TestApp::with_demo();
     assert_eq!(
         odb::fixtures::load_demo(&mut app.db.connect(), app.clock.now()).unwrap(),
         odb::fixtures::Outcome::AlreadyLoaded

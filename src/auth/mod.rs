@@ -1,0 +1,11 @@
+//! Accounts, two factors, sessions, grants scoped to subtrees, level policies.
+
+pub mod admin;
+pub mod caller;
+pub mod model;
+pub mod password;
+pub mod repo;
+pub mod routes;
+pub mod scope;
+pub mod service;
+pub mod totp;

@@ -1,0 +1,105 @@
+//! The part of the organization tree a request may read and write, checked in
+//! the services and set in PostgreSQL for row-level security to check again.
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::db::ltree::TreePath;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Command-line tools, connected as the database owner.
+    System,
+    /// Subtrees (by root path) the caller may read, and those it may change.
+    Paths {
+        read: Vec<TreePath>,
+        write: Vec<TreePath>,
+    },
+}
+
+fn covers(roots: &[TreePath], path: &TreePath) -> bool {
+    roots
+        .iter()
+        .any(|root| path.0 == root.0 || path.0.starts_with(&format!("{}.", root.0)))
+}
+
+/// An ltree[] literal: labels are hex ids, so no quoting is needed.
+pub fn literal(paths: &[TreePath]) -> String {
+    let joined: Vec<&str> = paths.iter().map(|p| p.0.as_str()).collect();
+    format!("{{{}}}", joined.join(","))
+}
+
+impl Scope {
+    pub fn can_read(&self, path: &TreePath) -> bool {
+        match self {
+            Scope::System => true,
+            Scope::Paths { read, .. } => covers(read, path),
+        }
+    }
+
+    pub fn can_write(&self, path: &TreePath) -> bool {
+        match self {
+            Scope::System => true,
+            Scope::Paths { write, .. } => covers(write, path),
+        }
+    }
+
+    /// Readable roots for list queries; `None` means everything.
+    pub fn read_roots(&self) -> Option<Vec<TreePath>> {
+        match self {
+            Scope::System => None,
+            Scope::Paths { read, .. } => Some(read.clone()),
+        }
+    }
+
+    /// 404 when the caller may not even see it (its existence does not leak),
+    /// 403 when it may see but not change it.
+    pub fn require_write(&self, path: &TreePath, what: &str) -> AppResult<()> {
+        if !self.can_read(path) {
+            Err(AppError::NotFound {
+                entity: "organization",
+            })
+        } else if !self.can_write(path) {
+            Err(AppError::Forbidden(format!(
+                "you may read but not change {what}"
+            )))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Sets the scope for the rest of the transaction (`set_config(..., true)`).
+    pub fn apply(&self, conn: &mut PgConnection) -> QueryResult<()> {
+        if let Scope::Paths { read, write } = self {
+            diesel::sql_query("SELECT set_config('odb.read_scope', $1, true), set_config('odb.write_scope', $2, true)")
+                .bind::<Text, _>(literal(read))
+                .bind::<Text, _>(literal(write))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_root_covers_its_subtree_only() {
+        let roots = [TreePath("a.b".into())];
+        assert!(covers(&roots, &TreePath("a.b".into())));
+        assert!(covers(&roots, &TreePath("a.b.c".into())));
+        assert!(
+            !covers(&roots, &TreePath("a.bc".into())),
+            "a label prefix is not a subtree"
+        );
+        assert!(!covers(&roots, &TreePath("a".into())));
+        assert!(!covers(&[], &TreePath("a".into())));
+        assert_eq!(
+            literal(&[TreePath("a.b".into()), TreePath("c".into())]),
+            "{a.b,c}"
+        );
+        assert_eq!(literal(&[]), "{}");
+    }
+}

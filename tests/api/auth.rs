@@ -1,0 +1,455 @@
+use chrono::Duration;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn login(app: &TestApp, username: &str, password: &str) -> reqwest::blocking::Response {
+    app.anonymous_post(
+        "/api/v1/auth/login",
+        &json!({"username": username, "password": password}),
+    )
+}
+
+fn mfa(app: &TestApp, token: &Value, code: &str) -> reqwest::blocking::Response {
+    app.anonymous_post(
+        "/api/v1/auth/mfa",
+        &json!({"mfa_token": token, "code": code}),
+    )
+}
+
+#[test]
+fn nothing_but_health_and_sign_in_answers_without_two_factors() {
+    let app = TestApp::spawn();
+    app.use_token(None);
+    assert_problem(app.get("/api/v1/organizations"), 401, "unauthenticated");
+    assert_problem(app.get("/api/v1/audit"), 401, "unauthenticated");
+    assert_eq!(app.get("/healthz").status(), 200);
+    // a password alone is not a session
+    let (_, step_one) = json(login(&app, &app.admin.username, &app.admin.password));
+    app.use_token(step_one["mfa_token"].as_str().map(str::to_owned));
+    assert_problem(app.get("/api/v1/organizations"), 401, "unauthenticated");
+}
+
+#[test]
+fn wrong_credentials_answer_alike_whether_or_not_the_user_exists() {
+    let app = TestApp::spawn();
+    let unknown = assert_problem(
+        login(&app, "nobody.here", "a-long-password-123"),
+        401,
+        "unauthenticated",
+    );
+    let wrong = assert_problem(
+        login(&app, &app.admin.username, "a-long-password-123"),
+        401,
+        "unauthenticated",
+    );
+    assert_eq!(unknown, wrong);
+}
+
+#[test]
+fn a_new_account_enrolls_totp_and_gets_recovery_codes() {
+    let app = TestApp::spawn();
+    let (status, created) = json(app.post(
+        "/api/v1/users",
+        &json!({"username": "new.officer", "display_name": "Nguyễn Văn An", "home_organization_id": id(&app.root)}),
+    ));
+    assert_eq!(status, 201, "{created}");
+    let password = created["initial_password"].as_str().unwrap().to_owned();
+    assert!(password.chars().count() >= 12);
+
+    let (_, step_one) = json(login(&app, "new.officer", &password));
+    assert_eq!(step_one["mfa"], "enroll");
+    let secret = step_one["enrollment"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = step_one["enrollment"]["otpauth_url"].as_str().unwrap();
+    assert!(
+        url.starts_with("otpauth://totp/") && url.contains(&secret),
+        "{url}"
+    );
+    assert!(!step_one["enrollment"]["qr_png_base64"]
+        .as_str()
+        .unwrap()
+        .is_empty());
+
+    assert_problem(
+        mfa(&app, &step_one["mfa_token"], "000000"),
+        401,
+        "unauthenticated",
+    );
+    let (status, session) = json(mfa(&app, &step_one["mfa_token"], &app.code(&secret)));
+    assert_eq!(status, 200, "{session}");
+    let codes = session["recovery_codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 10);
+    assert!(session["expires_at"].is_string());
+
+    // a recovery code works once
+    app.clock.advance(Duration::seconds(31));
+    let recovery = codes[0].as_str().unwrap();
+    let (_, again) = json(login(&app, "new.officer", &password));
+    assert_eq!(again["mfa"], "totp");
+    assert_eq!(mfa(&app, &again["mfa_token"], recovery).status(), 200);
+    let (_, third) = json(login(&app, "new.officer", &password));
+    assert_problem(
+        mfa(&app, &third["mfa_token"], recovery),
+        401,
+        "unauthenticated",
+    );
+}
+
+#[test]
+fn a_code_is_accepted_once() {
+    let app = TestApp::spawn();
+    let account = app.account("replay.check", None, &["personnel_viewer"]);
+    let code = app.code(&account.totp_secret);
+    let (_, first) = json(login(&app, &account.username, &account.password));
+    assert_eq!(mfa(&app, &first["mfa_token"], &code).status(), 200);
+    let (_, second) = json(login(&app, &account.username, &account.password));
+    assert_problem(
+        mfa(&app, &second["mfa_token"], &code),
+        401,
+        "unauthenticated",
+    );
+    // the next time step's code is fine
+    app.clock.advance(Duration::seconds(30));
+    assert_eq!(
+        mfa(&app, &second["mfa_token"], &app.code(&account.totp_secret)).status(),
+        200
+    );
+}
+
+#[test]
+fn repeated_failures_lock_the_account_until_the_lock_ends() {
+    let app = TestApp::spawn();
+    let account = app.account("lock.check", None, &["personnel_viewer"]);
+    for _ in 0..4 {
+        assert_problem(
+            login(&app, &account.username, "wrong-password-1234"),
+            401,
+            "unauthenticated",
+        );
+    }
+    let locked = assert_problem(
+        login(&app, &account.username, "wrong-password-1234"),
+        423,
+        "account-locked",
+    );
+    assert!(locked["detail"].as_str().unwrap().contains("locked until"));
+    // even the right password is refused while locked
+    assert_problem(
+        login(&app, &account.username, &account.password),
+        423,
+        "account-locked",
+    );
+    let (_, audit) = json(app.get("/api/v1/audit?action=auth.lock"));
+    assert_eq!(
+        audit["items"][0]["actor"], "lock.check",
+        "the lock is audited: {audit}"
+    );
+    assert_eq!(audit["items"][0]["outcome"], "locked");
+
+    app.clock.advance(Duration::minutes(16));
+    let (status, _) = json(login(&app, &account.username, &account.password));
+    assert_eq!(status, 200, "the lock has ended");
+}
+
+#[test]
+fn a_province_user_sees_and_changes_only_its_own_subtree() {
+    let app = TestApp::with_demo();
+    let hanoi_admin = app.account("hanoi.admin", Some("P01"), &["org_admin"]);
+    let (_, hanoi) = json(app.get("/api/v1/organizations/by-code/P01"));
+    let (_, hue) = json(app.get("/api/v1/organizations/by-code/P46"));
+    let token = app.sign_in(&hanoi_admin);
+    app.use_token(Some(token));
+
+    assert_eq!(
+        app.get(&format!("/api/v1/organizations/{}", id(&hanoi)))
+            .status(),
+        200
+    );
+    assert_problem(
+        app.get(&format!("/api/v1/organizations/{}", id(&hue))),
+        404,
+        "not-found",
+    );
+    assert_problem(
+        app.get(&format!("/api/v1/organizations/{}/subtree", id(&hue))),
+        404,
+        "not-found",
+    );
+    assert_problem(
+        app.get("/api/v1/organizations/by-code/P46"),
+        404,
+        "not-found",
+    );
+    assert_problem(
+        app.patch(
+            &format!("/api/v1/organizations/{}", id(&hue)),
+            1,
+            &json!({"name": "x"}),
+        ),
+        404,
+        "not-found",
+    );
+    let (_, provinces) = json(app.get("/api/v1/organizations?level=province&limit=100"));
+    let codes: Vec<&str> = provinces["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["P01"]);
+    // a child of Hà Nội can be created; one under Huế cannot
+    let mut ward = org("HN-NEW", "Phường Thử", "commune", Some(id(&hanoi)));
+    assert_eq!(app.post("/api/v1/organizations", &ward).status(), 201);
+    ward["code"] = json!("HUE-NEW");
+    ward["parent_id"] = hue["id"].clone();
+    let problem = assert_problem(app.post("/api/v1/organizations", &ward), 422, "validation");
+    assert_eq!(fields(&problem), ["parent_id"]);
+
+    // no self-promotion: a role not held, or a scope wider than one's own
+    let (_, me) = json(app.get("/api/v1/auth/me"));
+    let me_id = me["user"]["id"].as_str().unwrap().to_owned();
+    assert_problem(
+        app.post(
+            &format!("/api/v1/users/{me_id}/grants"),
+            &json!({"role": "system_admin", "organization_id": id(&hanoi)}),
+        ),
+        403,
+        "forbidden",
+    );
+    let problem = assert_problem(
+        app.post(
+            &format!("/api/v1/users/{me_id}/grants"),
+            &json!({"role": "org_admin", "organization_id": id(&app.root)}),
+        ),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["organization_id"]);
+}
+
+#[test]
+fn removing_a_grant_or_disabling_an_account_takes_effect_at_once() {
+    let app = TestApp::spawn();
+    let admin_token = app.sign_in(&app.admin);
+    let viewer = app.account("viewer.one", None, &["personnel_viewer"]);
+    let viewer_token = app.sign_in(&viewer);
+    app.use_token(Some(viewer_token.clone()));
+    assert_eq!(app.get("/api/v1/organizations").status(), 200);
+    let (_, me) = json(app.get("/api/v1/auth/me"));
+    let viewer_id = me["user"]["id"].as_str().unwrap().to_owned();
+    let grant_id = me["grants"][0]["id"].as_str().unwrap().to_owned();
+
+    app.use_token(Some(admin_token.clone()));
+    let removed = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/users/{viewer_id}/grants/{grant_id}"),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    app.use_token(Some(viewer_token.clone()));
+    assert_problem(app.get("/api/v1/organizations"), 403, "forbidden");
+
+    app.use_token(Some(admin_token));
+    let (_, user) = json(app.get(&format!("/api/v1/users/{viewer_id}")));
+    let disabled = app.patch(
+        &format!("/api/v1/users/{viewer_id}"),
+        user["version"].as_i64().unwrap(),
+        &json!({"status": "disabled"}),
+    );
+    assert_eq!(disabled.status(), 200);
+    app.use_token(Some(viewer_token));
+    assert_problem(app.get("/api/v1/auth/me"), 401, "unauthenticated");
+    assert_problem(
+        login(&app, &viewer.username, &viewer.password),
+        401,
+        "unauthenticated",
+    );
+}
+
+#[test]
+fn a_stale_second_factor_must_be_stepped_up_for_sensitive_actions() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("A", "province", "ROOT"), ("B", "province", "ROOT")]);
+    let body = json!({"sources": [id(&t["A"]), id(&t["B"])], "target_id": id(&t["A"]),
+                      "decision_number": "1/NQ", "effective_date": "2025-07-01"});
+    // the admin's second factor is 30 s old; the policy allows 15 minutes
+    app.clock.advance(Duration::minutes(16));
+    let problem = assert_problem(
+        app.post("/api/v1/reorganizations/merge", &body),
+        403,
+        "step-up-required",
+    );
+    assert!(problem["detail"].as_str().unwrap().contains("step-up"));
+    // an ordinary read still works, and nothing was merged
+    let (_, b) = json(app.get(&format!("/api/v1/organizations/{}", id(&t["B"]))));
+    assert_eq!(b["status"], "active");
+
+    let replay = app.code(&app.admin.totp_secret);
+    assert_eq!(
+        app.post("/api/v1/auth/step-up", &json!({"code": replay}))
+            .status(),
+        204
+    );
+    assert_problem(
+        app.post("/api/v1/auth/step-up", &json!({"code": replay})),
+        401,
+        "unauthenticated",
+    );
+    assert_eq!(
+        app.post("/api/v1/reorganizations/merge", &body).status(),
+        201
+    );
+}
+
+#[test]
+fn sessions_expire_when_idle_and_can_be_listed_and_revoked() {
+    let app = TestApp::spawn();
+    let (_, sessions) = json(app.get("/api/v1/auth/sessions"));
+    let mine = sessions["items"].as_array().unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["current"], true);
+    assert!(mine[0].get("token_hash").is_none());
+
+    app.clock.advance(Duration::minutes(31));
+    assert_problem(app.get("/api/v1/organizations"), 401, "unauthenticated");
+
+    let token = app.sign_in(&app.admin);
+    app.use_token(Some(token));
+    assert_eq!(app.post("/api/v1/auth/logout", &json!({})).status(), 204);
+    assert_problem(app.get("/api/v1/organizations"), 401, "unauthenticated");
+}
+
+#[test]
+fn commune_level_accounts_cannot_sign_in_until_approved() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("P", "province", "ROOT"), ("C", "commune", "P")]);
+    let commune_user = app.account("xa.user", Some("C"), &["personnel_viewer"]);
+    let problem = assert_problem(
+        login(&app, &commune_user.username, &commune_user.password),
+        403,
+        "forbidden",
+    );
+    assert!(problem["detail"].as_str().unwrap().contains("commune"));
+
+    let (_, policies) = json(app.get("/api/v1/policies"));
+    let commune = policies["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["level"] == "commune")
+        .unwrap()
+        .clone();
+    let response = app
+        .request(Method::PUT, "/api/v1/policies/commune")
+        .header("If-Match", format!("\"{}\"", commune["version"]))
+        .json(
+            &json!({"session_lifetime_seconds": 3600, "idle_timeout_seconds": 900,
+                      "step_up_max_age_seconds": 300, "sign_in_allowed": true}),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        login(&app, &commune_user.username, &commune_user.password).status(),
+        200
+    );
+    assert!(t.contains_key("C"));
+}
+
+#[test]
+fn row_level_security_alone_hides_rows() {
+    use diesel::prelude::*;
+    let app = TestApp::spawn();
+    app.tree(&[("A", "province", "ROOT"), ("B", "province", "ROOT")]);
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count = |conn: &mut PgConnection| -> i64 {
+        diesel::sql_query("SELECT count(*) AS n FROM organizations")
+            .get_result::<Count>(conn)
+            .unwrap()
+            .n
+    };
+    // one pooled connection, reused by every step below
+    let pool = odb::db::build_pool(&app.db.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    assert_eq!(count(&mut conn), 0, "no scope: no rows");
+    let a = odb::org::repo::find_by_code(&mut app.db.connect(), "A")
+        .unwrap()
+        .unwrap();
+    let scope = odb::auth::scope::Scope::Paths {
+        read: vec![a.path.clone()],
+        write: vec![],
+    };
+    let inside = conn
+        .transaction::<i64, diesel::result::Error, _>(|conn| {
+            scope.apply(conn)?;
+            Ok(count(conn))
+        })
+        .unwrap();
+    assert_eq!(inside, 1, "scoped to A: only A");
+    // after the scoped transaction the setting reads '' on this connection: still nothing
+    assert_eq!(count(&mut conn), 0, "'' must not mean everything");
+    let updated = diesel::sql_query("UPDATE organizations SET name = 'x'")
+        .execute(&mut *conn)
+        .unwrap();
+    assert_eq!(updated, 0);
+    assert!(
+        diesel::sql_query("DELETE FROM audit_log")
+            .execute(&mut *conn)
+            .is_err(),
+        "odb_app cannot delete audit rows"
+    );
+}
+
+#[test]
+fn odb_audit_verify_catches_a_row_altered_by_a_superuser() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::spawn();
+    app.tree(&[("A", "province", "ROOT")]);
+    let data_dir =
+        std::env::temp_dir().join(format!("odb-audit-{}", uuid::Uuid::new_v4().simple()));
+    let run = |command: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_odb"))
+            .args(["--data-dir", data_dir.to_str().unwrap(), "audit", command])
+            .env("DATABASE_URL", &app.db.url)
+            .env("ODB_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    let checkpoint = run("checkpoint");
+    assert!(
+        checkpoint.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checkpoint.stderr)
+    );
+    let verified = run("verify");
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("intact"));
+
+    let mut superuser = app.db.connect();
+    superuser
+        .batch_execute(
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; \
+             UPDATE audit_log SET actor = 'someone else' WHERE id = 2; \
+             ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;",
+        )
+        .unwrap();
+    let failed = run("verify");
+    assert_eq!(failed.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&failed.stderr);
+    assert!(message.contains("row 2"), "{message}");
+    std::fs::remove_dir_all(&data_dir).ok();
+}
