@@ -139,10 +139,7 @@ async fn revoke_session(
 
 async fn list_users(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageUsers)?;
-    let items = state
-        .db
-        .scoped(scope, admin::list_users)
-        .await?;
+    let items = state.db.scoped(scope, admin::list_users).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
 }
 
