@@ -13,6 +13,7 @@ use crate::http;
 pub struct AppState {
     pub db: Db,
     pub clock: Clock,
+    pub sign_in_limiter: http::rate_limit::SignInLimiter,
 }
 
 pub struct Application {
@@ -31,6 +32,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db: Db::new(pool),
             clock,
+            sign_in_limiter: Default::default(),
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -1,5 +1,6 @@
 //! Sign-in, sessions, accounts, grants and level policies over HTTP.
 
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
@@ -9,40 +10,49 @@ use super::model::PolicyInput;
 use super::service::{self, LoginRequest, MfaRequest, StepUpRequest};
 use crate::error::AppResult;
 use crate::http::json::Json;
+use crate::http::rate_limit::limit_sign_in;
 use crate::http::versioning::{etag, required_if_match};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/auth/login").route(web::post().to(login)))
-        .service(web::resource("/auth/mfa").route(web::post().to(mfa)))
-        .service(web::resource("/auth/step-up").route(web::post().to(step_up)))
-        .service(web::resource("/auth/logout").route(web::post().to(logout)))
-        .service(web::resource("/auth/me").route(web::get().to(me)))
-        .service(web::resource("/auth/sessions").route(web::get().to(sessions)))
-        .service(web::resource("/auth/sessions/{id}").route(web::delete().to(revoke_session)))
-        .service(
-            web::resource("/users")
-                .route(web::get().to(list_users))
-                .route(web::post().to(create_user)),
-        )
-        .service(
-            web::resource("/users/{id}")
-                .route(web::get().to(get_user))
-                .route(web::patch().to(update_user)),
-        )
-        .service(
-            web::resource("/users/{id}/sessions").route(web::delete().to(revoke_user_sessions)),
-        )
-        .service(
-            web::resource("/users/{id}/grants")
-                .route(web::get().to(list_grants))
-                .route(web::post().to(add_grant)),
-        )
-        .service(
-            web::resource("/users/{id}/grants/{grant_id}").route(web::delete().to(remove_grant)),
-        )
-        .service(web::resource("/policies").route(web::get().to(list_policies)))
-        .service(web::resource("/policies/{level}").route(web::put().to(put_policy)));
+    cfg.service(
+        web::resource("/auth/login")
+            .wrap(from_fn(limit_sign_in))
+            .route(web::post().to(login)),
+    )
+    .service(
+        web::resource("/auth/mfa")
+            .wrap(from_fn(limit_sign_in))
+            .route(web::post().to(mfa)),
+    )
+    .service(
+        web::resource("/auth/step-up")
+            .wrap(from_fn(limit_sign_in))
+            .route(web::post().to(step_up)),
+    )
+    .service(web::resource("/auth/logout").route(web::post().to(logout)))
+    .service(web::resource("/auth/me").route(web::get().to(me)))
+    .service(web::resource("/auth/sessions").route(web::get().to(sessions)))
+    .service(web::resource("/auth/sessions/{id}").route(web::delete().to(revoke_session)))
+    .service(
+        web::resource("/users")
+            .route(web::get().to(list_users))
+            .route(web::post().to(create_user)),
+    )
+    .service(
+        web::resource("/users/{id}")
+            .route(web::get().to(get_user))
+            .route(web::patch().to(update_user)),
+    )
+    .service(web::resource("/users/{id}/sessions").route(web::delete().to(revoke_user_sessions)))
+    .service(
+        web::resource("/users/{id}/grants")
+            .route(web::get().to(list_grants))
+            .route(web::post().to(add_grant)),
+    )
+    .service(web::resource("/users/{id}/grants/{grant_id}").route(web::delete().to(remove_grant)))
+    .service(web::resource("/policies").route(web::get().to(list_policies)))
+    .service(web::resource("/policies/{level}").route(web::put().to(put_policy)));
 }
 
 async fn login(

@@ -164,13 +164,15 @@ pub fn verify(
     Ok(accepted)
 }
 
-/// Ten single-use recovery codes in the form xxxx-xxxx, from the operating system's CSPRNG.
+/// Ten single-use recovery codes in the form xxxx-xxxx-xxxx (about 59 bits, so their
+/// unsalted hashes resist offline guessing), from the operating system's CSPRNG.
 pub fn recovery_codes() -> Vec<String> {
     let mut codes = Vec::with_capacity(RECOVERY_CODE_COUNT);
     // A duplicate is vanishingly rare, but two equal codes would be one code counted twice.
     while codes.len() < RECOVERY_CODE_COUNT {
         let code = format!(
-            "{}-{}",
+            "{}-{}-{}",
+            random_chars(RECOVERY_ALPHABET, 4),
             random_chars(RECOVERY_ALPHABET, 4),
             random_chars(RECOVERY_ALPHABET, 4)
         );
@@ -371,11 +373,14 @@ mod tests {
         unique.dedup();
         assert_eq!(unique.len(), 10);
         for code in &codes {
-            let (left, right) = code.split_once('-').unwrap();
-            assert_eq!((left.len(), right.len()), (4, 4));
-            assert!(left
+            let groups: Vec<&str> = code.split('-').collect();
+            assert_eq!(
+                groups.iter().map(|g| g.len()).collect::<Vec<_>>(),
+                [4, 4, 4]
+            );
+            assert!(groups
+                .concat()
                 .bytes()
-                .chain(right.bytes())
                 .all(|c| RECOVERY_ALPHABET.contains(&c)));
         }
     }

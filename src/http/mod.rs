@@ -2,6 +2,7 @@
 
 pub mod json;
 pub mod problem;
+pub mod rate_limit;
 pub mod request_id;
 pub mod versioning;
 

@@ -453,3 +453,28 @@ fn odb_audit_verify_catches_a_row_altered_by_a_superuser() {
     assert!(message.contains("row 2"), "{message}");
     std::fs::remove_dir_all(&data_dir).ok();
 }
+
+#[test]
+fn sign_in_routes_are_rate_limited_per_address() {
+    let app = TestApp::spawn();
+    // requests that fail no password still count: the limit is on traffic
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        statuses.push(
+            app.anonymous_post("/api/v1/auth/login", &json!({"username": "x"}))
+                .status()
+                .as_u16(),
+        );
+    }
+    assert!(statuses.contains(&422));
+    let limited = app.anonymous_post("/api/v1/auth/login", &json!({"username": "x"}));
+    let retry_after: i64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after));
+    assert_problem(limited, 429, "too-many-attempts");
+    // other routes are not limited
+    assert_eq!(app.get("/api/v1/organizations").status(), 200);
+}
