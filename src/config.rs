@@ -28,6 +28,10 @@ pub struct Settings {
     /// Where signed audit checkpoints are appended (default: <data dir>/audit-checkpoints.jsonl).
     #[arg(long, env = "ODB_AUDIT_CHECKPOINT_FILE")]
     pub audit_checkpoint_file: Option<PathBuf>,
+    /// File holding the master key (base64) when ODB_MASTER_KEY is not set;
+    /// `odb demo` creates <data dir>/master.key when neither is given.
+    #[arg(long, env = "ODB_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
     /// Seconds between audit checkpoints while serving.
     #[arg(long, env = "ODB_AUDIT_CHECKPOINT_SECONDS", default_value_t = 60)]
     pub audit_checkpoint_seconds: u64,

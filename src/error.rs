@@ -45,6 +45,9 @@ pub enum AppError {
     /// A request that is well-formed but clashes with what is stored; `code` is stable.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// The record exists already; `existing` is where.
+    #[error("{detail}")]
+    Duplicate { detail: String, existing: String },
     #[error("the resource has changed since version {expected}; current version is {current}")]
     StaleVersion { expected: i32, current: i32 },
     #[error("this update needs an If-Match header with the version being changed")]

@@ -3,13 +3,16 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catalogs;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod fixtures;
 pub mod http;
 mod macros;
+pub mod officials;
 pub mod org;
 pub mod pagination;
 pub mod patch;

@@ -10,6 +10,7 @@ use odb::auth::admin::{self, Bootstrap};
 use odb::auth::model::Role;
 use odb::clock::Clock;
 use odb::config::{init_tracing, Settings};
+use odb::crypto::{Keyring, MasterKey};
 use odb::db::launcher::{ClusterOptions, LocalPostgres};
 use odb::fixtures::{self, Outcome};
 use odb::startup::Application;
@@ -45,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Field-encryption keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
@@ -56,6 +62,24 @@ enum Command {
 enum FixturesCommand {
     /// Load a named dataset (only `demo` exists) once.
     Load { name: String },
+    /// Generate deterministic, realistic CBCCVC profiles over the organization tree (COPY, sealed).
+    Generate {
+        #[arg(long)]
+        officials: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// The data keys and how many sealed values each still holds.
+    Status,
+    /// Add a data key and re-seal every value under it, online and resumably; then retire the old key.
+    Rotate {
+        #[arg(long, default_value_t = 1000)]
+        batch: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -120,6 +144,8 @@ struct Database {
 }
 
 const PRIVATE_DATABASE: &str = "odb";
+const DEMO_OFFICIALS: u64 = 400;
+const DEMO_SEED: u64 = 2025;
 
 fn database(settings: &Settings) -> anyhow::Result<Database> {
     if let Some(url) = &settings.database_url {
@@ -172,6 +198,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = database(&settings)?;
             let applied = odb::db::run_migrations(&db.url)?;
             println!("{} migration(s) applied", applied.len());
+        }
+        Command::Fixtures {
+            command: FixturesCommand::Generate { officials, seed },
+        } => {
+            let (_db, mut conn) = owner_connection(&settings)?;
+            let keyring = open_keyring(&settings, &mut conn, false)?;
+            generate_officials(&mut conn, &keyring, officials, seed, now)?;
+        }
+        Command::Keys { command } => {
+            let (_db, mut conn) = owner_connection(&settings)?;
+            let keyring = open_keyring(&settings, &mut conn, false)?;
+            keys_command(&mut conn, &keyring, command, now)?;
         }
         Command::Fixtures {
             command: FixturesCommand::Load { name },
@@ -284,6 +322,89 @@ fn report(outcome: Outcome) {
     }
 }
 
+/// The master key: ODB_MASTER_KEY, else the key file; the demo creates one.
+fn master_key(settings: &Settings, demo: bool) -> anyhow::Result<MasterKey> {
+    if let Ok(text) = std::env::var("ODB_MASTER_KEY") {
+        return Ok(MasterKey::from_base64(&text)?);
+    }
+    let default = settings.data_dir.join("master.key");
+    match (&settings.master_key_file, demo) {
+        (Some(path), _) => Ok(MasterKey::load_file(path)?),
+        (None, true) => Ok(MasterKey::load_or_create_file(&default)?),
+        (None, false) if default.exists() => Ok(MasterKey::load_file(&default)?),
+        (None, false) => anyhow::bail!(
+            "no master key: set ODB_MASTER_KEY (base64 of 32 random bytes) or ODB_MASTER_KEY_FILE; \
+             `head -c 32 /dev/urandom | base64` makes one, and it must be backed up apart from the database"
+        ),
+    }
+}
+
+/// Opens the keyring as the database owner (creating the first data key on a
+/// new database) and refuses to go on with a master key that does not fit.
+/// Catalogs are brought up to date on the way.
+fn open_keyring(
+    settings: &Settings,
+    conn: &mut PgConnection,
+    demo: bool,
+) -> anyhow::Result<Keyring> {
+    let master = master_key(settings, demo)?;
+    odb::catalogs::load(conn).map_err(|e| anyhow::anyhow!("loading catalogs: {e:?}"))?;
+    Ok(Keyring::initialize(conn, master)?)
+}
+
+fn generate_officials(
+    conn: &mut PgConnection,
+    keyring: &Keyring,
+    count: u64,
+    seed: u64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let mut report = |done: u64| {
+        if done % 50_000 == 0 || done == count {
+            let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
+            eprintln!("odb: {done}/{count} profiles ({rate:.0}/s)");
+        }
+    };
+    let written = odb::fixtures::officials::generate(conn, keyring, count, seed, now, &mut report)
+        .map_err(|e| anyhow::anyhow!("generating profiles: {}", e.to_problem().detail))?;
+    println!(
+        "{written} profiles generated in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn keys_command(
+    conn: &mut PgConnection,
+    keyring: &Keyring,
+    command: KeysCommand,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Status => {
+            let status = odb::crypto::rotation::status(conn)?;
+            println!("{}", serde_json::to_string_pretty(&status)?);
+        }
+        KeysCommand::Rotate { batch } => {
+            let mut progress =
+                |column: &str, done: u64| eprintln!("odb: re-sealed {done} value(s) of {column}");
+            let report = odb::crypto::rotation::rotate(
+                conn,
+                keyring,
+                batch.clamp(1, 100_000),
+                now,
+                &mut progress,
+            )?;
+            println!(
+                "rotation done: data key v{} active, {} value(s) re-sealed, retired: {:?}",
+                report.new_version, report.resealed, report.retired
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Demo accounts: an administrator at the root and one province-level user.
 /// Their credentials are kept (mode 0600) in the data directory so that every
 /// demo start can print them; a real deployment uses `odb user create`.
@@ -349,20 +470,33 @@ fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let now = Clock::default().now();
     if demo {
         std::fs::create_dir_all(&settings.data_dir)?;
-        let mut conn = PgConnection::establish(&db.url)?;
+    }
+    let mut conn = PgConnection::establish(&db.url)?;
+    let keyring = std::sync::Arc::new(open_keyring(settings, &mut conn, demo)?);
+    if demo {
         report(
             fixtures::load_demo(&mut conn, now)
                 .map_err(|e| anyhow::anyhow!("loading the demo dataset: {e:?}"))?,
         );
+        if odb::officials::repo::count(&mut conn)? == 0 {
+            generate_officials(&mut conn, &keyring, DEMO_OFFICIALS, DEMO_SEED, now)?;
+        }
         demo_accounts(&mut conn, &settings.data_dir, now)?;
     }
+    drop(conn);
     let store = std::sync::Arc::new(checkpoints(settings)?);
     let pool = odb::db::build_pool(&db.url, settings.pool_size)?;
     let listener = TcpListener::bind(settings.bind)?;
     let address = listener.local_addr()?;
     let every = std::time::Duration::from_secs(settings.audit_checkpoint_seconds.max(1));
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(listener, pool.clone(), Clock::default(), settings.workers)?;
+        let app = Application::build(
+            listener,
+            pool.clone(),
+            Clock::default(),
+            keyring,
+            settings.workers,
+        )?;
         let checkpointer =
             actix_web::rt::spawn(checkpoint_every(pool.clone(), store.clone(), every));
         println!("ODB listening on http://{address} (Ctrl-C to stop)");

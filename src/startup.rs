@@ -14,6 +14,7 @@ pub struct AppState {
     pub db: Db,
     pub clock: Clock,
     pub sign_in_limiter: http::rate_limit::SignInLimiter,
+    pub keyring: std::sync::Arc<crate::crypto::Keyring>,
 }
 
 pub struct Application {
@@ -26,6 +27,7 @@ impl Application {
         listener: TcpListener,
         pool: PgPool,
         clock: Clock,
+        keyring: std::sync::Arc<crate::crypto::Keyring>,
         workers: Option<usize>,
     ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
@@ -33,6 +35,7 @@ impl Application {
             db: Db::new(pool),
             clock,
             sign_in_limiter: Default::default(),
+            keyring,
         });
         let mut server = HttpServer::new(move || {
             App::new()

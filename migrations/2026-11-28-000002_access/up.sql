@@ -123,6 +123,8 @@ BEGIN
     END IF;
 END;
 $$;
+-- the owner (who runs migrations and the command line) switches to it
+GRANT odb_app TO CURRENT_USER;
 GRANT USAGE ON SCHEMA public TO odb_app;
 GRANT SELECT, INSERT, UPDATE ON organizations, organization_placements, staffing_quotas, users,
     sessions, grants, level_policies, address_failures, mfa_challenges, recovery_codes TO odb_app;

@@ -53,6 +53,21 @@ pub struct GrantInput {
     pub organization_id: Uuid,
 }
 
+/// Refuses to change an account that holds a role the administrator does not
+/// hold over the same subtree (an org_admin cannot disable a system_admin).
+fn outranks(conn: &mut PgConnection, caller: &Caller, user: Uuid) -> AppResult<()> {
+    for grant in repo::grant_scopes(conn, user)? {
+        let role = Role::parse(&grant.role)
+            .ok_or_else(|| AppError::Internal("unknown role stored".into()))?;
+        if !caller.holds(role, &grant.path) {
+            return Err(AppError::Forbidden(format!(
+                "the account holds {role} where you do not; ask an administrator who does"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The user, if the administrator's scope covers their home organization (404 otherwise).
 fn user_in_scope(conn: &mut PgConnection, scope: &Scope, id: Uuid) -> AppResult<(User, TreePath)> {
     let user = repo::user(conn, id)?.ok_or(AppError::NotFound { entity: "user" })?;
@@ -175,6 +190,7 @@ pub fn update_user(
     now: DateTime<Utc>,
 ) -> AppResult<UserView> {
     let (mut user, path) = user_in_scope(conn, scope, id)?;
+    outranks(conn, caller, user.id)?;
     if user.version != version {
         return Err(AppError::StaleVersion {
             expected: version,
@@ -241,6 +257,7 @@ pub fn revoke_user_sessions(
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
     let (user, path) = user_in_scope(conn, scope, id)?;
+    outranks(conn, caller, user.id)?;
     let revoked = repo::revoke_sessions(conn, user.id, None, now)?;
     audit::append(
         conn,

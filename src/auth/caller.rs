@@ -60,19 +60,35 @@ pub struct Caller {
 pub enum Permission {
     ReadOrganizations,
     ManageOrganizations,
+    ReadPersonnel,
+    EditPersonnel,
     ManageUsers,
     ReadAudit,
     ManagePolicies,
 }
 
+const PERSONNEL: &[Role] = &[Role::PersonnelViewer, Role::PersonnelEditor];
+
 impl Permission {
+    /// Roles whose subtrees the action may change (or, for reads, read).
     fn roles(self) -> &'static [Role] {
         match self {
             // any grant shows the tree of the subtree it covers
             Permission::ReadOrganizations => Role::ALL,
             Permission::ManageOrganizations | Permission::ManageUsers => &[Role::OrgAdmin],
+            Permission::ReadPersonnel => PERSONNEL,
+            Permission::EditPersonnel => &[Role::PersonnelEditor],
             Permission::ReadAudit => &[Role::Auditor],
             Permission::ManagePolicies => &[],
+        }
+    }
+
+    /// Roles whose subtrees the action may read.
+    fn read_roles(self) -> &'static [Role] {
+        match self {
+            Permission::ReadPersonnel | Permission::EditPersonnel => PERSONNEL,
+            Permission::ReadAudit => &[Role::Auditor],
+            _ => Role::ALL,
         }
     }
 }
@@ -105,10 +121,7 @@ impl Caller {
                 "this needs a grant allowing {permission:?}"
             )));
         }
-        let read = match permission {
-            Permission::ReadAudit => write.clone(),
-            _ => self.roots(Role::ALL),
-        };
+        let read = self.roots(permission.read_roles());
         Ok(Scope::Paths { read, write })
     }
 

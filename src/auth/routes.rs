@@ -32,6 +32,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/auth/logout").route(web::post().to(logout)))
     .service(web::resource("/auth/me").route(web::get().to(me)))
+    .service(
+        web::resource("/auth/password")
+            .wrap(from_fn(limit_sign_in))
+            .route(web::post().to(change_password)),
+    )
     .service(web::resource("/auth/sessions").route(web::get().to(sessions)))
     .service(web::resource("/auth/sessions/{id}").route(web::delete().to(revoke_session)))
     .service(
@@ -101,6 +106,19 @@ async fn logout(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpRes
         .db
         .transaction(move |c| service::revoke_own(c, &caller, Some(session), now))
         .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn change_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<service::PasswordChange>,
+) -> AppResult<HttpResponse> {
+    let now = state.clock.now();
+    state
+        .db
+        .transaction(move |c| service::change_password(c, &caller, body.into_inner(), now))
+        .await??;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -402,10 +402,10 @@ pub fn step_up(
             &event("auth.step_up", Some(&user), &user.username, "failure", ctx),
             now,
         )?;
-        if now_locked {
-            repo::revoke_sessions(conn, user.id, None, now)?;
-        }
-        return Ok(Err(AppError::Unauthenticated("wrong code".into())));
+        return Ok(Err(match user.locked_until {
+            Some(until) if now_locked => AppError::Locked { until },
+            _ => AppError::Unauthenticated("wrong code".into()),
+        }));
     }
     user.failed_attempts = 0;
     repo::save_user(conn, &user)?;
@@ -433,7 +433,8 @@ pub fn authenticate(
     };
     let session = repo::live_session(conn, &token_hash(token))?.ok_or_else(expired)?;
     let user = repo::user(conn, session.user_id)?.ok_or_else(expired)?;
-    if user.status != UserStatus::Active.as_str() {
+    // a lock stops new sign-ins; only disabling ends sessions
+    if user.status == UserStatus::Disabled.as_str() {
         return Err(expired());
     }
     let policy = policy_for(conn, &user)?;
@@ -495,4 +496,65 @@ pub fn revoke_own(
         ),
         now,
     )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// A user changes their own password; every other session ends.
+pub fn change_password(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    request: PasswordChange,
+    now: DateTime<Utc>,
+) -> AppResult<Result<(), AppError>> {
+    let mut user = repo::user_for_update(conn, caller.user_id)?
+        .ok_or(AppError::NotFound { entity: "user" })?;
+    if !password::verify(&request.current_password, &user.password_hash) {
+        let now_locked = count_failure(conn, Some(&mut user), &caller.context, now)?;
+        audit::append(
+            conn,
+            &event(
+                "auth.password_change",
+                Some(&user),
+                &user.username,
+                "failure",
+                &caller.context,
+            ),
+            now,
+        )?;
+        return Ok(Err(match user.locked_until {
+            Some(until) if now_locked => AppError::Locked { until },
+            _ => AppError::invalid("current_password", "is not the current password"),
+        }));
+    }
+    password::check_policy(&user.username, &request.new_password)
+        .map_err(|m| AppError::invalid("new_password", m))?;
+    user.password_hash =
+        password::hash(&request.new_password).map_err(|e| AppError::Internal(e.to_string()))?;
+    user.version += 1;
+    user.updated_at = now;
+    repo::save_user(conn, &user)?;
+    let others = repo::sessions_of(conn, user.id, now)?
+        .into_iter()
+        .filter(|s| s.id != caller.session_id);
+    for session in others {
+        repo::revoke_sessions(conn, user.id, Some(session.id), now)?;
+    }
+    audit::append(
+        conn,
+        &event(
+            "auth.password_change",
+            Some(&user),
+            &user.username,
+            "success",
+            &caller.context,
+        ),
+        now,
+    )?;
+    Ok(Ok(()))
 }

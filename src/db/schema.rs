@@ -193,6 +193,135 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    data_keys (version) {
+        version -> Int4,
+        wrapped -> Bytea,
+        state -> Text,
+        created_at -> Timestamptz,
+        retired_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    keyring (id) {
+        id -> Bool,
+        master_check -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    catalog_entries (catalog, code) {
+        catalog -> Text,
+        code -> Text,
+        name -> Text,
+        sort_order -> Int4,
+    }
+}
+
+diesel::table! {
+    officials (id) {
+        id -> Uuid,
+        classification -> Text,
+        managing_organization_id -> Uuid,
+        using_organization_id -> Uuid,
+        cbccvc_code -> Nullable<Text>,
+        full_name -> Text,
+        name_folded -> Text,
+        family_name_folded -> Text,
+        given_name_folded -> Text,
+        other_names -> Nullable<Text>,
+        sex -> Text,
+        birth_date -> Date,
+        identity_card_number -> Nullable<Bytea>,
+        identity_card_issue -> Nullable<Bytea>,
+        identity_card_index -> Nullable<Bytea>,
+        personal_identification_code -> Nullable<Bytea>,
+        personal_identification_index -> Nullable<Bytea>,
+        social_insurance_number -> Nullable<Bytea>,
+        social_insurance_index -> Nullable<Bytea>,
+        ethnic_group_code -> Nullable<Text>,
+        religion_code -> Nullable<Text>,
+        hometown -> Nullable<Text>,
+        birthplace -> Nullable<Text>,
+        current_address -> Nullable<Bytea>,
+        phone -> Nullable<Bytea>,
+        email -> Nullable<Bytea>,
+        first_recruited_on -> Nullable<Date>,
+        recruiting_agency -> Nullable<Text>,
+        recruiting_position -> Nullable<Text>,
+        joined_current_agency_on -> Nullable<Date>,
+        job_position -> Nullable<Text>,
+        rank_code -> Nullable<Text>,
+        rank_since -> Nullable<Date>,
+        salary_step -> Nullable<Int2>,
+        salary_coefficient_hundredths -> Nullable<Int2>,
+        salary_step_since -> Nullable<Date>,
+        seniority_allowance_percent -> Nullable<Int2>,
+        next_raise_on -> Nullable<Date>,
+        position_code -> Nullable<Text>,
+        first_appointed_on -> Nullable<Date>,
+        reappointed_on -> Nullable<Date>,
+        term -> Nullable<Text>,
+        concurrent_positions -> Nullable<Text>,
+        general_education -> Nullable<Text>,
+        education_level_code -> Nullable<Text>,
+        foreign_languages -> Jsonb,
+        it_level -> Nullable<Text>,
+        political_theory_code -> Nullable<Text>,
+        state_management_code -> Nullable<Text>,
+        defence_security_training -> Nullable<Text>,
+        minority_languages -> Nullable<Text>,
+        academic_title_code -> Nullable<Text>,
+        academic_title_on -> Nullable<Date>,
+        degree_code -> Nullable<Text>,
+        degree_on -> Nullable<Date>,
+        degree_specialty -> Nullable<Text>,
+        party_admitted_on -> Nullable<Date>,
+        party_official_on -> Nullable<Date>,
+        party_card_number -> Nullable<Bytea>,
+        party_position -> Nullable<Text>,
+        status -> Text,
+        retired_on -> Nullable<Date>,
+        died_on -> Nullable<Date>,
+        archived_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    official_records (id) {
+        id -> Uuid,
+        official_id -> Uuid,
+        kind -> Text,
+        from_date -> Nullable<Date>,
+        to_date -> Nullable<Date>,
+        data -> Nullable<Jsonb>,
+        sealed -> Nullable<Bytea>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    official_changes (id) {
+        id -> Int8,
+        official_id -> Uuid,
+        at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        actor -> Nullable<Text>,
+        action -> Text,
+        fields -> Array<Text>,
+    }
+}
+
+diesel::joinable!(official_records -> officials (official_id));
+diesel::joinable!(official_changes -> officials (official_id));
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(grants -> organizations (organization_id));
@@ -217,4 +346,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     grants,
     level_policies,
     address_failures,
+    data_keys,
+    keyring,
+    catalog_entries,
+    officials,
+    official_records,
+    official_changes,
 );

@@ -37,7 +37,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     "the request body must be sent as Content-Type: application/json",
                 )));
             }
-            parse(&body.await?).map(Json).map_err(reject)
+            parse(&body.await?)
+                .map(Json)
+                .map_err(|problem| reject(*problem))
         })
     }
 }
@@ -48,13 +50,13 @@ fn reject(problem: Problem) -> error::Error {
         .into()
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Box<Problem>> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        Problem::new(
+        Box::new(Problem::new(
             StatusCode::BAD_REQUEST,
             "malformed-body",
             format!("the request body is not valid JSON: {e}"),
-        )
+        ))
     })?;
     if let Some(path) = nul_in(&value, String::new()) {
         return Err(invalid(
@@ -68,14 +70,14 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     })
 }
 
-fn invalid(field: String, message: String) -> Problem {
+fn invalid(field: String, message: String) -> Box<Problem> {
     let mut problem = Problem::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation",
         format!("invalid value for: {field}"),
     );
     problem.errors = vec![FieldError::new(field, message)];
-    problem
+    Box::new(problem)
 }
 
 /// serde reports a missing field at its parent; name the field itself.

@@ -23,6 +23,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .configure(crate::auth::routes::configure)
                 .configure(crate::org::routes::configure)
+                .configure(crate::officials::routes::configure)
+                .configure(crate::catalogs::configure)
                 .configure(crate::audit::routes::configure),
         );
 }

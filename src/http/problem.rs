@@ -24,6 +24,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For a duplicate: the record that exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing: Option<String>,
 }
 
 impl Problem {
@@ -34,6 +37,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
+            existing: None,
         }
     }
 
@@ -56,6 +60,7 @@ impl AppError {
             AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts"),
             AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
             AppError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            AppError::Duplicate { .. } => (StatusCode::CONFLICT, "duplicate"),
             AppError::StaleVersion { .. } => (StatusCode::PRECONDITION_FAILED, "stale-version"),
             AppError::PreconditionRequired => {
                 (StatusCode::PRECONDITION_REQUIRED, "if-match-required")
@@ -101,8 +106,10 @@ impl AppError {
             other => other.to_string(),
         };
         let mut problem = Problem::new(status, code, detail);
-        if let AppError::Validation(errors) = self {
-            problem.errors = errors.clone();
+        match self {
+            AppError::Validation(errors) => problem.errors = errors.clone(),
+            AppError::Duplicate { existing, .. } => problem.existing = Some(existing.clone()),
+            _ => {}
         }
         problem
     }

@@ -94,6 +94,9 @@ pub struct TestApp {
     /// The root organization and the signed-in administrator holding system_admin there.
     pub root: Value,
     pub admin: Account,
+    pub keyring: std::sync::Arc<odb::crypto::Keyring>,
+    /// base64, as ODB_MASTER_KEY takes it
+    pub master_key: String,
     client: Client,
     token: std::sync::Mutex<Option<String>>,
     handle: actix_web::dev::ServerHandle,
@@ -152,6 +155,16 @@ impl TestApp {
         let clock = Clock::default();
         seed(&mut db.connect(), clock.now());
         let admin = create_account(&db, "admin", None, &["system_admin"], &clock);
+        let master_key = random_master_key();
+        let keyring = {
+            let mut owner = db.connect();
+            odb::catalogs::load(&mut owner).expect("catalogs");
+            let master = odb::crypto::MasterKey::from_base64(&master_key).expect("master key");
+            std::sync::Arc::new(
+                odb::crypto::Keyring::initialize(&mut owner, master).expect("keyring"),
+            )
+        };
+        let server_keyring = keyring.clone();
         let pool = odb::db::build_pool(&db.url, 3).expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
         let port = listener.local_addr().expect("local addr").port();
@@ -159,8 +172,14 @@ impl TestApp {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let app = odb::startup::Application::build(listener, pool, server_clock, Some(1))
-                    .expect("build app");
+                let app = odb::startup::Application::build(
+                    listener,
+                    pool,
+                    server_clock,
+                    server_keyring,
+                    Some(1),
+                )
+                .expect("build app");
                 tx.send(app.handle()).expect("send handle");
                 app.run_until_stopped().await
             })
@@ -172,6 +191,8 @@ impl TestApp {
             clock,
             root: Value::Null,
             admin: admin.clone(),
+            keyring,
+            master_key,
             client: Client::new(),
             token: std::sync::Mutex::new(None),
             handle,
@@ -289,6 +310,12 @@ impl TestApp {
         }
         made
     }
+}
+
+pub fn random_master_key() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// Server errors are logged (with their cause) to stderr; other levels stay quiet.

@@ -3,8 +3,10 @@
 
 mod audit;
 mod auth;
+mod crypto;
 mod errors;
 mod helpers;
+mod officials;
 mod organizations;
 mod reorganizations;
 mod staffing;

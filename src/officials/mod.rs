@@ -1,0 +1,8 @@
+//! CBCCVC profiles (Table 26) in field-encrypted tables, their histories, and search.
+
+pub mod codec;
+pub mod model;
+pub mod records;
+pub mod repo;
+pub mod routes;
+pub mod service;

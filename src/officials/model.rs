@@ -1,0 +1,409 @@
+//! CBCCVC profiles (Table 26): the stored row, the data an integrator sends,
+//! and the view returned. Vietnamese technical names document the mapping.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::db::schema::{official_changes, official_records, officials};
+use crate::text_enum;
+
+text_enum!(
+    /// PhanLoaiHoSo
+    Classification {
+        Cadre = "cadre",
+        CivilServant = "civil_servant",
+        PublicEmployee = "public_employee",
+    }
+);
+
+text_enum!(
+    /// GioiTinh
+    Sex {
+        Male = "male",
+        Female = "female",
+    }
+);
+
+text_enum!(
+    ProfileStatus {
+        Active = "active",
+        Retired = "retired",
+        Deceased = "deceased",
+        Archived = "archived",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignLanguage {
+    /// MaNgoaiNgu
+    #[validate(length(min = 1, max = 40))]
+    pub language_code: String,
+    /// TrinhDo
+    #[validate(length(min = 1, max = 40))]
+    pub level: String,
+}
+
+/// Everything an editor states about a person, in plain text. PATCH merges
+/// into it; the sealed items are encrypted before they reach the database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileData {
+    pub classification: Classification,
+    /// MaDonVi
+    pub managing_organization_id: Uuid,
+    /// MaDonViSuDung
+    pub using_organization_id: Uuid,
+    /// SoHieuCBCCVC
+    #[validate(regex(path = *CBCCVC_CODE, message = "1 to 30 letters, digits, '.', '/' or '-'"))]
+    pub cbccvc_code: Option<String>,
+    /// HoVaTen
+    #[validate(length(min = 3, max = 200))]
+    pub full_name: String,
+    /// HoVaTenKhac
+    #[validate(length(max = 200))]
+    pub other_names: Option<String>,
+    pub sex: Sex,
+    /// NgaySinh
+    pub birth_date: NaiveDate,
+    /// SoCMND: 9 (old card) or 12 digits
+    #[validate(regex(path = *IDENTITY_CARD, message = "9 or 12 digits"))]
+    pub identity_card_number: Option<String>,
+    pub identity_card_issued_on: Option<NaiveDate>,
+    #[validate(length(max = 200))]
+    pub identity_card_issued_place: Option<String>,
+    /// SoDinhDanhCaNhan: the 12-digit citizen identity number, one profile per person
+    #[validate(regex(path = *PERSONAL_CODE, message = "12 digits"))]
+    pub personal_identification_code: String,
+    /// SoSoBaoHiemXaHoi: 10 digits
+    #[validate(regex(path = *SOCIAL_INSURANCE, message = "10 digits"))]
+    pub social_insurance_number: Option<String>,
+    /// DanToc
+    pub ethnic_group_code: Option<String>,
+    /// TonGiao
+    pub religion_code: Option<String>,
+    /// QueQuan
+    #[validate(length(max = 300))]
+    pub hometown: Option<String>,
+    /// NoiSinh
+    #[validate(length(max = 300))]
+    pub birthplace: Option<String>,
+    /// NoiOHienNay
+    #[validate(length(max = 500))]
+    pub current_address: Option<String>,
+    #[validate(length(min = 6, max = 20))]
+    pub phone: Option<String>,
+    #[validate(email)]
+    pub email: Option<String>,
+    /// NgayTuyenDungLanDau
+    pub first_recruited_on: Option<NaiveDate>,
+    /// TenCoQuan (tuyển dụng)
+    #[validate(length(max = 300))]
+    pub recruiting_agency: Option<String>,
+    /// ViTriTuyenDung
+    #[validate(length(max = 300))]
+    pub recruiting_position: Option<String>,
+    /// NgayVaoCoQuanHienNay
+    pub joined_current_agency_on: Option<NaiveDate>,
+    /// ViTriViecLam
+    #[validate(length(max = 300))]
+    pub job_position: Option<String>,
+    /// MaNgachChucDanh
+    pub rank_code: Option<String>,
+    pub rank_since: Option<NaiveDate>,
+    /// BacLuong
+    #[validate(range(min = 1, max = 20))]
+    pub salary_step: Option<i16>,
+    /// HeSoLuong, 1.00 to 10.00
+    #[validate(range(min = 1.0, max = 10.0))]
+    pub salary_coefficient: Option<f64>,
+    pub salary_step_since: Option<NaiveDate>,
+    /// PhuCapThamNienVK
+    #[validate(range(min = 0, max = 100))]
+    pub seniority_allowance_percent: Option<i16>,
+    /// DenNgay (next raise)
+    pub next_raise_on: Option<NaiveDate>,
+    /// ChucVu
+    pub position_code: Option<String>,
+    /// NgayBoNhiemLanDau
+    pub first_appointed_on: Option<NaiveDate>,
+    /// NgayBoNhiemLai
+    pub reappointed_on: Option<NaiveDate>,
+    /// NhiemKyCanBoChuyenTrach
+    #[validate(length(max = 100))]
+    pub term: Option<String>,
+    /// ChucVuChucDanhKiemNhiem
+    #[validate(length(max = 500))]
+    pub concurrent_positions: Option<String>,
+    /// HocVanPhoThong, e.g. "12/12"
+    #[validate(length(max = 20))]
+    pub general_education: Option<String>,
+    /// TrinhDoChuyenMon
+    pub education_level_code: Option<String>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub foreign_languages: Vec<ForeignLanguage>,
+    /// TrinhDoTinHoc
+    #[validate(length(max = 100))]
+    pub it_level: Option<String>,
+    /// TrinhDoLyLuanChinhTri
+    pub political_theory_code: Option<String>,
+    /// TrinhDoQuanLyNhaNuoc
+    pub state_management_code: Option<String>,
+    /// BoiDuongQuocPhongAnNinh
+    #[validate(length(max = 200))]
+    pub defence_security_training: Option<String>,
+    /// TiengDanTocThieuSo
+    #[validate(length(max = 200))]
+    pub minority_languages: Option<String>,
+    /// MaChucDanhKhoaHoc
+    pub academic_title_code: Option<String>,
+    pub academic_title_on: Option<NaiveDate>,
+    /// MaHocVi
+    pub degree_code: Option<String>,
+    pub degree_on: Option<NaiveDate>,
+    #[validate(length(max = 200))]
+    pub degree_specialty: Option<String>,
+    /// NgayVaoDang
+    pub party_admitted_on: Option<NaiveDate>,
+    /// NgayVaoDangChinhThuc
+    pub party_official_on: Option<NaiveDate>,
+    /// SoTheDang
+    #[validate(regex(path = *PARTY_CARD, message = "6 to 12 digits"))]
+    pub party_card_number: Option<String>,
+    /// ChucVuDang
+    #[validate(length(max = 200))]
+    pub party_position: Option<String>,
+}
+
+fn pattern(text: &str) -> regex::Regex {
+    regex::Regex::new(text).unwrap_or_else(|e| panic!("pattern {text}: {e}"))
+}
+
+static CBCCVC_CODE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| pattern(r"^[A-Za-z0-9./-]{1,30}$"));
+static IDENTITY_CARD: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| pattern(r"^([0-9]{9}|[0-9]{12})$"));
+static PERSONAL_CODE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| pattern(r"^[0-9]{12}$"));
+static SOCIAL_INSURANCE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| pattern(r"^[0-9]{10}$"));
+static PARTY_CARD: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| pattern(r"^[0-9]{6,12}$"));
+
+/// The stored row: sealed items are ciphertexts, blind indexes beside them.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = officials, check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct OfficialRow {
+    pub id: Uuid,
+    pub classification: String,
+    pub managing_organization_id: Uuid,
+    pub using_organization_id: Uuid,
+    pub cbccvc_code: Option<String>,
+    pub full_name: String,
+    pub name_folded: String,
+    pub family_name_folded: String,
+    pub given_name_folded: String,
+    pub other_names: Option<String>,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub identity_card_number: Option<Vec<u8>>,
+    pub identity_card_issue: Option<Vec<u8>>,
+    pub identity_card_index: Option<Vec<u8>>,
+    pub personal_identification_code: Option<Vec<u8>>,
+    pub personal_identification_index: Option<Vec<u8>>,
+    pub social_insurance_number: Option<Vec<u8>>,
+    pub social_insurance_index: Option<Vec<u8>>,
+    pub ethnic_group_code: Option<String>,
+    pub religion_code: Option<String>,
+    pub hometown: Option<String>,
+    pub birthplace: Option<String>,
+    pub current_address: Option<Vec<u8>>,
+    pub phone: Option<Vec<u8>>,
+    pub email: Option<Vec<u8>>,
+    pub first_recruited_on: Option<NaiveDate>,
+    pub recruiting_agency: Option<String>,
+    pub recruiting_position: Option<String>,
+    pub joined_current_agency_on: Option<NaiveDate>,
+    pub job_position: Option<String>,
+    pub rank_code: Option<String>,
+    pub rank_since: Option<NaiveDate>,
+    pub salary_step: Option<i16>,
+    pub salary_coefficient_hundredths: Option<i16>,
+    pub salary_step_since: Option<NaiveDate>,
+    pub seniority_allowance_percent: Option<i16>,
+    pub next_raise_on: Option<NaiveDate>,
+    pub position_code: Option<String>,
+    pub first_appointed_on: Option<NaiveDate>,
+    pub reappointed_on: Option<NaiveDate>,
+    pub term: Option<String>,
+    pub concurrent_positions: Option<String>,
+    pub general_education: Option<String>,
+    pub education_level_code: Option<String>,
+    pub foreign_languages: serde_json::Value,
+    pub it_level: Option<String>,
+    pub political_theory_code: Option<String>,
+    pub state_management_code: Option<String>,
+    pub defence_security_training: Option<String>,
+    pub minority_languages: Option<String>,
+    pub academic_title_code: Option<String>,
+    pub academic_title_on: Option<NaiveDate>,
+    pub degree_code: Option<String>,
+    pub degree_on: Option<NaiveDate>,
+    pub degree_specialty: Option<String>,
+    pub party_admitted_on: Option<NaiveDate>,
+    pub party_official_on: Option<NaiveDate>,
+    pub party_card_number: Option<Vec<u8>>,
+    pub party_position: Option<String>,
+    pub status: String,
+    pub retired_on: Option<NaiveDate>,
+    pub died_on: Option<NaiveDate>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A profile as the API shows it: the data (identity numbers masked unless
+/// revealed) and its life cycle.
+#[derive(Debug, Clone, Serialize)]
+pub struct OfficialView {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub data: ProfileData,
+    pub party_member: bool,
+    pub status: String,
+    pub retired_on: Option<NaiveDate>,
+    pub died_on: Option<NaiveDate>,
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Whether identity numbers are shown in full.
+    pub revealed: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A short line for search results and lookups.
+#[derive(Debug, Clone, Serialize)]
+pub struct OfficialSummary {
+    pub id: Uuid,
+    pub full_name: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub classification: String,
+    pub managing_organization_id: Uuid,
+    pub using_organization_id: Uuid,
+    pub cbccvc_code: Option<String>,
+    pub rank_code: Option<String>,
+    pub position_code: Option<String>,
+    pub status: String,
+}
+
+impl From<&OfficialRow> for OfficialSummary {
+    fn from(row: &OfficialRow) -> Self {
+        OfficialSummary {
+            id: row.id,
+            full_name: row.full_name.clone(),
+            sex: row.sex.clone(),
+            birth_date: row.birth_date,
+            classification: row.classification.clone(),
+            managing_organization_id: row.managing_organization_id,
+            using_organization_id: row.using_organization_id,
+            cbccvc_code: row.cbccvc_code.clone(),
+            rank_code: row.rank_code.clone(),
+            position_code: row.position_code.clone(),
+            status: row.status.clone(),
+        }
+    }
+}
+
+text_enum!(
+    RecordKind {
+        Career = "career",
+        Salary = "salary",
+        Allowance = "allowance",
+        Training = "training",
+        Evaluation = "evaluation",
+        Reward = "reward",
+        Discipline = "discipline",
+        Property = "property",
+        Income = "income",
+    }
+);
+
+impl RecordKind {
+    /// Discipline details, property and income (items 60 to 62) are sealed.
+    pub fn is_sealed(self) -> bool {
+        matches!(
+            self,
+            RecordKind::Discipline | RecordKind::Property | RecordKind::Income
+        )
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = official_records, check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct RecordRow {
+    pub id: Uuid,
+    pub official_id: Uuid,
+    pub kind: String,
+    pub from_date: Option<NaiveDate>,
+    pub to_date: Option<NaiveDate>,
+    pub data: Option<serde_json::Value>,
+    pub sealed: Option<Vec<u8>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A history entry: its period and the details its kind requires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordInput {
+    pub kind: RecordKind,
+    /// TuNgay
+    pub from_date: Option<NaiveDate>,
+    /// DenNgay
+    pub to_date: Option<NaiveDate>,
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    pub id: Uuid,
+    pub kind: String,
+    pub from_date: Option<NaiveDate>,
+    pub to_date: Option<NaiveDate>,
+    pub data: serde_json::Value,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = official_changes, check_for_backend(diesel::pg::Pg))]
+pub struct Change {
+    #[serde(skip)]
+    pub id: i64,
+    #[serde(skip)]
+    pub official_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = official_changes)]
+pub struct NewChange {
+    pub official_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub fields: Vec<String>,
+}

@@ -1,0 +1,194 @@
+//! The details each kind of history entry requires, checked field by field.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::model::RecordKind;
+use crate::error::{field_errors, AppError, AppResult, FieldError};
+
+/// Quá trình công tác (item 25).
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct Career {
+    organization_id: Option<Uuid>,
+    /// TenCoQuan
+    #[validate(length(min = 1, max = 300))]
+    organization_name: String,
+    /// ViTriViecLam / ChucVu
+    #[validate(length(min = 1, max = 300))]
+    position: String,
+    #[validate(length(max = 200))]
+    decision_number: Option<String>,
+}
+
+/// Diễn biến lương (item 39).
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct Salary {
+    /// NgachBacLuong
+    #[validate(length(min = 1, max = 40))]
+    rank_code: String,
+    #[validate(range(min = 1, max = 20))]
+    salary_step: i16,
+    /// HeSoLuong
+    #[validate(range(min = 1.0, max = 10.0))]
+    salary_coefficient: f64,
+    /// PhanTramHuong
+    #[validate(range(min = 0, max = 100))]
+    percent: Option<i16>,
+}
+
+/// Phụ cấp (item 38).
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct Allowance {
+    /// LoaiPhuCap
+    #[validate(length(min = 1, max = 200))]
+    allowance_type: String,
+    /// HeSo
+    #[validate(range(min = 0.0, max = 10.0))]
+    coefficient: Option<f64>,
+    /// PhanTramHuongPhuCap
+    #[validate(range(min = 0, max = 100))]
+    percent: Option<i16>,
+    /// Giatri (VND)
+    #[validate(range(min = 0))]
+    amount: Option<i64>,
+    /// HinhThucHuong
+    #[validate(length(max = 200))]
+    form: Option<String>,
+}
+
+/// Đào tạo, bồi dưỡng (item 53).
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct Training {
+    /// ChuyenNganhDaoTao
+    #[validate(length(min = 1, max = 300))]
+    specialty: String,
+    /// TrinhDoDaoTao
+    #[validate(length(min = 1, max = 100))]
+    level: String,
+    /// CoSoDaoTao
+    #[validate(length(max = 300))]
+    institution: Option<String>,
+    /// XepLoaiTotNghiep
+    #[validate(length(max = 100))]
+    result: Option<String>,
+    /// NuocDaoTao
+    #[validate(length(max = 100))]
+    country: Option<String>,
+    #[validate(length(max = 300))]
+    certificate: Option<String>,
+}
+
+/// Đánh giá, xếp loại (item 58).
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct Evaluation {
+    /// Nam
+    #[validate(range(min = 1945, max = 2100))]
+    year: i32,
+    /// KetQuaDanhGia (evaluation_result catalog)
+    #[validate(length(min = 1, max = 40))]
+    result_code: String,
+    /// ThamQuyenDanhGia
+    #[validate(length(min = 1, max = 300))]
+    evaluating_authority: String,
+}
+
+/// Khen thưởng / Kỷ luật (items 59, 60).
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct Decision {
+    #[validate(length(min = 1, max = 200))]
+    form: String,
+    #[validate(length(min = 1, max = 300))]
+    decided_by: String,
+    #[validate(length(max = 200))]
+    decision_number: Option<String>,
+    #[validate(length(max = 2000))]
+    reason: Option<String>,
+}
+
+/// Tài sản (item 61).
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct Property {
+    #[validate(length(min = 1, max = 2000))]
+    description: String,
+    /// Estimated value in VND.
+    #[validate(range(min = 0))]
+    value: Option<i64>,
+}
+
+/// Thu nhập (item 62).
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct Income {
+    #[validate(range(min = 1945, max = 2100))]
+    year: i32,
+    /// VND
+    #[validate(range(min = 0))]
+    amount: i64,
+    #[validate(length(min = 1, max = 300))]
+    source: String,
+}
+
+fn typed<T: DeserializeOwned + Serialize + Validate>(
+    data: &serde_json::Value,
+) -> AppResult<serde_json::Value> {
+    let value: T = serde_path_to_error::deserialize(data.clone()).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let field = match (path.as_str(), message.split('`').nth(1)) {
+            (".", Some(name)) if message.starts_with("missing field") => format!("data.{name}"),
+            (".", _) => "data".to_owned(),
+            (path, _) => format!("data.{path}"),
+        };
+        AppError::Validation(vec![FieldError::new(field, message)])
+    })?;
+    value.validate().map_err(|e| {
+        AppError::Validation(
+            field_errors(&e)
+                .into_iter()
+                .map(|mut f| {
+                    f.field = format!("data.{}", f.field);
+                    f
+                })
+                .collect(),
+        )
+    })?;
+    serde_json::to_value(value).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The details, checked against what `kind` requires and normalized.
+pub fn checked(kind: RecordKind, data: &serde_json::Value) -> AppResult<serde_json::Value> {
+    match kind {
+        RecordKind::Career => typed::<Career>(data),
+        RecordKind::Salary => typed::<Salary>(data),
+        RecordKind::Allowance => typed::<Allowance>(data),
+        RecordKind::Training => typed::<Training>(data),
+        RecordKind::Evaluation => typed::<Evaluation>(data),
+        RecordKind::Reward | RecordKind::Discipline => typed::<Decision>(data),
+        RecordKind::Property => typed::<Property>(data),
+        RecordKind::Income => typed::<Income>(data),
+    }
+}
+
+/// A career entry written by a transfer.
+pub fn career(
+    organization_id: Uuid,
+    organization_name: &str,
+    position: &str,
+    decision_number: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "organization_id": organization_id,
+        "organization_name": organization_name,
+        "position": position,
+        "decision_number": decision_number,
+    })
+}

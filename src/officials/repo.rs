@@ -1,0 +1,288 @@
+//! SQL for profiles, their records and changes.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Bytea, Date, Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::model::{Change, NewChange, OfficialRow, RecordRow};
+use crate::db::ltree::TreePath;
+use crate::db::schema::sql_types::Ltree;
+use crate::db::schema::{official_changes, official_records, officials};
+use crate::db::sql::SqlBuilder;
+use crate::pagination::NameKey;
+
+pub fn insert(conn: &mut PgConnection, row: &OfficialRow) -> QueryResult<()> {
+    diesel::insert_into(officials::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn save(conn: &mut PgConnection, row: &OfficialRow) -> QueryResult<()> {
+    diesel::update(officials::table.find(row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
+    officials::table.count().get_result(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<OfficialRow>> {
+    officials::table
+        .find(id)
+        .select(OfficialRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<OfficialRow>> {
+    officials::table
+        .find(id)
+        .select(OfficialRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// The profile holding this personal identification code, wherever it is.
+pub fn holder_of_personal_index(
+    conn: &mut PgConnection,
+    index: &[u8],
+) -> QueryResult<Option<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Holder {
+        #[diesel(sql_type = diesel::sql_types::Nullable<SqlUuid>)]
+        id: Option<Uuid>,
+    }
+    let holder: Holder = diesel::sql_query("SELECT odb_official_by_personal_index($1) AS id")
+        .bind::<Bytea, _>(index)
+        .get_result(conn)?;
+    Ok(holder.id)
+}
+
+pub enum IndexColumn {
+    IdentityCard,
+    PersonalIdentification,
+    SocialInsurance,
+}
+
+/// Exact lookup through a blind index (row-level security limits it to scope).
+pub fn by_index(
+    conn: &mut PgConnection,
+    column: IndexColumn,
+    index: &[u8],
+) -> QueryResult<Vec<OfficialRow>> {
+    let query = officials::table
+        .select(OfficialRow::as_select())
+        .into_boxed();
+    let query = match column {
+        IndexColumn::IdentityCard => query.filter(officials::identity_card_index.eq(index)),
+        IndexColumn::PersonalIdentification => {
+            query.filter(officials::personal_identification_index.eq(index))
+        }
+        IndexColumn::SocialInsurance => query.filter(officials::social_insurance_index.eq(index)),
+    };
+    query.order(officials::name_folded).limit(100).load(conn)
+}
+
+pub fn insert_record(conn: &mut PgConnection, row: &RecordRow) -> QueryResult<()> {
+    diesel::insert_into(official_records::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn save_record(conn: &mut PgConnection, row: &RecordRow) -> QueryResult<()> {
+    diesel::update(official_records::table.find(row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn record_for_update(
+    conn: &mut PgConnection,
+    official: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<RecordRow>> {
+    official_records::table
+        .find(id)
+        .filter(official_records::official_id.eq(official))
+        .select(RecordRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+pub fn records(
+    conn: &mut PgConnection,
+    official: Uuid,
+    kind: Option<&str>,
+) -> QueryResult<Vec<RecordRow>> {
+    let mut query = official_records::table
+        .filter(official_records::official_id.eq(official))
+        .select(RecordRow::as_select())
+        .into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(official_records::kind.eq(kind.to_owned()));
+    }
+    query
+        .order((
+            official_records::kind,
+            official_records::from_date.asc().nulls_first(),
+            official_records::created_at,
+        ))
+        .load(conn)
+}
+
+/// The open career entry (no end date), which a transfer closes.
+pub fn open_career(conn: &mut PgConnection, official: Uuid) -> QueryResult<Option<RecordRow>> {
+    official_records::table
+        .filter(official_records::official_id.eq(official))
+        .filter(official_records::kind.eq("career"))
+        .filter(official_records::to_date.is_null())
+        .select(RecordRow::as_select())
+        .order(official_records::from_date.desc().nulls_last())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_change(conn: &mut PgConnection, change: &NewChange) -> QueryResult<()> {
+    diesel::insert_into(official_changes::table)
+        .values(change)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn changes(conn: &mut PgConnection, official: Uuid) -> QueryResult<Vec<Change>> {
+    official_changes::table
+        .filter(official_changes::official_id.eq(official))
+        .order(official_changes::id)
+        .select(Change::as_select())
+        .load(conn)
+}
+
+/// A validated search.
+#[derive(Debug, Default)]
+pub struct Search {
+    /// Folded name words; the last is matched as the given name.
+    pub name_words: Vec<String>,
+    /// Managing or using organization inside this subtree (or exactly this unit).
+    pub organization: Option<(Uuid, TreePath, bool)>,
+    pub classification: Option<String>,
+    pub rank_code: Option<String>,
+    pub position_code: Option<String>,
+    pub degree_code: Option<String>,
+    pub political_theory_code: Option<String>,
+    pub ethnic_group_code: Option<String>,
+    pub sex: Option<String>,
+    pub born_on_or_after: Option<NaiveDate>,
+    pub born_on_or_before: Option<NaiveDate>,
+    pub party_member: Option<bool>,
+    pub status: Option<String>,
+    pub roots: Option<Vec<TreePath>>,
+    pub after: Option<NameKey>,
+    pub limit: i64,
+}
+
+/// Profiles matching the search, in name order from the cursor. With a name,
+/// the given name (last word) drives an index range scan that is already in
+/// name order; a single word may be a given or a family name, so the two
+/// indexes' ordered scans are merged.
+pub fn search(conn: &mut PgConnection, search: &Search) -> QueryResult<Vec<OfficialRow>> {
+    match search.name_words.as_slice() {
+        [] => page(search, None).load(conn),
+        [only] => {
+            let mut rows =
+                page(search, Some(("given_name_folded", only))).load::<OfficialRow>(conn)?;
+            rows.extend(
+                page(search, Some(("family_name_folded", only))).load::<OfficialRow>(conn)?,
+            );
+            rows.sort_by(|a, b| (&a.name_folded, a.id).cmp(&(&b.name_folded, b.id)));
+            rows.dedup_by_key(|r| r.id);
+            rows.truncate(search.limit as usize);
+            Ok(rows)
+        }
+        [.., given] => page(search, Some(("given_name_folded", given))).load(conn),
+    }
+}
+
+fn page<'a>(
+    search: &'a Search,
+    name: Option<(&'static str, &'a String)>,
+) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+    let mut q = SqlBuilder::new("SELECT p.* FROM officials p WHERE TRUE");
+    if let Some((column, word)) = name {
+        q = q
+            .sql(&format!(" AND p.{column} = "))
+            .bind::<Text, _>((*word).clone());
+    }
+    if search.name_words.len() > 1 {
+        let pattern = search
+            .name_words
+            .iter()
+            .map(|w| crate::text::like_literal(w))
+            .collect::<Vec<_>>()
+            .join("% ");
+        q = q
+            .sql(" AND p.name_folded LIKE ")
+            .bind::<Text, _>(format!("{pattern}%"));
+    }
+    if let Some((id, path, subtree)) = &search.organization {
+        q = if *subtree {
+            q.sql(" AND EXISTS (SELECT 1 FROM organizations o WHERE o.id IN (p.managing_organization_id, p.using_organization_id) AND o.path <@ ")
+                .bind::<Ltree, _>(path.clone())
+                .sql(")")
+        } else {
+            q.sql(" AND ")
+                .bind::<SqlUuid, _>(*id)
+                .sql(" IN (p.managing_organization_id, p.using_organization_id)")
+        };
+    }
+    if let Some(roots) = &search.roots {
+        q = q
+            .sql(" AND EXISTS (SELECT 1 FROM organizations s WHERE s.id IN (p.managing_organization_id, p.using_organization_id) AND s.path <@ ANY(")
+            .bind::<Text, _>(crate::auth::scope::literal(roots))
+            .sql("::ltree[]))");
+    }
+    for (column, value) in [
+        ("classification", &search.classification),
+        ("rank_code", &search.rank_code),
+        ("position_code", &search.position_code),
+        ("degree_code", &search.degree_code),
+        ("political_theory_code", &search.political_theory_code),
+        ("ethnic_group_code", &search.ethnic_group_code),
+        ("sex", &search.sex),
+        ("status", &search.status),
+    ] {
+        if let Some(value) = value {
+            q = q
+                .sql(&format!(" AND p.{column} = "))
+                .bind::<Text, _>(value.clone());
+        }
+    }
+    if let Some(date) = search.born_on_or_after {
+        q = q.sql(" AND p.birth_date >= ").bind::<Date, _>(date);
+    }
+    if let Some(date) = search.born_on_or_before {
+        q = q.sql(" AND p.birth_date <= ").bind::<Date, _>(date);
+    }
+    if let Some(member) = search.party_member {
+        q = q
+            .sql(" AND (p.party_admitted_on IS NOT NULL) = ")
+            .bind::<Bool, _>(member);
+    }
+    if let Some(NameKey(name, id)) = &search.after {
+        q = q
+            .sql(" AND (p.name_folded, p.id) > (")
+            .bind::<Text, _>(name.clone())
+            .sql(", ")
+            .bind::<SqlUuid, _>(*id)
+            .sql(")");
+    }
+    q.sql(" ORDER BY p.name_folded, p.id LIMIT ")
+        .bind::<BigInt, _>(search.limit)
+        .build()
+}

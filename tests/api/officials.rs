@@ -1,0 +1,644 @@
+use chrono::Duration;
+use diesel::prelude::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn profile(org: &str, name: &str, personal_code: &str) -> Value {
+    json!({
+        "classification": "civil_servant",
+        "managing_organization_id": org,
+        "using_organization_id": org,
+        "full_name": name,
+        "sex": "male",
+        "birth_date": "1980-05-17",
+        "identity_card_number": "012345678",
+        "identity_card_issued_on": "2010-03-01",
+        "identity_card_issued_place": "Công an Hà Nội",
+        "personal_identification_code": personal_code,
+        "social_insurance_number": "0123456789",
+        "ethnic_group_code": "01",
+        "religion_code": "00",
+        "current_address": "Số 7 phố Tràng Thi, Hoàn Kiếm, Hà Nội",
+        "phone": "0912345678",
+        "rank_code": "01.003",
+        "salary_step": 4,
+        "salary_coefficient": 3.33,
+        "first_recruited_on": "2005-09-01",
+        "party_admitted_on": "2010-01-15",
+        "party_official_on": "2011-01-15",
+        "political_theory_code": "TRUNG_CAP",
+        "foreign_languages": [{"language_code": "EN", "level": "B1"}],
+    })
+}
+
+/// A province with an editor and a viewer of its own, and another province.
+struct Setup {
+    app: TestApp,
+    hanoi: Value,
+    hue: Value,
+}
+
+fn setup() -> Setup {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("HN", "province", "ROOT"), ("HUE", "province", "ROOT")]);
+    Setup {
+        hanoi: t["HN"].clone(),
+        hue: t["HUE"].clone(),
+        app,
+    }
+}
+
+fn as_editor(app: &TestApp, username: &str, org: Option<&str>) -> Account {
+    let account = app.account(username, org, &["personnel_editor"]);
+    let token = app.sign_in(&account);
+    app.use_token(Some(token));
+    account
+}
+
+fn create(app: &TestApp, body: &Value) -> Value {
+    let (status, made) = json(app.post("/api/v1/officials", body));
+    assert_eq!(status, 201, "{made}");
+    made
+}
+
+#[test]
+fn a_profile_is_stored_sealed_and_shown_masked() {
+    let s = setup();
+    as_editor(&s.app, "editor.all", None);
+    let made = create(
+        &s.app,
+        &profile(id(&s.hanoi), "Nguyễn Văn An", "001080012345"),
+    );
+    assert_eq!(made["full_name"], "Nguyễn Văn An");
+    assert_eq!(made["personal_identification_code"], "0010******45");
+    assert_eq!(made["identity_card_number"], "0123***78");
+    assert_eq!(made["revealed"], false);
+    assert_eq!(made["party_member"], true);
+    assert_eq!(made["salary_coefficient"], 3.33);
+
+    // no sensitive plaintext anywhere in the database, read as a superuser
+    let mut superuser = s.app.db.connect();
+    #[derive(QueryableByName)]
+    struct Dump {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        text: String,
+    }
+    let tables = [
+        "officials",
+        "official_records",
+        "official_changes",
+        "audit_log",
+        "organization_events",
+    ];
+    let mut everything = String::new();
+    for table in tables {
+        let dump: Vec<Dump> = diesel::sql_query(format!("SELECT t::text AS text FROM {table} t"))
+            .load(&mut superuser)
+            .unwrap();
+        everything.extend(dump.into_iter().map(|d| d.text));
+    }
+    assert!(everything.contains("Nguyễn Văn An"), "the dump is real");
+    for secret in [
+        "001080012345",
+        "012345678",
+        "0123456789",
+        "Tràng Thi",
+        "0912345678",
+        "Công an Hà Nội",
+    ] {
+        assert!(
+            !everything.contains(secret),
+            "{secret} is stored in plaintext"
+        );
+        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+        assert!(
+            !everything.contains(&hex),
+            "{secret} is stored in plaintext bytes"
+        );
+    }
+}
+
+#[test]
+fn revealing_identity_numbers_needs_a_fresh_second_factor_and_is_audited() {
+    let s = setup();
+    let editor = as_editor(&s.app, "editor.reveal", None);
+    let made = create(
+        &s.app,
+        &profile(id(&s.hanoi), "Trần Thị Bình", "001180054321"),
+    );
+    let path = format!("/api/v1/officials/{}?reveal=true", id(&made));
+    let (status, shown) = json(s.app.get(&path));
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown["personal_identification_code"], "001180054321");
+    assert_eq!(shown["identity_card_issued_place"], "Công an Hà Nội");
+
+    s.app.clock.advance(Duration::minutes(20));
+    s.app.use_token(Some(s.app.sign_in(&editor)));
+    s.app.clock.advance(Duration::minutes(16));
+    assert_problem(s.app.get(&path), 403, "step-up-required");
+    let (_, masked) = json(s.app.get(&format!("/api/v1/officials/{}", id(&made))));
+    assert_eq!(masked["personal_identification_code"], "0011******21");
+
+    // a viewer may not reveal at all
+    let viewer = s.app.account("viewer.reveal", None, &["personnel_viewer"]);
+    s.app.use_token(Some(s.app.sign_in(&viewer)));
+    assert_problem(s.app.get(&path), 403, "forbidden");
+
+    s.app.use_token(Some(s.app.sign_in(&s.app.admin)));
+    let (_, audit) = json(s.app.get("/api/v1/audit?action=official.reveal"));
+    let reveals = audit["items"].as_array().unwrap();
+    assert_eq!(reveals.len(), 1);
+    assert_eq!(reveals[0]["actor"], "editor.reveal");
+    assert_eq!(reveals[0]["entity_id"], made["id"]);
+    assert!(
+        !audit.to_string().contains("001180054321"),
+        "the audit never holds the value"
+    );
+}
+
+#[test]
+fn a_ciphertext_moved_to_another_row_fails_to_open() {
+    let s = setup();
+    as_editor(&s.app, "editor.move", None);
+    let a = create(
+        &s.app,
+        &profile(id(&s.hanoi), "Lê Văn Cường", "001080099991"),
+    );
+    let b = create(
+        &s.app,
+        &profile(id(&s.hanoi), "Phạm Văn Dũng", "001080099992"),
+    );
+    diesel::sql_query(
+        "UPDATE officials SET personal_identification_code = (SELECT personal_identification_code FROM officials WHERE id = $1) WHERE id = $2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(id(&a)).unwrap())
+    .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(id(&b)).unwrap())
+    .execute(&mut s.app.db.connect())
+    .unwrap();
+    let response = s
+        .app
+        .get(&format!("/api/v1/officials/{}?reveal=true", id(&b)));
+    let status = response.status();
+    let body = response.text().unwrap();
+    assert_eq!(status, 500, "a moved ciphertext is an error: {body}");
+    assert!(
+        !body.contains("001080099991"),
+        "never another person's data"
+    );
+    // A is untouched
+    assert_eq!(
+        s.app.get(&format!("/api/v1/officials/{}", id(&a))).status(),
+        200
+    );
+}
+
+#[test]
+fn one_person_has_one_profile() {
+    let s = setup();
+    as_editor(&s.app, "editor.dup", None);
+    let first = create(
+        &s.app,
+        &profile(id(&s.hanoi), "Hoàng Văn Em", "001080077777"),
+    );
+    let problem = assert_problem(
+        s.app.post(
+            "/api/v1/officials",
+            &profile(id(&s.hue), "Hoàng Văn Em", "001080077777"),
+        ),
+        409,
+        "duplicate",
+    );
+    assert_eq!(
+        problem["existing"],
+        format!("/api/v1/officials/{}", id(&first))
+    );
+}
+
+#[test]
+fn invalid_profiles_are_refused_field_by_field() {
+    let s = setup();
+    as_editor(&s.app, "editor.bad", None);
+    let mut body = profile(id(&s.hanoi), "Vũ Thị Hoa", "001080066666");
+    body["salary_coefficient"] = json!(12.5);
+    body["personal_identification_code"] = json!("12345");
+    let problem = assert_problem(s.app.post("/api/v1/officials", &body), 422, "validation");
+    assert_eq!(
+        fields(&problem),
+        ["personal_identification_code", "salary_coefficient"]
+    );
+
+    let mut body = profile(id(&s.hanoi), "Vũ Thị Hoa", "001080066666");
+    body["party_official_on"] = json!("2009-01-01");
+    body["birth_date"] = json!("2015-01-01");
+    body["first_recruited_on"] = json!(null);
+    body["identity_card_issued_on"] = json!(null);
+    let problem = assert_problem(s.app.post("/api/v1/officials", &body), 422, "validation");
+    assert!(
+        fields(&problem).contains(&"birth_date".to_owned()),
+        "{problem}"
+    );
+
+    let mut body = profile(id(&s.hanoi), "Vũ Thị Hoa", "001080066666");
+    body["party_official_on"] = json!("2009-01-01");
+    let problem = assert_problem(s.app.post("/api/v1/officials", &body), 422, "validation");
+    assert_eq!(fields(&problem), ["party_official_on"]);
+
+    let mut body = profile(id(&s.hanoi), "Vũ Thị Hoa", "001080066666");
+    body["ethnic_group_code"] = json!("99");
+    let problem = assert_problem(s.app.post("/api/v1/officials", &body), 422, "validation");
+    assert_eq!(fields(&problem), ["ethnic_group_code"]);
+
+    let (_, page) = json(s.app.get("/api/v1/officials"));
+    assert!(
+        page["items"].as_array().unwrap().is_empty(),
+        "nothing was stored"
+    );
+}
+
+#[test]
+fn editors_work_only_within_their_scope() {
+    let s = setup();
+    as_editor(&s.app, "editor.root", None);
+    let in_hue = create(&s.app, &profile(id(&s.hue), "Đỗ Văn Giang", "001080055555"));
+    as_editor(&s.app, "editor.hanoi", Some("HN"));
+    assert_problem(
+        s.app.get(&format!("/api/v1/officials/{}", id(&in_hue))),
+        404,
+        "not-found",
+    );
+    let problem = assert_problem(
+        s.app.post(
+            "/api/v1/officials",
+            &profile(id(&s.hue), "Ngô Văn Hải", "001080044444"),
+        ),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["managing_organization_id"]);
+    let (_, page) = json(s.app.get("/api/v1/officials?q=giang"));
+    assert!(
+        page["items"].as_array().unwrap().is_empty(),
+        "out-of-scope profiles are not listed"
+    );
+    let (_, found) = json(s.app.post(
+        "/api/v1/officials/lookup",
+        &json!({"personal_identification_code": "001080055555"}),
+    ));
+    assert!(found["items"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn search_ignores_diacritics_and_pages_without_gaps() {
+    let s = setup();
+    as_editor(&s.app, "editor.search", None);
+    let names = [
+        "Nguyễn Văn An",
+        "Nguyễn Thị An",
+        "Trần Văn An",
+        "Nguyễn Văn Anh",
+        "Lê Thị Bình",
+        "Nguyễn Văn Bình",
+        "Phạm Minh An",
+        "Đặng Văn An",
+        "Nguyễn Hữu An",
+        "Bùi Thị An",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let mut body = profile(id(&s.hanoi), name, &format!("0010800{i:05}"));
+        if i % 2 == 1 {
+            body["managing_organization_id"] = s.hue["id"].clone();
+            body["using_organization_id"] = s.hue["id"].clone();
+            body["sex"] = json!("female");
+            body["party_admitted_on"] = json!(null);
+            body["party_official_on"] = json!(null);
+        }
+        create(&s.app, &body);
+    }
+    let full_names = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["full_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, plain) = json(s.app.get("/api/v1/officials?q=nguyen%20van%20an"));
+    assert_eq!(full_names(&plain), ["Nguyễn Văn An"]);
+    let (_, accented) = json(
+        s.app
+            .get("/api/v1/officials?q=NGUY%E1%BB%84N%20V%C4%82N%20AN"),
+    );
+    assert_eq!(full_names(&accented), ["Nguyễn Văn An"]);
+    let (_, given) = json(s.app.get("/api/v1/officials?q=an"));
+    assert_eq!(full_names(&given).len(), 7, "{given}");
+    let (_, family) = json(s.app.get("/api/v1/officials?q=nguyen"));
+    assert_eq!(full_names(&family).len(), 5);
+    assert!(
+        full_names(&family)
+            .windows(2)
+            .all(|w| odb::text::fold(&w[0]) <= odb::text::fold(&w[1])),
+        "sorted by name"
+    );
+
+    let (_, hue_only) = json(
+        s.app
+            .get(&format!("/api/v1/officials?organization_id={}", id(&s.hue))),
+    );
+    assert_eq!(full_names(&hue_only).len(), 5);
+    let (_, party) = json(s.app.get("/api/v1/officials?party_member=true&sex=male"));
+    assert_eq!(full_names(&party).len(), 5);
+    let (_, ages) = json(s.app.get("/api/v1/officials?age_min=80"));
+    assert!(full_names(&ages).is_empty());
+
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (_, page) = json(s.app.get(&format!("/api/v1/officials?limit=3{cursor}")));
+        seen.extend(full_names(&page));
+        if seen.len() == 3 {
+            // a profile added mid-way, sorting before the cursor, is not repeated or skipped after it
+            create(&s.app, &profile(id(&s.hanoi), "Ân Văn Zét", "001089999999"));
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no profile repeated");
+    assert_eq!(
+        seen.len(),
+        10,
+        "every profile after the cursor seen once: {seen:?}"
+    );
+    assert_problem(s.app.get("/api/v1/officials?sex=other"), 422, "validation");
+}
+
+#[test]
+fn histories_transfers_and_retirement_keep_the_record() {
+    let s = setup();
+    as_editor(&s.app, "editor.history", None);
+    let made = create(
+        &s.app,
+        &profile(id(&s.hanoi), "Dương Văn Khánh", "001080033333"),
+    );
+    let base = format!("/api/v1/officials/{}", id(&made));
+
+    let salary = json!({"kind": "salary", "from_date": "2020-01-01", "to_date": "2022-12-31",
+                        "data": {"rank_code": "01.003", "salary_step": 3, "salary_coefficient": 3.0}});
+    assert_eq!(
+        s.app.post(&format!("{base}/records"), &salary).status(),
+        201
+    );
+    let discipline = json!({"kind": "discipline", "from_date": "2021-06-01",
+                            "data": {"form": "Khiển trách", "decided_by": "Sở Nội vụ", "reason": "Vi phạm quy chế làm việc"}});
+    assert_eq!(
+        s.app.post(&format!("{base}/records"), &discipline).status(),
+        201
+    );
+    let bad = json!({"kind": "salary", "data": {"rank_code": "01.003", "salary_step": 3, "salary_coefficient": 30.0}});
+    let problem = assert_problem(
+        s.app.post(&format!("{base}/records"), &bad),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["data.salary_coefficient"]);
+
+    let (_, records) = json(s.app.get(&format!("{base}/records")));
+    let kinds: Vec<&str> = records["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["discipline", "salary"]);
+    assert_eq!(records["items"][0]["data"]["form"], "Khiển trách");
+    let stored: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM official_records WHERE data::text LIKE '%Khiển trách%' OR data::text LIKE '%quy chế%')",
+    ))
+    .get_result(&mut s.app.db.connect())
+    .unwrap();
+    assert_eq!(stored, 0, "discipline details are sealed");
+
+    let transfer = s
+        .app
+        .request(Method::POST, &format!("{base}/transfer"))
+        .header("If-Match", "\"1\"")
+        .json(
+            &json!({"managing_organization_id": id(&s.hue), "effective_date": "2024-03-01",
+                      "decision_number": "45/QĐ-UBND", "position": "Phó Trưởng phòng"}),
+        )
+        .send()
+        .unwrap();
+    let (status, moved) = json(transfer);
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["managing_organization_id"], s.hue["id"]);
+    let (_, careers) = json(s.app.get(&format!("{base}/records?kind=career")));
+    assert_eq!(careers["items"][0]["data"]["position"], "Phó Trưởng phòng");
+
+    let retire = s
+        .app
+        .request(Method::POST, &format!("{base}/retire"))
+        .header("If-Match", format!("\"{}\"", moved["version"]))
+        .json(&json!({"effective_date": "2025-01-01"}))
+        .send()
+        .unwrap();
+    let (status, retired) = json(retire);
+    assert_eq!((status, retired["status"].as_str()), (200, Some("retired")));
+    assert_problem(
+        s.app.patch(
+            &base,
+            retired["version"].as_i64().unwrap(),
+            &json!({"phone": "0999999999"}),
+        ),
+        409,
+        "profile-closed",
+    );
+
+    let (_, history) = json(s.app.get(&format!("{base}/history")));
+    let actions: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "created",
+            "salary_added",
+            "discipline_added",
+            "updated",
+            "transferred",
+            "retired"
+        ]
+    );
+    assert_eq!(history["items"][0]["actor"], "editor.history");
+}
+
+#[test]
+fn edits_need_the_current_version_and_name_changed_fields() {
+    let s = setup();
+    as_editor(&s.app, "editor.patch", None);
+    let made = create(
+        &s.app,
+        &profile(id(&s.hanoi), "Lý Văn Long", "001080022222"),
+    );
+    let path = format!("/api/v1/officials/{}", id(&made));
+    let (status, updated) = json(s.app.patch(
+        &path,
+        1,
+        &json!({"phone": "0987654321", "full_name": "Lý Văn Lộc"}),
+    ));
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["version"], 2);
+    assert_problem(
+        s.app.patch(&path, 1, &json!({"phone": "0900000000"})),
+        412,
+        "stale-version",
+    );
+    let problem = assert_problem(
+        s.app.patch(&path, 2, &json!({"salary_coefficient": 0.5})),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["salary_coefficient"]);
+    let problem = assert_problem(
+        s.app.patch(&path, 2, &json!({"nickname": "x"})),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["nickname"]);
+    let (_, history) = json(s.app.get(&format!("{path}/history")));
+    let mut changed: Vec<String> = history["items"][1]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect();
+    changed.sort();
+    assert_eq!(changed, ["full_name", "phone"]);
+    let (_, found) = json(s.app.get("/api/v1/officials?q=ly%20van%20loc"));
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    let (_, looked_up) = json(s.app.post(
+        "/api/v1/officials/lookup",
+        &json!({"personal_identification_code": "0010 8002 2222"}),
+    ));
+    assert_eq!(looked_up["items"][0]["id"], made["id"]);
+}
+
+#[test]
+fn catalogs_are_served() {
+    let app = TestApp::spawn();
+    let (status, ethnic) = json(app.get("/api/v1/catalogs/ethnic_group"));
+    assert_eq!(status, 200);
+    assert_eq!(ethnic["items"].as_array().unwrap().len(), 54);
+    assert_eq!(ethnic["items"][0]["name"], "Kinh");
+    assert_problem(app.get("/api/v1/catalogs/nothing"), 404, "not-found");
+}
+
+#[test]
+fn generated_profiles_are_realistic_and_searchable() {
+    let app = TestApp::with_demo();
+    let written = odb::fixtures::officials::generate(
+        &mut app.db.connect(),
+        &app.keyring,
+        300,
+        7,
+        app.clock.now(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(written, 300);
+    let editor = app.account("editor.generated", Some("VN"), &["personnel_editor"]);
+    app.use_token(Some(app.sign_in(&editor)));
+    let (_, page) = json(app.get("/api/v1/officials?limit=500"));
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 300);
+    let with_marks = items
+        .iter()
+        .filter(|o| {
+            o["full_name"].as_str().unwrap() != odb::text::fold(o["full_name"].as_str().unwrap())
+        })
+        .count();
+    assert!(with_marks > 250, "Vietnamese names carry diacritics");
+    let nguyen = items
+        .iter()
+        .filter(|o| o["full_name"].as_str().unwrap().starts_with("Nguyễn"))
+        .count();
+    assert!(
+        (60..=170).contains(&nguyen),
+        "Nguyễn is about four in ten: {nguyen}"
+    );
+    let one = items[0]["id"].as_str().unwrap();
+    let (status, full) = json(app.get(&format!("/api/v1/officials/{one}?reveal=true")));
+    assert_eq!(
+        status, 200,
+        "generated profiles open with the real keyring: {full}"
+    );
+    assert_eq!(
+        full["personal_identification_code"].as_str().unwrap().len(),
+        12
+    );
+}
+
+#[test]
+fn the_master_key_must_fit_and_keys_rotate_from_the_command_line() {
+    let app = TestApp::with_demo();
+    odb::fixtures::officials::generate(
+        &mut app.db.connect(),
+        &app.keyring,
+        50,
+        3,
+        app.clock.now(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let run = |key: &str, args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_odb"))
+            .args(args)
+            .env("DATABASE_URL", &app.db.url)
+            .env("ODB_MASTER_KEY", key)
+            .env("ODB_BIND", "127.0.0.1:0")
+            .env("ODB_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    let wrong = run(&random_master_key(), &["serve"]);
+    assert!(!wrong.status.success());
+    let message = String::from_utf8_lossy(&wrong.stderr);
+    assert!(message.contains("master key does not match"), "{message}");
+
+    let rotated = run(&app.master_key, &["keys", "rotate", "--batch", "20"]);
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let status = run(&app.master_key, &["keys", "status"]);
+    let report: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let versions = report["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(
+        (
+            versions[0]["state"].as_str(),
+            versions[0]["values"].as_i64()
+        ),
+        (Some("retired"), Some(0))
+    );
+    assert_eq!(versions[1]["state"], "active");
+    assert!(versions[1]["values"].as_i64().unwrap() >= 100);
+
+    // the running service learns the new key and still opens every profile
+    let editor = app.account("editor.rotation", Some("VN"), &["personnel_editor"]);
+    app.use_token(Some(app.sign_in(&editor)));
+    let (_, page) = json(app.get("/api/v1/officials?limit=100"));
+    for item in page["items"].as_array().unwrap() {
+        let (status, _) = json(app.get(&format!("/api/v1/officials/{}?reveal=true", id(item))));
+        assert_eq!(status, 200);
+    }
+}
