@@ -9,7 +9,7 @@ CREATE TABLE organizations (
     code text NOT NULL UNIQUE CHECK (code ~ '^[A-Z0-9][A-Z0-9._-]{0,31}$'),
     name text NOT NULL CHECK (length(name) BETWEEN 1 AND 300),
     -- lower-case, diacritics removed (đ -> d): what name queries match against
-    name_folded text NOT NULL,
+    name_folded text COLLATE "C" NOT NULL,
     abbreviation text CHECK (length(abbreviation) <= 50),
     level text NOT NULL CHECK (level IN ('central', 'province', 'district', 'commune')),
     org_type text NOT NULL CHECK (org_type ~ '^[a-z][a-z0-9_]{0,49}$'),

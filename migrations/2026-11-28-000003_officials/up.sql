@@ -40,9 +40,10 @@ CREATE TABLE officials (
     -- HoVaTen, and its folded forms for search: the family name is the first
     -- word, the given name the last (Vietnamese order)
     full_name text NOT NULL CHECK (length(full_name) BETWEEN 1 AND 200),
-    name_folded text NOT NULL,
-    family_name_folded text NOT NULL,
-    given_name_folded text NOT NULL,
+    -- byte order ("C"): the same everywhere, and a LIKE 'prefix%' becomes an index range
+    name_folded text COLLATE "C" NOT NULL,
+    family_name_folded text COLLATE "C" NOT NULL,
+    given_name_folded text COLLATE "C" NOT NULL,
     other_names text,
     sex text NOT NULL CHECK (sex IN ('male', 'female')),
     birth_date date NOT NULL,

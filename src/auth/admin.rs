@@ -301,6 +301,7 @@ pub fn add_grant(
     now: DateTime<Utc>,
 ) -> AppResult<Grant> {
     let (target, user_path) = user_in_scope(conn, scope, user)?;
+    outranks(conn, caller, target.id)?;
     let org = get_organization(conn, input.organization_id)
         .map_err(|_| AppError::invalid("organization_id", "no such organization"))?;
     may_grant(caller, scope, input.role, &org.path)?;
@@ -342,6 +343,7 @@ pub fn remove_grant(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let (_, user_path) = user_in_scope(conn, scope, user)?;
+    outranks(conn, caller, user)?;
     let grant = repo::grant(conn, grant_id)?
         .filter(|g| g.user_id == user)
         .ok_or(AppError::NotFound { entity: "grant" })?;

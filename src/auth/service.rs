@@ -395,6 +395,10 @@ pub fn step_up(
     let mut user = repo::user_for_update(conn, caller.user_id)?
         .ok_or(AppError::NotFound { entity: "user" })?;
     let ctx = &caller.context;
+    expire_lock(&mut user, now);
+    if let Some(until) = locked(&user, now) {
+        return Ok(Err(AppError::Locked { until }));
+    }
     if !second_factor_ok(conn, &mut user, &request.code, now)? {
         let now_locked = count_failure(conn, Some(&mut user), ctx, now)?;
         audit::append(
@@ -514,6 +518,10 @@ pub fn change_password(
 ) -> AppResult<Result<(), AppError>> {
     let mut user = repo::user_for_update(conn, caller.user_id)?
         .ok_or(AppError::NotFound { entity: "user" })?;
+    expire_lock(&mut user, now);
+    if let Some(until) = locked(&user, now) {
+        return Ok(Err(AppError::Locked { until }));
+    }
     if !password::verify(&request.current_password, &user.password_hash) {
         let now_locked = count_failure(conn, Some(&mut user), &caller.context, now)?;
         audit::append(
@@ -536,6 +544,7 @@ pub fn change_password(
         .map_err(|m| AppError::invalid("new_password", m))?;
     user.password_hash =
         password::hash(&request.new_password).map_err(|e| AppError::Internal(e.to_string()))?;
+    user.failed_attempts = 0;
     user.version += 1;
     user.updated_at = now;
     repo::save_user(conn, &user)?;

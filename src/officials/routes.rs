@@ -53,8 +53,20 @@ fn with_etag(mut response: actix_web::HttpResponseBuilder, view: &OfficialView) 
     response.insert_header(etag(view.version)).json(view)
 }
 
-fn audited(caller: &Caller, action: &str, id: Uuid, fields: Vec<String>) -> audit::AuditEvent {
-    caller.event(action, "official", Some(id.to_string()), None, fields)
+/// An audit event placed at the profile's managing organization, so the
+/// auditors of that subtree see it.
+fn audited(
+    conn: &mut diesel::PgConnection,
+    caller: &Caller,
+    action: &str,
+    id: Uuid,
+    fields: Vec<String>,
+) -> AppResult<audit::AuditEvent> {
+    let path = match super::repo::find(conn, id)? {
+        Some(row) => crate::org::repo::find(conn, row.managing_organization_id)?.map(|o| o.path),
+        None => None,
+    };
+    Ok(caller.event(action, "official", Some(id.to_string()), path, fields))
 }
 
 async fn search(
@@ -96,11 +108,8 @@ async fn create(
                 today,
                 now,
             )?;
-            audit::append(
-                c,
-                &audited(&caller, "official.create", view.id, Vec::new()),
-                now,
-            )?;
+            let event = audited(c, &caller, "official.create", view.id, Vec::new())?;
+            audit::append(c, &event, now)?;
             Ok(view)
         })
         .await?;
@@ -143,7 +152,8 @@ async fn read(
                     return Err(AppError::Forbidden("revealing identity numbers needs the personnel_editor role over the managing organization".into()));
                 }
                 let fields = vec!["identity_card_number".into(), "personal_identification_code".into(), "social_insurance_number".into(), "party_card_number".into()];
-                audit::append(c, &audited(&caller, "official.reveal", id, fields), now)?;
+                let event = audited(c, &caller, "official.reveal", id, fields)?;
+            audit::append(c, &event, now)?;
             }
             service::get(c, &keyring, scope, id, reveal)
         })
@@ -180,7 +190,8 @@ async fn update(
                 today,
                 now,
             )?;
-            audit::append(c, &audited(&caller, "official.update", id, fields), now)?;
+            let event = audited(c, &caller, "official.update", id, fields)?;
+            audit::append(c, &event, now)?;
             Ok(view)
         })
         .await?;
@@ -234,7 +245,8 @@ async fn transfer(
                 "managing_organization_id".into(),
                 "using_organization_id".into(),
             ];
-            audit::append(c, &audited(&caller, "official.transfer", id, fields), now)?;
+            let event = audited(c, &caller, "official.transfer", id, fields)?;
+            audit::append(c, &event, now)?;
             Ok(view)
         })
         .await?;
@@ -271,16 +283,14 @@ async fn life_event(
                 today,
                 now,
             )?;
-            audit::append(
+            let event = audited(
                 c,
-                &audited(
-                    &caller,
-                    &format!("official.{}", view.status),
-                    id,
-                    vec!["status".into()],
-                ),
-                now,
+                &caller,
+                &format!("official.{}", view.status),
+                id,
+                vec!["status".into()],
             )?;
+            audit::append(c, &event, now)?;
             Ok(view)
         })
         .await?;
@@ -383,16 +393,14 @@ async fn add_record(
                 body.into_inner(),
                 now,
             )?;
-            audit::append(
+            let event = audited(
                 c,
-                &audited(
-                    &caller,
-                    "official.record_add",
-                    id,
-                    vec![format!("records.{}", record.kind)],
-                ),
-                now,
+                &caller,
+                "official.record_add",
+                id,
+                vec![format!("records.{}", record.kind)],
             )?;
+            audit::append(c, &event, now)?;
             Ok(record)
         })
         .await?;
@@ -426,16 +434,14 @@ async fn update_record(
                 body.into_inner(),
                 now,
             )?;
-            audit::append(
+            let event = audited(
                 c,
-                &audited(
-                    &caller,
-                    "official.record_update",
-                    id,
-                    vec![format!("records.{}", record.kind)],
-                ),
-                now,
+                &caller,
+                "official.record_update",
+                id,
+                vec![format!("records.{}", record.kind)],
             )?;
+            audit::append(c, &event, now)?;
             Ok(record)
         })
         .await?;

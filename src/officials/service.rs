@@ -218,6 +218,18 @@ fn check_rules(
     Ok(())
 }
 
+/// Retired, deceased and archived profiles are history: no more edits.
+fn still_active(row: &OfficialRow) -> AppResult<()> {
+    if row.status == ProfileStatus::Active.as_str() {
+        Ok(())
+    } else {
+        Err(AppError::conflict(
+            "profile-closed",
+            format!("the profile is {}; its data is history", row.status),
+        ))
+    }
+}
+
 fn record_change(
     conn: &mut PgConnection,
     official: Uuid,
@@ -649,6 +661,7 @@ pub fn add_record(
     now: DateTime<Utc>,
 ) -> AppResult<RecordView> {
     let row = editable(conn, scope, official)?;
+    still_active(&row)?;
     check_period(input.from_date, input.to_date)?;
     let data = records::checked(input.kind, &input.data)?;
     if input.kind == RecordKind::Evaluation {
@@ -691,7 +704,7 @@ pub fn update_record(
     input: RecordInput,
     now: DateTime<Utc>,
 ) -> AppResult<RecordView> {
-    editable(conn, scope, official)?;
+    still_active(&editable(conn, scope, official)?)?;
     let mut record = repo::record_for_update(conn, official, id)?
         .ok_or(AppError::NotFound { entity: "record" })?;
     if record.version != version {
@@ -853,8 +866,15 @@ pub fn search(
     };
     let age_min = parse::<u32>("age_min", &query.age_min, "a whole number of years")?;
     let age_max = parse::<u32>("age_max", &query.age_max, "a whole number of years")?;
-    if age_min.is_some_and(|a| a > 120) || age_max.is_some_and(|a| a > 120) {
-        return Err(AppError::invalid("age_max", "must be at most 120"));
+    for (field, age) in [("age_min", age_min), ("age_max", age_max)] {
+        if age.is_some_and(|a| a > 120) {
+            return Err(AppError::invalid(field, "must be at most 120"));
+        }
+    }
+    if let (Some(min), Some(max)) = (age_min, age_max) {
+        if min > max {
+            return Err(AppError::invalid("age_min", "must not exceed age_max"));
+        }
     }
     let search = Search {
         name_words: query
