@@ -6,4 +6,4 @@ url=$1 province=$2 clients=${3:-4} seconds=${4:-20}
 bin=$(dirname "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | tail -1)")
 scope=$("$bin/psql" "$url" -Atc "SELECT '{' || path::text || '}' FROM organizations WHERE code = '$province'")
 echo "scope of $province: $scope"
-"$bin/pgbench" "$url" -n -f "$(dirname "$0")/search.sql" -D scope="$scope" -c "$clients" -j "$clients" -T "$seconds" --progress=5
+"$bin/pgbench" "$url" -n -f "$(dirname "$0")/search.sql" -D scope="'$scope'" -c "$clients" -j "$clients" -T "$seconds" --progress=5

@@ -226,9 +226,16 @@ fn page<'a>(
             .map(|w| crate::text::like_literal(w))
             .collect::<Vec<_>>()
             .join("% ");
+        // the family name bounds the range in byte order ("C" collation), so
+        // the given-name index seeks straight to it instead of filtering
+        let family = &search.name_words[0];
         q = q
             .sql(" AND p.name_folded LIKE ")
-            .bind::<Text, _>(format!("{pattern}%"));
+            .bind::<Text, _>(format!("{pattern}%"))
+            .sql(" AND p.name_folded >= ")
+            .bind::<Text, _>(format!("{family} "))
+            .sql(" AND p.name_folded < ")
+            .bind::<Text, _>(format!("{family}!"));
     }
     if let Some((id, path, subtree)) = &search.organization {
         q = if *subtree {
