@@ -213,7 +213,11 @@ fn page<'a>(
     search: &'a Search,
     name: Option<(&'static str, &'a String)>,
 ) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
-    let mut q = SqlBuilder::new("SELECT p.* FROM officials p WHERE TRUE");
+    // the keys of the page first (an index-only scan when only name, scope and
+    // status are asked), then the rows
+    let mut q = SqlBuilder::new(
+        "SELECT p.* FROM officials p WHERE p.id IN (SELECT p.id FROM officials p WHERE TRUE",
+    );
     if let Some((column, word)) = name {
         q = q
             .sql(&format!(" AND p.{column} = "))
@@ -239,7 +243,9 @@ fn page<'a>(
     }
     if let Some((id, path, subtree)) = &search.organization {
         q = if *subtree {
-            q.sql(" AND EXISTS (SELECT 1 FROM organizations o WHERE o.id IN (p.managing_organization_id, p.using_organization_id) AND o.path <@ ")
+            q.sql(" AND (p.managing_path <@ ")
+                .bind::<Ltree, _>(path.clone())
+                .sql(" OR p.using_path <@ ")
                 .bind::<Ltree, _>(path.clone())
                 .sql(")")
         } else {
@@ -249,9 +255,12 @@ fn page<'a>(
         };
     }
     if let Some(roots) = &search.roots {
+        let roots = crate::auth::scope::literal(roots);
         q = q
-            .sql(" AND EXISTS (SELECT 1 FROM organizations s WHERE s.id IN (p.managing_organization_id, p.using_organization_id) AND s.path <@ ANY(")
-            .bind::<Text, _>(crate::auth::scope::literal(roots))
+            .sql(" AND (p.managing_path <@ ANY(")
+            .bind::<Text, _>(roots.clone())
+            .sql("::ltree[]) OR p.using_path <@ ANY(")
+            .bind::<Text, _>(roots)
             .sql("::ltree[]))");
     }
     for (column, value) in [
@@ -291,5 +300,6 @@ fn page<'a>(
     }
     q.sql(" ORDER BY p.name_folded, p.id LIMIT ")
         .bind::<BigInt, _>(search.limit)
+        .sql(") ORDER BY p.name_folded, p.id")
         .build()
 }
