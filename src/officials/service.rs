@@ -2,7 +2,8 @@
 //! one profile per person, histories, and search.
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
-use diesel::PgConnection;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{Connection, PgConnection, QueryResult};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -267,6 +268,30 @@ fn duplicate_check(conn: &mut PgConnection, row: &OfficialRow) -> AppResult<()> 
     }
 }
 
+/// Writes `row` once no other profile holds its personal identification
+/// code. A concurrent writer that took the code between the check and the
+/// write trips the unique index; the loser then gets the same pointer as a
+/// sequential duplicate would, not a bare conflict.
+fn write_unique(
+    conn: &mut PgConnection,
+    row: &OfficialRow,
+    write: fn(&mut PgConnection, &OfficialRow) -> QueryResult<()>,
+) -> AppResult<()> {
+    duplicate_check(conn, row)?;
+    // a savepoint, so the transaction is still usable for the second look
+    match conn.transaction(|conn| write(conn, row)) {
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
+            if info.constraint_name() == Some(PERSONAL_CODE_CONSTRAINT) =>
+        {
+            duplicate_check(conn, row)?;
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info).into())
+        }
+        written => Ok(written?),
+    }
+}
+
+const PERSONAL_CODE_CONSTRAINT: &str = "officials_personal_identification_index_key";
+
 pub fn view(
     keyring: &Keyring,
     conn: &mut PgConnection,
@@ -301,8 +326,7 @@ pub fn create(
     check_rules(conn, scope, &data, today)?;
     let sealer = keyring.sealer(conn)?;
     let row = codec::to_row(keyring, &sealer, Uuid::new_v4(), &data, None, now)?;
-    duplicate_check(conn, &row)?;
-    repo::insert(conn, &row)?;
+    write_unique(conn, &row, repo::insert)?;
     record_change(conn, row.id, actor, "created", Vec::new(), now)?;
     view(keyring, conn, &row, false)
 }
@@ -375,8 +399,7 @@ pub fn update(
     }
     let sealer = keyring.sealer(conn)?;
     let updated = codec::to_row(keyring, &sealer, id, &data, Some(&row), now)?;
-    duplicate_check(conn, &updated)?;
-    repo::save(conn, &updated)?;
+    write_unique(conn, &updated, repo::save)?;
     record_change(conn, id, actor, "updated", fields.clone(), now)?;
     Ok((view(keyring, conn, &updated, false)?, fields))
 }

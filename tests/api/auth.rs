@@ -326,6 +326,25 @@ fn sessions_expire_when_idle_and_can_be_listed_and_revoked() {
 }
 
 #[test]
+fn use_keeps_a_session_alive_past_the_idle_timeout() {
+    let app = TestApp::spawn();
+    // the idle timeout is 30 minutes: 4 x 20 minutes of steady use outlast it
+    for _ in 0..4 {
+        app.clock.advance(Duration::minutes(20));
+        assert_eq!(app.get("/api/v1/auth/me").status(), 200);
+    }
+    // uses less than a minute apart need not be recorded, yet never stretch
+    // idleness: 29.5 minutes after the last recorded use it is still alive,
+    // 31 minutes after, it is gone
+    app.clock.advance(Duration::seconds(30));
+    assert_eq!(app.get("/api/v1/auth/me").status(), 200);
+    app.clock.advance(Duration::seconds(29 * 60));
+    assert_eq!(app.get("/api/v1/auth/me").status(), 200);
+    app.clock.advance(Duration::minutes(31));
+    assert_problem(app.get("/api/v1/auth/me"), 401, "unauthenticated");
+}
+
+#[test]
 fn commune_level_accounts_cannot_sign_in_until_approved() {
     let app = TestApp::spawn();
     let t = app.tree(&[("P", "province", "ROOT"), ("C", "commune", "P")]);

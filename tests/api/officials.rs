@@ -217,6 +217,97 @@ fn one_person_has_one_profile() {
 }
 
 #[test]
+fn a_duplicate_racing_the_first_profile_still_gets_the_pointer() {
+    let s = setup();
+    as_editor(&s.app, "editor.race", None);
+    let first = create(
+        &s.app,
+        &profile(id(&s.hanoi), "Đỗ Văn Phúc", "001080011111"),
+    );
+    // Another writer takes the code inside a transaction that is still open:
+    // the second create passes the service's check, then waits on the index.
+    let code = "001080022222";
+    let taken = odb::officials::codec::index(
+        &s.app.keyring,
+        "personal_identification_code",
+        Some(code),
+        true,
+    );
+    let mut other = s.app.db.connect();
+    diesel::sql_query("BEGIN").execute(&mut other).unwrap();
+    diesel::sql_query("UPDATE officials SET personal_identification_index = $1 WHERE id = $2")
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Bytea>, _>(taken)
+        .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(id(&first)).unwrap())
+        .execute(&mut other)
+        .unwrap();
+    std::thread::scope(|threads| {
+        let second = threads.spawn(|| {
+            s.app.post(
+                "/api/v1/officials",
+                &profile(id(&s.hue), "Đỗ Văn Phúc", code),
+            )
+        });
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert!(
+            !second.is_finished(),
+            "the second create waits on the index"
+        );
+        diesel::sql_query("COMMIT").execute(&mut other).unwrap();
+        let problem = assert_problem(second.join().unwrap(), 409, "duplicate");
+        assert_eq!(
+            problem["existing"],
+            format!("/api/v1/officials/{}", id(&first))
+        );
+    });
+    let (_, page) = json(s.app.get("/api/v1/officials?q=do%20van%20phuc"));
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        1,
+        "nothing half-written"
+    );
+}
+
+#[test]
+fn profiles_follow_their_organization_when_it_moves() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[
+        ("A", "province", "ROOT"),
+        ("B", "province", "ROOT"),
+        ("A1", "district", "A"),
+        ("A11", "commune", "A1"),
+    ]);
+    let admin_token = app.sign_in(&app.admin);
+    as_editor(&app, "editor.root", None);
+    let person = create(&app, &profile(id(&t["A11"]), "Lý Thị Mai", "001080033333"));
+    let path = format!("/api/v1/officials/{}", id(&person));
+    let viewer_a = app.account("viewer.a", Some("A"), &["personnel_viewer"]);
+    let viewer_b = app.account("viewer.b", Some("B"), &["personnel_viewer"]);
+    let (token_a, token_b) = (app.sign_in(&viewer_a), app.sign_in(&viewer_b));
+    let seen_by = |token: &String| {
+        app.use_token(Some(token.clone()));
+        let found = app.get(&path).status().as_u16();
+        let (_, page) = json(app.get("/api/v1/officials?q=ly%20thi%20mai"));
+        (found, page["items"].as_array().unwrap().len())
+    };
+    assert_eq!(seen_by(&token_a), (200, 1));
+    assert_eq!(seen_by(&token_b), (404, 0));
+
+    app.use_token(Some(admin_token));
+    let moved = app.patch(
+        &format!("/api/v1/organizations/{}", id(&t["A1"])),
+        1,
+        &json!({"parent_id": t["B"]["id"], "moved_on": "2024-01-01"}),
+    );
+    assert_eq!(moved.status(), 200);
+    assert_eq!(
+        seen_by(&token_a),
+        (404, 0),
+        "the old province no longer sees it"
+    );
+    assert_eq!(seen_by(&token_b), (200, 1), "the new province does");
+}
+
+#[test]
 fn invalid_profiles_are_refused_field_by_field() {
     let s = setup();
     as_editor(&s.app, "editor.bad", None);
