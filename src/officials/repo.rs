@@ -183,6 +183,7 @@ pub struct Search {
     pub party_member: Option<bool>,
     pub status: Option<String>,
     pub roots: Option<Vec<TreePath>>,
+    pub scan: ScanOrder,
     pub after: Option<NameKey>,
     pub limit: i64,
 }
@@ -191,27 +192,95 @@ pub struct Search {
 /// the given name (last word) drives an index range scan that is already in
 /// name order; a single word may be a given or a family name, so the two
 /// indexes' ordered scans are merged.
+///
+/// A scope that holds few profiles (a commune, one unit) is the exception: a
+/// name-ordered scan would walk past most of the country to fill a page, so
+/// its profiles are taken through the organization indexes and sorted.
 pub fn search(conn: &mut PgConnection, search: &Search) -> QueryResult<Vec<OfficialRow>> {
+    let narrow = narrow_scope(conn, search)?;
+    let narrow = narrow.as_deref();
     match search.name_words.as_slice() {
-        [] => page(search, None).load(conn),
+        [] => page(search, None, narrow).load(conn),
         [only] => {
-            let mut rows =
-                page(search, Some(("given_name_folded", only))).load::<OfficialRow>(conn)?;
+            let mut rows = page(search, Some(("given_name_folded", only)), narrow)
+                .load::<OfficialRow>(conn)?;
             rows.extend(
-                page(search, Some(("family_name_folded", only))).load::<OfficialRow>(conn)?,
+                page(search, Some(("family_name_folded", only)), narrow)
+                    .load::<OfficialRow>(conn)?,
             );
             rows.sort_by(|a, b| (&a.name_folded, a.id).cmp(&(&b.name_folded, b.id)));
             rows.dedup_by_key(|r| r.id);
             rows.truncate(search.limit as usize);
             Ok(rows)
         }
-        [.., given] => page(search, Some(("given_name_folded", given))).load(conn),
+        [.., given] => page(search, Some(("given_name_folded", given)), narrow).load(conn),
     }
+}
+
+/// How a search walks the profiles: in name order, filtering by scope, or
+/// from the scope's units, sorting. Both give the same pages.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum ScanOrder {
+    /// Scope first when the scope is narrow, else name first.
+    #[default]
+    ByScopeSize,
+    NameFirst,
+    ScopeFirst,
+}
+
+/// At most this many profiles make a scope narrow.
+const NARROW_SCOPE_PROFILES: i32 = 2_000;
+/// A scope of more units than this is taken as wide without counting.
+const NARROW_SCOPE_UNITS: i64 = 200;
+
+/// The units of a narrow scope (the organization filter, else the caller's
+/// grants), or None when the scope is wide or unbounded.
+fn narrow_scope(conn: &mut PgConnection, search: &Search) -> QueryResult<Option<Vec<Uuid>>> {
+    if search.scan == ScanOrder::NameFirst {
+        return Ok(None);
+    }
+    let units: Vec<Uuid> = match (&search.organization, &search.roots) {
+        (Some((id, _, false)), _) => vec![*id],
+        (Some((_, path, true)), _) => units_under(conn, std::slice::from_ref(path))?,
+        (None, Some(roots)) => units_under(conn, roots)?,
+        (None, None) => return Ok(None),
+    };
+    if units.len() as i64 > NARROW_SCOPE_UNITS {
+        return Ok(None);
+    }
+    if search.scan == ScanOrder::ScopeFirst {
+        return Ok(Some(units));
+    }
+    #[derive(QueryableByName)]
+    struct Held {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        held: i32,
+    }
+    let held: Held = diesel::sql_query("SELECT odb_profiles_held($1, $2) AS held")
+        .bind::<diesel::sql_types::Array<SqlUuid>, _>(&units)
+        .bind::<diesel::sql_types::Integer, _>(NARROW_SCOPE_PROFILES + 1)
+        .get_result(conn)?;
+    Ok((held.held <= NARROW_SCOPE_PROFILES).then_some(units))
+}
+
+/// The units in these subtrees, up to one more than a narrow scope may have.
+fn units_under(conn: &mut PgConnection, roots: &[TreePath]) -> QueryResult<Vec<Uuid>> {
+    use crate::db::schema::organizations;
+    organizations::table
+        .filter(
+            diesel::dsl::sql::<Bool>("path <@ ANY(")
+                .bind::<Text, _>(crate::auth::scope::literal(roots))
+                .sql("::ltree[])"),
+        )
+        .select(organizations::id)
+        .limit(NARROW_SCOPE_UNITS + 1)
+        .load(conn)
 }
 
 fn page<'a>(
     search: &'a Search,
     name: Option<(&'static str, &'a String)>,
+    narrow: Option<&'a [Uuid]>,
 ) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
     // the keys of the page first (an index-only scan when only name, scope and
     // status are asked), then the rows
@@ -253,6 +322,16 @@ fn page<'a>(
                 .bind::<SqlUuid, _>(*id)
                 .sql(" IN (p.managing_organization_id, p.using_organization_id)")
         };
+    }
+    if let Some(units) = narrow {
+        // says again what the scope filters say, in terms the organization
+        // indexes answer: the planner then starts from the scope's few rows
+        q = q
+            .sql(" AND (p.managing_organization_id = ANY(")
+            .bind::<diesel::sql_types::Array<SqlUuid>, _>(units)
+            .sql(") OR p.using_organization_id = ANY(")
+            .bind::<diesel::sql_types::Array<SqlUuid>, _>(units)
+            .sql("))");
     }
     if let Some(roots) = &search.roots {
         let roots = crate::auth::scope::literal(roots);

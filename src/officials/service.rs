@@ -934,6 +934,7 @@ pub fn search(
             .unwrap_or_else(|| "active".to_owned()),
         ),
         roots: scope.read_roots(),
+        scan: repo::ScanOrder::ByScopeSize,
         after: query
             .cursor
             .as_deref()

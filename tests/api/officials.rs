@@ -733,3 +733,123 @@ fn the_master_key_must_fit_and_keys_rotate_from_the_command_line() {
         assert_eq!(status, 200);
     }
 }
+
+#[test]
+fn narrow_and_wide_scopes_give_the_same_pages_by_either_scan() {
+    use odb::officials::repo::{self, ScanOrder, Search};
+    let app = TestApp::with_demo();
+    let mut conn = app.db.connect();
+    odb::fixtures::officials::generate(
+        &mut conn,
+        &app.keyring,
+        400,
+        11,
+        app.clock.now(),
+        &mut |_| {},
+    )
+    .unwrap();
+    #[derive(QueryableByName)]
+    struct Unit {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: uuid::Uuid,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        path: String,
+    }
+    // the busiest province and the busiest commune
+    let mut busiest = |level: &str| -> Unit {
+        diesel::sql_query(
+            "SELECT o.id, o.path::text AS path FROM organizations o JOIN officials p
+               ON p.managing_path <@ o.path WHERE o.level = $1
+             GROUP BY o.id ORDER BY count(*) DESC, o.id LIMIT 1",
+        )
+        .bind::<diesel::sql_types::Text, _>(level)
+        .get_result(&mut conn)
+        .unwrap()
+    };
+    let (province, commune) = (busiest("province"), busiest("commune"));
+    let root: Unit = diesel::sql_query(
+        "SELECT id, path::text AS path FROM organizations WHERE nlevel(path) = 1",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    let root = odb::db::ltree::TreePath(root.path);
+    let path = |unit: &Unit| odb::db::ltree::TreePath(unit.path.clone());
+    let scopes = [
+        (vec![path(&province)], None),
+        (vec![path(&commune)], None),
+        (
+            vec![root.clone()],
+            Some((commune.id, path(&commune), false)),
+        ),
+        (
+            vec![root.clone()],
+            Some((province.id, path(&province), true)),
+        ),
+    ];
+    let names: [&[&str]; 5] = [
+        &[],
+        &["nguyen"],
+        &["anh"],
+        &["nguyen", "anh"],
+        &["tran", "thi"],
+    ];
+    let mut pages = |roots: &[odb::db::ltree::TreePath],
+                     organization: &Option<(uuid::Uuid, odb::db::ltree::TreePath, bool)>,
+                     words: &[&str],
+                     scan: ScanOrder| {
+        let scope = odb::auth::scope::Scope::Paths {
+            read: roots.to_vec(),
+            write: Vec::new(),
+        };
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let search = Search {
+                name_words: words.iter().map(|w| w.to_string()).collect(),
+                organization: organization.clone(),
+                status: Some("active".into()),
+                roots: Some(roots.to_vec()),
+                scan,
+                after: after.take(),
+                limit: 7,
+                ..Search::default()
+            };
+            let rows = conn
+                .transaction::<_, diesel::result::Error, _>(|c| {
+                    diesel::sql_query("SET LOCAL ROLE odb_app").execute(c)?;
+                    scope.apply(c)?;
+                    repo::search(c, &search)
+                })
+                .unwrap();
+            seen.extend(rows.iter().map(|r| (r.name_folded.clone(), r.id)));
+            match rows.last() {
+                Some(last) if rows.len() == 7 => {
+                    after = Some(odb::pagination::NameKey(last.name_folded.clone(), last.id))
+                }
+                _ => return seen,
+            }
+        }
+    };
+    let mut found = 0;
+    for (roots, organization) in &scopes {
+        for words in names {
+            let by_name = pages(roots, organization, words, ScanOrder::NameFirst);
+            let by_scope = pages(roots, organization, words, ScanOrder::ScopeFirst);
+            assert_eq!(by_name, by_scope, "{words:?} in {roots:?} {organization:?}");
+            assert!(
+                by_name.windows(2).all(|w| w[0] < w[1]),
+                "in name order, no repeats"
+            );
+            assert_eq!(
+                pages(roots, organization, words, ScanOrder::ByScopeSize),
+                by_name
+            );
+            assert!(
+                !words.is_empty() || !by_name.is_empty(),
+                "{roots:?} holds profiles"
+            );
+            found += by_name.len();
+        }
+    }
+    assert!(found > 100, "pages to compare: {found}");
+}

@@ -1,0 +1,1 @@
+DROP FUNCTION odb_profiles_held(uuid[], integer);
