@@ -32,6 +32,10 @@ pub struct Settings {
     /// `odb demo` creates <data dir>/master.key when neither is given.
     #[arg(long, env = "ODB_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
+    /// Reverse proxies whose X-Forwarded-For is believed (addresses or
+    /// networks, comma-separated); without it the peer's address is the client's.
+    #[arg(long, env = "ODB_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: crate::http::client_address::TrustedProxies,
     /// Seconds between audit checkpoints while serving.
     #[arg(long, env = "ODB_AUDIT_CHECKPOINT_SECONDS", default_value_t = 60)]
     pub audit_checkpoint_seconds: u64,

@@ -496,6 +496,7 @@ fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
             Clock::default(),
             keyring,
             settings.workers,
+            settings.trusted_proxies.clone(),
         )?;
         let checkpointer =
             actix_web::rt::spawn(checkpoint_every(pool.clone(), store.clone(), every));

@@ -15,6 +15,15 @@ pub struct AppState {
     pub clock: Clock,
     pub sign_in_limiter: http::rate_limit::SignInLimiter,
     pub keyring: std::sync::Arc<crate::crypto::Keyring>,
+    pub trusted_proxies: http::client_address::TrustedProxies,
+}
+
+impl AppState {
+    /// The client's address, through the trusted proxies.
+    pub fn client_address(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+        self.trusted_proxies
+            .client(req.peer_addr().map(|a| a.ip()), req.headers())
+    }
 }
 
 pub struct Application {
@@ -29,6 +38,7 @@ impl Application {
         clock: Clock,
         keyring: std::sync::Arc<crate::crypto::Keyring>,
         workers: Option<usize>,
+        trusted_proxies: http::client_address::TrustedProxies,
     ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
@@ -36,6 +46,7 @@ impl Application {
             clock,
             sign_in_limiter: Default::default(),
             keyring,
+            trusted_proxies,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -34,7 +34,10 @@ impl FromRequest for RequestContext {
 
 fn context_of(req: &HttpRequest) -> RequestContext {
     RequestContext {
-        address: req.peer_addr().map(|a| a.ip().to_string()),
+        address: req
+            .app_data::<web::Data<AppState>>()
+            .and_then(|state| state.client_address(req))
+            .map(|a| a.to_string()),
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         user_agent: req
             .headers()

@@ -1,5 +1,6 @@
 //! actix glue: the route table, middleware, extractors and problem+json.
 
+pub mod client_address;
 pub mod json;
 pub mod problem;
 pub mod rate_limit;

@@ -52,9 +52,10 @@ pub async fn limit_sign_in(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let verdict = match (req.app_data::<web::Data<AppState>>(), req.peer_addr()) {
-        (Some(state), Some(peer)) => state.sign_in_limiter.admit(peer.ip(), state.clock.now()),
-        _ => Ok(()),
+    let state = req.app_data::<web::Data<AppState>>();
+    let verdict = match state.and_then(|s| Some((s, s.client_address(req.request())?))) {
+        Some((state, client)) => state.sign_in_limiter.admit(client, state.clock.now()),
+        None => Ok(()),
     };
     match verdict {
         Ok(()) => next.call(req).await,

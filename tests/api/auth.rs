@@ -496,4 +496,42 @@ fn sign_in_routes_are_rate_limited_per_address() {
     assert_problem(limited, 429, "too-many-attempts");
     // other routes are not limited
     assert_eq!(app.get("/api/v1/organizations").status(), 200);
+    // with no proxy trusted, a forged X-Forwarded-For changes nothing
+    let forged = forwarded_login(&app, "203.0.113.99", &json!({"username": "x"}));
+    assert_eq!(forged.status(), 429);
+}
+
+fn forwarded_login(app: &TestApp, client: &str, body: &Value) -> reqwest::blocking::Response {
+    reqwest::blocking::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .header("X-Forwarded-For", client)
+        .json(body)
+        .send()
+        .unwrap()
+}
+
+#[test]
+fn behind_a_trusted_proxy_limits_and_records_the_forwarded_client() {
+    let app = TestApp::behind_proxy();
+    for _ in 0..odb::http::rate_limit::REQUESTS_PER_WINDOW {
+        forwarded_login(&app, "203.0.113.7", &json!({"username": "x"}));
+    }
+    let limited = forwarded_login(&app, "203.0.113.7", &json!({"username": "x"}));
+    assert_problem(limited, 429, "too-many-attempts");
+    // another client behind the same proxy is not held back by the first
+    let other = app.account("behind.proxy", None, &["personnel_viewer"]);
+    let login = forwarded_login(
+        &app,
+        "198.51.100.23",
+        &json!({"username": other.username, "password": "not the password"}),
+    );
+    assert_problem(login, 401, "unauthenticated");
+    let (_, events) = json(app.get("/api/v1/audit?action=auth.login"));
+    let addresses: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["address"].as_str())
+        .collect();
+    assert!(addresses.contains(&"198.51.100.23"), "{events}");
 }

@@ -113,33 +113,35 @@ pub struct Account {
 impl TestApp {
     /// A server on a database with a root organization `ROOT` and a signed-in system administrator.
     pub fn spawn() -> Self {
-        Self::spawn_with(|conn, now| {
-            let root = odb::org::model::CreateOrganization {
-                code: "ROOT".into(),
-                name: "Hệ thống chính trị".into(),
-                abbreviation: None,
-                level: odb::org::model::Level::Central,
-                org_type: "party_committee".into(),
-                group: 1,
-                parent_id: None,
-                executive_agency_id: None,
-                number: None,
-                status: None,
-                accounting_method: None,
-                address: None,
-                phone: None,
-                tax_code: None,
-                social_insurance_office: None,
-                bank_account: None,
-                party_organization_name: None,
-                party_organization_type: None,
-                established_on: Some(chrono::NaiveDate::from_ymd_opt(1945, 9, 2).unwrap()),
-                establishment_decision: None,
-                awards: vec![],
-                disciplines: vec![],
-            };
-            odb::org::service::create(conn, &odb::auth::scope::Scope::System, root, now).unwrap();
-        })
+        Self::spawn_with(Self::seed_root)
+    }
+
+    fn seed_root(conn: &mut PgConnection, now: chrono::DateTime<chrono::Utc>) {
+        let root = odb::org::model::CreateOrganization {
+            code: "ROOT".into(),
+            name: "Hệ thống chính trị".into(),
+            abbreviation: None,
+            level: odb::org::model::Level::Central,
+            org_type: "party_committee".into(),
+            group: 1,
+            parent_id: None,
+            executive_agency_id: None,
+            number: None,
+            status: None,
+            accounting_method: None,
+            address: None,
+            phone: None,
+            tax_code: None,
+            social_insurance_office: None,
+            bank_account: None,
+            party_organization_name: None,
+            party_organization_type: None,
+            established_on: Some(chrono::NaiveDate::from_ymd_opt(1945, 9, 2).unwrap()),
+            establishment_decision: None,
+            awards: vec![],
+            disciplines: vec![],
+        };
+        odb::org::service::create(conn, &odb::auth::scope::Scope::System, root, now).unwrap();
     }
 
     /// The same on the demo dataset (root `VN`).
@@ -149,7 +151,19 @@ impl TestApp {
         })
     }
 
+    /// `spawn()` behind a reverse proxy at 127.0.0.1, the tests' own address.
+    pub fn behind_proxy() -> Self {
+        Self::spawn_seeded(Self::seed_root, "127.0.0.1".parse().unwrap())
+    }
+
     fn spawn_with(seed: impl FnOnce(&mut PgConnection, chrono::DateTime<chrono::Utc>)) -> Self {
+        Self::spawn_seeded(seed, Default::default())
+    }
+
+    fn spawn_seeded(
+        seed: impl FnOnce(&mut PgConnection, chrono::DateTime<chrono::Utc>),
+        trusted_proxies: odb::http::client_address::TrustedProxies,
+    ) -> Self {
         init_logs();
         let db = TestDatabase::new();
         let clock = Clock::default();
@@ -178,6 +192,7 @@ impl TestApp {
                     server_clock,
                     server_keyring,
                     Some(1),
+                    trusted_proxies,
                 )
                 .expect("build app");
                 tx.send(app.handle()).expect("send handle");

@@ -1,0 +1,133 @@
+//! The client's address, as per-address limits and the audit log need it.
+//! Behind a reverse proxy every request arrives from the proxy, so one
+//! guesser would throttle everyone. `X-Forwarded-For` is believed only when
+//! the peer is a proxy the operator trusts, and then only back to the first
+//! address that no trusted proxy added: anything to its left was written by
+//! the client and proves nothing.
+
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use actix_web::http::header::HeaderMap;
+use ipnet::IpNet;
+
+/// Addresses and networks of the reverse proxies in front of ODB.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl FromStr for TrustedProxies {
+    type Err = String;
+
+    /// A comma-separated list of addresses (`10.0.0.5`) and networks (`10.0.0.0/24`).
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("{entry:?} is neither an IP address nor a network"))
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+}
+
+impl TrustedProxies {
+    fn trusts(&self, address: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&address))
+    }
+
+    /// The address of the client behind `peer`.
+    pub fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let mut client = peer?;
+        if !self.trusts(client) {
+            return Some(client);
+        }
+        let hops: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .collect();
+        // each proxy appended the address it saw: walk back from the nearest
+        for hop in hops.iter().rev() {
+            let Ok(address) = hop.trim().parse::<IpAddr>() else {
+                break;
+            };
+            client = address;
+            if !self.trusts(address) {
+                break;
+            }
+        }
+        Some(client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(
+                HeaderName::from_static("x-forwarded-for"),
+                HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static("")),
+            );
+        }
+        headers
+    }
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        text.parse().ok()
+    }
+
+    #[test]
+    fn lists_take_addresses_and_networks_and_name_a_bad_entry() {
+        let proxies: TrustedProxies = " 10.0.0.5, 192.168.0.0/16 ,::1".parse().unwrap_or_default();
+        assert_eq!(proxies.0.len(), 3);
+        assert!(proxies.trusts([192, 168, 4, 4].into()));
+        assert!(!proxies.trusts([10, 0, 0, 6].into()));
+        let error = "10.0.0.5, proxy.local".parse::<TrustedProxies>().err();
+        assert_eq!(
+            error.as_deref(),
+            Some("\"proxy.local\" is neither an IP address nor a network")
+        );
+        assert!("".parse::<TrustedProxies>().is_ok_and(|p| p.0.is_empty()));
+    }
+
+    #[test]
+    fn the_header_counts_only_from_a_trusted_peer() {
+        let none = TrustedProxies::default();
+        let headers = forwarded(&["203.0.113.7"]);
+        assert_eq!(
+            none.client(ip("198.51.100.1"), &headers),
+            ip("198.51.100.1")
+        );
+
+        let proxy: TrustedProxies = "10.0.0.5".parse().unwrap_or_default();
+        assert_eq!(
+            proxy.client(ip("198.51.100.1"), &headers),
+            ip("198.51.100.1")
+        );
+        assert_eq!(proxy.client(ip("10.0.0.5"), &headers), ip("203.0.113.7"));
+        assert_eq!(
+            proxy.client(ip("10.0.0.5"), &HeaderMap::new()),
+            ip("10.0.0.5")
+        );
+    }
+
+    #[test]
+    fn a_client_cannot_forge_its_way_past_the_proxies() {
+        let proxies: TrustedProxies = "10.0.0.0/24".parse().unwrap_or_default();
+        // the client wrote 1.2.3.4 itself; the outer proxy saw 203.0.113.7,
+        // the inner one saw the outer proxy
+        let headers = forwarded(&["1.2.3.4, 203.0.113.7", "10.0.0.9"]);
+        assert_eq!(proxies.client(ip("10.0.0.5"), &headers), ip("203.0.113.7"));
+        // garbage stops the walk at the last address a trusted hop vouched for
+        let headers = forwarded(&["203.0.113.7, not-an-address, 10.0.0.9"]);
+        assert_eq!(proxies.client(ip("10.0.0.5"), &headers), ip("10.0.0.9"));
+    }
+}
