@@ -476,14 +476,16 @@ async fn lookup(
             ])
             .find(|(_, v)| v.is_some())
             .map(|(name, _)| name.to_owned());
-            let mut event = caller.event(
-                "official.lookup",
-                "official",
-                None,
-                None,
-                field.into_iter().collect(),
-            );
-            event.details = serde_json::json!({ "matches": items.len() });
+            let fields = field.into_iter().collect();
+            // one match is placed at its profile, so auditors of that subtree see it
+            let mut event = match items.as_slice() {
+                [only] => audited(c, &caller, "official.lookup", only.id, fields)?,
+                _ => caller.event("official.lookup", "official", None, None, fields),
+            };
+            event.details = serde_json::json!({
+                "matches": items.len(),
+                "ids": items.iter().map(|i| i.id).collect::<Vec<_>>(),
+            });
             audit::append(c, &event, now)?;
             Ok(items)
         })

@@ -620,6 +620,17 @@ fn edits_need_the_current_version_and_name_changed_fields() {
         &json!({"personal_identification_code": "0010 8002 2222"}),
     ));
     assert_eq!(looked_up["items"][0]["id"], made["id"]);
+    // the lookup is audited at the profile, where that subtree's auditors look
+    s.app.use_token(Some(s.app.sign_in(&s.app.admin)));
+    let (_, audit) = json(s.app.get("/api/v1/audit?action=official.lookup"));
+    let event = &audit["items"][0];
+    assert_eq!(event["entity_id"], made["id"]);
+    assert!(event["organization_path"].is_string(), "{event}");
+    assert_eq!(event["details"]["matches"], 1);
+    assert!(
+        !audit.to_string().contains("08002"),
+        "no number in the audit log"
+    );
 }
 
 #[test]
