@@ -41,18 +41,20 @@ impl TrustedProxies {
 
     /// The address of the client behind `peer`.
     pub fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
-        let mut client = peer?;
+        let mut client = peer?.to_canonical();
         if !self.trusts(client) {
             return Some(client);
         }
-        let hops: Vec<&str> = headers
+        // Hops are split on raw bytes: a client's unreadable bytes spoil only
+        // the entry it wrote, not the addresses the proxies appended after it.
+        let hops: Vec<&[u8]> = headers
             .get_all("x-forwarded-for")
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
+            .flat_map(|value| value.as_bytes().split(|&b| b == b','))
             .collect();
         // each proxy appended the address it saw: walk back from the nearest
         for hop in hops.iter().rev() {
-            let Ok(address) = hop.trim().parse::<IpAddr>() else {
+            let Some(address) = parse_hop(hop) else {
+                tracing::warn!(peer = %client, "unreadable X-Forwarded-For entry; the client is taken to be the last trusted hop");
                 break;
             };
             client = address;
@@ -62,6 +64,18 @@ impl TrustedProxies {
         }
         Some(client)
     }
+}
+
+/// `203.0.113.7`, `2001:db8::1`, and the forms with a port some proxies
+/// write: `203.0.113.7:5678`, `[2001:db8::1]:443`.
+fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
+    let text = std::str::from_utf8(hop).ok()?.trim();
+    let address = text
+        .parse::<IpAddr>()
+        .or_else(|_| text.parse::<std::net::SocketAddr>().map(|s| s.ip()))
+        .or_else(|_| text.trim_start_matches('[').trim_end_matches(']').parse())
+        .ok()?;
+    Some(address.to_canonical())
 }
 
 #[cfg(test)]
@@ -129,5 +143,36 @@ mod tests {
         // garbage stops the walk at the last address a trusted hop vouched for
         let headers = forwarded(&["203.0.113.7, not-an-address, 10.0.0.9"]);
         assert_eq!(proxies.client(ip("10.0.0.5"), &headers), ip("10.0.0.9"));
+        // bytes the client wrote cannot hide the address the proxy appended
+        let mut headers = HeaderMap::new();
+        headers.append(
+            HeaderName::from_static("x-forwarded-for"),
+            HeaderValue::from_bytes(b"\x80\xff, 203.0.113.7")
+                .unwrap_or_else(|_| HeaderValue::from_static("")),
+        );
+        assert_eq!(proxies.client(ip("10.0.0.5"), &headers), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn ports_brackets_and_mapped_addresses_are_understood() {
+        let proxies: TrustedProxies = "10.0.0.5".parse().unwrap_or_default();
+        for (hop, client) in [
+            ("203.0.113.7:5678", "203.0.113.7"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("::ffff:203.0.113.7", "203.0.113.7"),
+        ] {
+            assert_eq!(
+                proxies.client(ip("10.0.0.5"), &forwarded(&[hop])),
+                ip(client),
+                "{hop}"
+            );
+        }
+        // a dual-stack listener sees the proxy as ::ffff:10.0.0.5
+        let headers = forwarded(&["203.0.113.7"]);
+        assert_eq!(
+            proxies.client(ip("::ffff:10.0.0.5"), &headers),
+            ip("203.0.113.7")
+        );
     }
 }

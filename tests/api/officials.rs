@@ -308,6 +308,59 @@ fn profiles_follow_their_organization_when_it_moves() {
 }
 
 #[test]
+fn a_profile_created_during_a_move_takes_the_new_path() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[
+        ("A", "province", "ROOT"),
+        ("B", "province", "ROOT"),
+        ("A1", "district", "A"),
+    ]);
+    as_editor(&app, "editor.during.move", None);
+    let uuid = |unit: &Value| uuid::Uuid::parse_str(id(unit)).unwrap();
+    let mut mover = app.db.connect();
+    diesel::sql_query("BEGIN").execute(&mut mover).unwrap();
+    diesel::sql_query(
+        "UPDATE organizations SET path = (SELECT path FROM organizations WHERE id = $1)
+                                         || subpath(path, nlevel(path) - 1)
+         WHERE id = $2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(uuid(&t["B"]))
+    .bind::<diesel::sql_types::Uuid, _>(uuid(&t["A1"]))
+    .execute(&mut mover)
+    .unwrap();
+    let made = std::thread::scope(|threads| {
+        let create = threads.spawn(|| {
+            app.post(
+                "/api/v1/officials",
+                &profile(id(&t["A1"]), "Tạ Văn Quý", "001080077771"),
+            )
+        });
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert!(!create.is_finished(), "the placement waits for the move");
+        diesel::sql_query("COMMIT").execute(&mut mover).unwrap();
+        json(create.join().unwrap())
+    });
+    assert_eq!(made.0, 201, "{}", made.1);
+    #[derive(QueryableByName)]
+    struct Placed {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        under_b: bool,
+    }
+    let placed: Placed = diesel::sql_query(
+        "SELECT p.managing_path <@ b.path AS under_b FROM officials p, organizations b
+         WHERE p.id = $1 AND b.id = $2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(uuid(&made.1))
+    .bind::<diesel::sql_types::Uuid, _>(uuid(&t["B"]))
+    .get_result(&mut mover)
+    .unwrap();
+    assert!(
+        placed.under_b,
+        "the profile carries the organization's new path"
+    );
+}
+
+#[test]
 fn invalid_profiles_are_refused_field_by_field() {
     let s = setup();
     as_editor(&s.app, "editor.bad", None);
