@@ -23,6 +23,14 @@ pub struct RequestContext {
     pub user_agent: Option<String>,
 }
 
+impl RequestContext {
+    /// What per-address limits count this request under.
+    pub fn limit_key(&self) -> Option<String> {
+        let address: std::net::IpAddr = self.address.as_deref()?.parse().ok()?;
+        Some(crate::http::client_address::limit_key(address).to_string())
+    }
+}
+
 impl FromRequest for RequestContext {
     type Error = actix_web::Error;
     type Future = std::future::Ready<Result<Self, Self::Error>>;

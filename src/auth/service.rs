@@ -132,8 +132,8 @@ fn count_failure(
     ctx: &RequestContext,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
-    if let Some(address) = &ctx.address {
-        repo::count_address_failure(conn, address, now - ADDRESS_WINDOW, now)?;
+    if let Some(key) = ctx.limit_key() {
+        repo::count_address_failure(conn, &key, now - ADDRESS_WINDOW, now)?;
     }
     let Some(user) = user else { return Ok(false) };
     user.failed_attempts += 1;
@@ -165,10 +165,10 @@ fn throttled(
     ctx: &RequestContext,
     now: DateTime<Utc>,
 ) -> AppResult<Option<AppError>> {
-    let Some(address) = &ctx.address else {
+    let Some(key) = ctx.limit_key() else {
         return Ok(None);
     };
-    let (failures, started) = repo::address_failures(conn, address, now - ADDRESS_WINDOW)?;
+    let (failures, started) = repo::address_failures(conn, &key, now - ADDRESS_WINDOW)?;
     Ok((failures >= MAX_ADDRESS_FAILURES).then(|| {
         let until = started.unwrap_or(now) + ADDRESS_WINDOW;
         AppError::Throttled {

@@ -66,6 +66,18 @@ impl TrustedProxies {
     }
 }
 
+/// What per-address limits count under. An IPv6 client holds at least a
+/// /64 and could rotate through it, so IPv6 addresses count per /64.
+pub fn limit_key(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
 /// `203.0.113.7`, `2001:db8::1`, and the forms with a port some proxies
 /// write: `203.0.113.7:5678`, `[2001:db8::1]:443`.
 fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
@@ -151,6 +163,16 @@ mod tests {
                 .unwrap_or_else(|_| HeaderValue::from_static("")),
         );
         assert_eq!(proxies.client(ip("10.0.0.5"), &headers), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_per_64() {
+        let key = |text: &str| ip(text).map(limit_key);
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), ip("2001:db8:1:2::"));
+        assert_eq!(key("203.0.113.7"), ip("203.0.113.7"));
+        assert_eq!(key("::ffff:203.0.113.7"), ip("203.0.113.7"));
     }
 
     #[test]

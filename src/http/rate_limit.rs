@@ -54,7 +54,9 @@ pub async fn limit_sign_in(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>();
     let verdict = match state.and_then(|s| Some((s, s.client_address(req.request())?))) {
-        Some((state, client)) => state.sign_in_limiter.admit(client, state.clock.now()),
+        Some((state, client)) => state
+            .sign_in_limiter
+            .admit(super::client_address::limit_key(client), state.clock.now()),
         None => Ok(()),
     };
     match verdict {

@@ -534,4 +534,16 @@ fn behind_a_trusted_proxy_limits_and_records_the_forwarded_client() {
         .filter_map(|e| e["address"].as_str())
         .collect();
     assert!(addresses.contains(&"198.51.100.23"), "{events}");
+    // an IPv6 client cannot rotate through its /64 to escape the limit
+    for i in 0..odb::http::rate_limit::REQUESTS_PER_WINDOW {
+        forwarded_login(
+            &app,
+            &format!("2001:db8:7:7::{i:x}"),
+            &json!({"username": "x"}),
+        );
+    }
+    let rotated = forwarded_login(&app, "2001:db8:7:7:ffff::1", &json!({"username": "x"}));
+    assert_problem(rotated, 429, "too-many-attempts");
+    let next_door = forwarded_login(&app, "2001:db8:7:8::1", &json!({"username": "x"}));
+    assert_eq!(next_door.status(), 422, "another /64 is another client");
 }
