@@ -13,6 +13,10 @@ DECLARE
     managed integer;
     used integer;
 BEGIN
+    -- a missing or non-positive cap counts nothing rather than everything
+    IF cap IS NULL OR cap < 1 THEN
+        RETURN 0;
+    END IF;
     SELECT coalesce(array_agg(id), '{}') INTO visible FROM organizations
     WHERE id = ANY (units) AND path <@ ANY (odb_read_scope());
     SELECT count(*) INTO managed FROM (

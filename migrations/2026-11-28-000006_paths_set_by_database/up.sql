@@ -30,27 +30,3 @@ $$;
 DROP TRIGGER officials_set_paths ON officials;
 CREATE TRIGGER officials_set_paths BEFORE INSERT OR UPDATE ON officials
     FOR EACH ROW EXECUTE FUNCTION officials_set_paths();
-
--- A missing or non-positive cap counts nothing rather than everything.
-CREATE OR REPLACE FUNCTION odb_profiles_held(units uuid[], cap integer) RETURNS integer
-    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    visible uuid[];
-    managed integer;
-    used integer;
-BEGIN
-    IF cap IS NULL OR cap < 1 THEN
-        RETURN 0;
-    END IF;
-    SELECT coalesce(array_agg(id), '{}') INTO visible FROM organizations
-    WHERE id = ANY (units) AND path <@ ANY (odb_read_scope());
-    SELECT count(*) INTO managed FROM (
-        SELECT 1 FROM officials WHERE managing_organization_id = ANY (visible) LIMIT cap) m;
-    IF managed >= cap THEN
-        RETURN cap;
-    END IF;
-    SELECT count(*) INTO used FROM (
-        SELECT 1 FROM officials WHERE using_organization_id = ANY (visible) LIMIT cap - managed) u;
-    RETURN managed + used;
-END;
-$$;

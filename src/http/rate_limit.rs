@@ -52,11 +52,13 @@ pub async fn limit_sign_in(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let state = req.app_data::<web::Data<AppState>>();
-    let verdict = match state.and_then(|s| Some((s, s.client_address(req.request())?))) {
-        Some((state, client)) => state
-            .sign_in_limiter
-            .admit(super::client_address::limit_key(client), state.clock.now()),
+    let verdict = match req.app_data::<web::Data<AppState>>() {
+        Some(state) => match state.client_address(req.request()) {
+            Some(client) => state
+                .sign_in_limiter
+                .admit(super::client_address::limit_key(client), state.clock.now()),
+            None => Ok(()),
+        },
         None => Ok(()),
     };
     match verdict {
