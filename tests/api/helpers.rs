@@ -21,7 +21,11 @@ struct Cluster {
 fn cluster() -> &'static Cluster {
     static CLUSTER: OnceLock<Cluster> = OnceLock::new();
     CLUSTER.get_or_init(|| {
-        let data_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-pg");
+        // ODB_TEST_PG_DIR lets checkouts that share a target directory keep
+        // their clusters apart.
+        let data_dir = std::env::var_os("ODB_TEST_PG_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-pg"));
         let postgres = LocalPostgres::start(&ClusterOptions {
             data_dir,
             ephemeral: true,
