@@ -6,6 +6,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+/// The date in Vietnam (UTC+7) at that instant.
+pub fn date_in_vietnam(at: DateTime<Utc>) -> NaiveDate {
+    (at + Duration::hours(7)).date_naive()
+}
+
 #[derive(Clone, Default)]
 pub struct Clock {
     /// Seconds added to the system time; tests move time forward with it.
@@ -19,7 +24,7 @@ impl Clock {
 
     /// Today's date in Vietnam (UTC+7), where effective dates are decided.
     pub fn today(&self) -> NaiveDate {
-        (self.now() + Duration::hours(7)).date_naive()
+        date_in_vietnam(self.now())
     }
 
     pub fn advance(&self, by: Duration) {

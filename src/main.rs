@@ -219,10 +219,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "unknown dataset {name:?}; the one dataset is `demo`"
             );
             let (_db, mut conn) = owner_connection(&settings)?;
-            report(
-                fixtures::load_demo(&mut conn, now)
-                    .map_err(|e| anyhow::anyhow!("loading the demo dataset: {e:?}"))?,
-            );
+            let keyring = open_keyring(&settings, &mut conn, false)?;
+            report(load_demo(&mut conn, &keyring, now)?);
         }
         Command::User { command } => {
             let (_db, mut conn) = owner_connection(&settings)?;
@@ -352,6 +350,15 @@ fn open_keyring(
     Ok(Keyring::initialize(conn, master)?)
 }
 
+fn load_demo(
+    conn: &mut PgConnection,
+    keyring: &odb::crypto::Keyring,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<fixtures::Outcome> {
+    odb::context::Ctx::as_operator(conn, keyring, now, "odb fixtures", fixtures::load_demo)
+        .map_err(|e| anyhow::anyhow!("loading the demo dataset: {e:?}"))
+}
+
 fn generate_officials(
     conn: &mut PgConnection,
     keyring: &Keyring,
@@ -474,10 +481,7 @@ fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let mut conn = PgConnection::establish(&db.url)?;
     let keyring = std::sync::Arc::new(open_keyring(settings, &mut conn, demo)?);
     if demo {
-        report(
-            fixtures::load_demo(&mut conn, now)
-                .map_err(|e| anyhow::anyhow!("loading the demo dataset: {e:?}"))?,
-        );
+        report(load_demo(&mut conn, &keyring, now)?);
         if odb::officials::repo::count(&mut conn)? == 0 {
             generate_officials(&mut conn, &keyring, DEMO_OFFICIALS, DEMO_SEED, now)?;
         }

@@ -8,23 +8,7 @@ use actix_web::{middleware, web, App, HttpServer};
 
 use crate::clock::Clock;
 use crate::db::{Db, PgPool};
-use crate::http;
-
-pub struct AppState {
-    pub db: Db,
-    pub clock: Clock,
-    pub sign_in_limiter: http::rate_limit::SignInLimiter,
-    pub keyring: std::sync::Arc<crate::crypto::Keyring>,
-    pub trusted_proxies: http::client_address::TrustedProxies,
-}
-
-impl AppState {
-    /// The client's address, through the trusted proxies.
-    pub fn client_address(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
-        self.trusted_proxies
-            .client(req.peer_addr().map(|a| a.ip()), req.headers())
-    }
-}
+use crate::http::{self, AppState};
 
 pub struct Application {
     server: Server,

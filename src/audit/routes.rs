@@ -6,12 +6,12 @@ use serde::Deserialize;
 
 use super::list::{list, AuditFilter};
 use crate::auth::caller::{Caller, Permission};
-use crate::auth::scope::Scope;
+use crate::context::Scope;
 use crate::db::ltree::TreePath;
 use crate::error::AppResult;
-use crate::org::service::parse;
+use crate::http::AppState;
 use crate::pagination::{self, Limit, Page};
-use crate::startup::AppState;
+use crate::validation::parse;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/audit").route(web::get().to(entries)));

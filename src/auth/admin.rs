@@ -8,13 +8,14 @@ use uuid::Uuid;
 
 use super::caller::Caller;
 use super::model::{Grant, LevelPolicy, PolicyInput, Role, User, UserStatus, UserView};
-use super::scope::Scope;
 use super::{password, repo, totp};
 use crate::audit;
+use crate::context::Scope;
 use crate::db::ltree::TreePath;
 use crate::error::{AppError, AppResult};
 use crate::org::model::Level;
-use crate::org::service::{get as get_organization, validated};
+use crate::org::service::get as get_organization;
+use crate::validation::validated;
 
 #[derive(Debug, Deserialize, validator::Validate)]
 #[serde(deny_unknown_fields)]

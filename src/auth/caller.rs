@@ -1,59 +1,15 @@
 //! Who is calling: the bearer token resolved to a user with fresh grants, and
 //! what each kind of action requires of them.
 
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use chrono::{DateTime, Duration, Utc};
-use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use super::model::{GrantScope, Role};
-use super::scope::Scope;
 use crate::audit::AuditEvent;
+use crate::context::Scope;
+use crate::context::{Actor, RequestMeta};
 use crate::db::ltree::TreePath;
 use crate::error::{AppError, AppResult};
-use crate::http::request_id::RequestId;
-use crate::startup::AppState;
-
-/// Where a request came from, for the audit log and throttling.
-#[derive(Debug, Clone, Default)]
-pub struct RequestContext {
-    pub address: Option<String>,
-    pub request_id: Option<String>,
-    pub user_agent: Option<String>,
-}
-
-impl RequestContext {
-    /// What per-address limits count this request under.
-    pub fn limit_key(&self) -> Option<String> {
-        let address: std::net::IpAddr = self.address.as_deref()?.parse().ok()?;
-        Some(crate::http::client_address::limit_key(address).to_string())
-    }
-}
-
-impl FromRequest for RequestContext {
-    type Error = actix_web::Error;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(Ok(context_of(req)))
-    }
-}
-
-fn context_of(req: &HttpRequest) -> RequestContext {
-    RequestContext {
-        address: req
-            .app_data::<web::Data<AppState>>()
-            .and_then(|state| state.client_address(req))
-            .map(|a| a.to_string()),
-        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
-        user_agent: req
-            .headers()
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.chars().take(300).collect()),
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -63,7 +19,7 @@ pub struct Caller {
     pub mfa_at: DateTime<Utc>,
     pub step_up_max_age_seconds: i32,
     pub grants: Vec<GrantScope>,
-    pub context: RequestContext,
+    pub context: RequestMeta,
 }
 
 /// What an action needs; each maps to the roles that allow it.
@@ -105,11 +61,19 @@ impl Permission {
 }
 
 impl Caller {
+    /// Who acts, as services and the change history record it.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: Some(self.user_id.into()),
+            name: self.username.clone(),
+        }
+    }
+
     /// Holding system_admin counts as holding every role.
     pub fn holds(&self, role: Role, path: &TreePath) -> bool {
         self.grants.iter().any(|g| {
             (g.role == role.as_str() || g.role == Role::SystemAdmin.as_str())
-                && (path.0 == g.path.0 || path.0.starts_with(&format!("{}.", g.path.0)))
+                && path.is_within(&g.path)
         })
     }
 
@@ -168,37 +132,5 @@ impl Caller {
             request_id: self.context.request_id.clone(),
             details: serde_json::json!({}),
         }
-    }
-}
-
-fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get("authorization")?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() && token.len() <= 200)
-        .then(|| token.trim().to_owned())
-}
-
-impl FromRequest for Caller {
-    type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let context = context_of(req);
-        Box::pin(async move {
-            let token = token.ok_or_else(|| {
-                AppError::Unauthenticated(
-                    "sign in and send Authorization: Bearer <access_token>".into(),
-                )
-            })?;
-            let state =
-                state.ok_or_else(|| AppError::Internal("application state missing".into()))?;
-            let now = state.clock.now();
-            state
-                .db
-                .run(move |conn| super::service::authenticate(conn, &token, context, now))
-                .await
-        })
     }
 }

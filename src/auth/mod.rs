@@ -6,6 +6,5 @@ pub mod model;
 pub mod password;
 pub mod repo;
 pub mod routes;
-pub mod scope;
 pub mod service;
 pub mod totp;

@@ -5,14 +5,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::admin::{self, CreateUser, GrantInput, UpdateUser};
-use super::caller::{Caller, Permission, RequestContext};
+use super::caller::{Caller, Permission};
 use super::model::PolicyInput;
 use super::service::{self, LoginRequest, MfaRequest, StepUpRequest};
+use crate::context::RequestMeta;
 use crate::error::AppResult;
 use crate::http::json::Json;
 use crate::http::rate_limit::limit_sign_in;
 use crate::http::versioning::{etag, required_if_match};
-use crate::startup::AppState;
+use crate::http::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -62,7 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn login(
     state: web::Data<AppState>,
-    ctx: RequestContext,
+    ctx: RequestMeta,
     body: Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now();
@@ -75,7 +76,7 @@ async fn login(
 
 async fn mfa(
     state: web::Data<AppState>,
-    ctx: RequestContext,
+    ctx: RequestMeta,
     body: Json<MfaRequest>,
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now();

@@ -13,10 +13,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::caller::{Caller, RequestContext};
+use super::caller::Caller;
 use super::model::{LevelPolicy, Session, SessionView, User, UserStatus};
 use super::{password, repo, totp};
 use crate::audit::{self, AuditEvent};
+use crate::context::RequestMeta;
 use crate::error::{AppError, AppResult};
 
 /// Failed passwords or codes before an account locks, and for how long.
@@ -87,7 +88,7 @@ fn event(
     user: Option<&User>,
     username: &str,
     outcome: &str,
-    ctx: &RequestContext,
+    ctx: &RequestMeta,
 ) -> AuditEvent {
     AuditEvent {
         actor_id: user.map(|u| u.id),
@@ -129,7 +130,7 @@ fn locked(user: &User, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 fn count_failure(
     conn: &mut PgConnection,
     user: Option<&mut User>,
-    ctx: &RequestContext,
+    ctx: &RequestMeta,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     if let Some(key) = ctx.limit_key() {
@@ -162,7 +163,7 @@ fn count_failure(
 
 fn throttled(
     conn: &mut PgConnection,
-    ctx: &RequestContext,
+    ctx: &RequestMeta,
     now: DateTime<Utc>,
 ) -> AppResult<Option<AppError>> {
     let Some(key) = ctx.limit_key() else {
@@ -184,7 +185,7 @@ fn wrong_credentials() -> AppError {
 pub fn login(
     conn: &mut PgConnection,
     request: LoginRequest,
-    ctx: &RequestContext,
+    ctx: &RequestMeta,
     now: DateTime<Utc>,
 ) -> AppResult<Result<LoginResponse, AppError>> {
     if let Some(error) = throttled(conn, ctx, now)? {
@@ -314,7 +315,7 @@ fn second_factor_ok(
 pub fn complete_mfa(
     conn: &mut PgConnection,
     request: MfaRequest,
-    ctx: &RequestContext,
+    ctx: &RequestMeta,
     now: DateTime<Utc>,
 ) -> AppResult<Result<MfaResponse, AppError>> {
     let challenge = token_hash(&request.mfa_token);
@@ -427,7 +428,7 @@ pub fn step_up(
 pub fn authenticate(
     conn: &mut PgConnection,
     token: &str,
-    context: RequestContext,
+    context: RequestMeta,
     now: DateTime<Utc>,
 ) -> AppResult<Caller> {
     let expired = || {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::caller::Caller;
 use crate::db::schema::catalog_entries;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::http::AppState;
 
 const CATALOGS: &str = include_str!("../../fixtures/catalogs.json");
 

@@ -34,6 +34,14 @@ impl TreePath {
         TreePath(Self::label(id))
     }
 
+    /// This path is `root` or lies below it; a label prefix is not a subtree
+    /// (`a.bc` is not within `a.b`).
+    pub fn is_within(&self, root: &TreePath) -> bool {
+        self.0
+            .strip_prefix(&root.0)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    }
+
     pub fn depth(&self) -> usize {
         self.0.split('.').count()
     }

@@ -13,7 +13,7 @@ use diesel::Connection;
 use diesel::RunQueryDsl;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::auth::scope::Scope;
+use crate::context::Scope;
 use crate::error::{AppError, AppResult};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -76,7 +76,7 @@ impl Db {
     {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
-        actix_web::web::block(move || span.in_scope(|| work(&mut *pool.get()?)))
+        tokio::task::spawn_blocking(move || span.in_scope(|| work(&mut *pool.get()?)))
             .await
             .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
     }

@@ -66,18 +66,6 @@ impl TrustedProxies {
     }
 }
 
-/// What per-address limits count under. An IPv6 client holds at least a
-/// /64 and could rotate through it, so IPv6 addresses count per /64.
-pub fn limit_key(address: IpAddr) -> IpAddr {
-    match address.to_canonical() {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        v4 => v4,
-    }
-}
-
 /// `203.0.113.7`, `2001:db8::1`, and the forms with a port some proxies
 /// write: `203.0.113.7:5678`, `[2001:db8::1]:443`.
 fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
@@ -93,6 +81,7 @@ fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::limit_key;
     use actix_web::http::header::{HeaderName, HeaderValue};
 
     fn forwarded(values: &[&str]) -> HeaderMap {

@@ -1,17 +1,19 @@
 //! actix glue: the route table, middleware, extractors and problem+json.
 
 pub mod client_address;
+pub mod extract;
 pub mod json;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
+pub mod state;
 pub mod versioning;
+
+pub use state::AppState;
 
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{web, HttpResponse};
 use serde_json::json;
-
-use crate::startup::AppState;
 
 /// Largest JSON body any route accepts.
 pub const JSON_LIMIT: usize = 256 * 1024;
@@ -28,6 +30,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(crate::catalogs::configure)
                 .configure(crate::audit::routes::configure),
         );
+}
+
+/// A whole list in the shape of a page: `{"items": [...], "next_cursor": null}`.
+pub fn list_of<T: serde::Serialize>(items: Vec<T>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null }))
 }
 
 pub fn error_handlers<B: actix_web::body::MessageBody + 'static>() -> ErrorHandlers<B> {

@@ -13,7 +13,7 @@ use actix_web::web;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 pub const REQUESTS_PER_WINDOW: u32 = 30;
 pub const WINDOW: Duration = Duration::minutes(1);
@@ -56,7 +56,7 @@ pub async fn limit_sign_in(
         Some(state) => match state.client_address(req.request()) {
             Some(client) => state
                 .sign_in_limiter
-                .admit(super::client_address::limit_key(client), state.clock.now()),
+                .admit(crate::context::limit_key(client), state.clock.now()),
             None => Ok(()),
         },
         None => Ok(()),

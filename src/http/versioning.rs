@@ -28,3 +28,17 @@ pub fn optional_if_match(req: &HttpRequest) -> AppResult<Option<i32>> {
         .map(Some)
         .map_err(|_| bad())
 }
+
+/// The version an update changes, from `If-Match`; a request without it is
+/// refused with 428 before any work is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IfMatch(pub i32);
+
+impl actix_web::FromRequest for IfMatch {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(required_if_match(req).map(IfMatch))
+    }
+}

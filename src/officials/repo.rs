@@ -269,7 +269,7 @@ fn units_under(conn: &mut PgConnection, roots: &[TreePath]) -> QueryResult<Vec<U
     organizations::table
         .filter(
             diesel::dsl::sql::<Bool>("path <@ ANY(")
-                .bind::<Text, _>(crate::auth::scope::literal(roots))
+                .bind::<Text, _>(crate::context::scope::literal(roots))
                 .sql("::ltree[])"),
         )
         .select(organizations::id)
@@ -334,7 +334,7 @@ fn page<'a>(
             .sql("))");
     }
     if let Some(roots) = &search.roots {
-        let roots = crate::auth::scope::literal(roots);
+        let roots = crate::context::scope::literal(roots);
         q = q
             .sql(" AND (p.managing_path <@ ANY(")
             .bind::<Text, _>(roots.clone())

@@ -13,7 +13,7 @@ use crate::auth::model::Role;
 use crate::error::{AppError, AppResult};
 use crate::http::json::Json;
 use crate::http::versioning::{etag, required_if_match};
-use crate::startup::AppState;
+use crate::http::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -131,7 +131,7 @@ async fn read(
     id: web::Path<Uuid>,
     query: web::Query<ReadQuery>,
 ) -> AppResult<HttpResponse> {
-    let reveal = crate::org::service::parse::<bool>("reveal", &query.reveal, "true or false")?
+    let reveal = crate::validation::parse::<bool>("reveal", &query.reveal, "true or false")?
         .unwrap_or(false);
     let (id, now) = (id.into_inner(), state.clock.now());
     let scope = if reveal {

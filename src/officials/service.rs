@@ -14,12 +14,12 @@ use super::model::{
 };
 use super::records;
 use super::repo::{self, IndexColumn, Search};
-use crate::auth::scope::Scope;
 use crate::catalogs;
+use crate::context::Scope;
 use crate::crypto::Keyring;
 use crate::error::{AppError, AppResult};
-use crate::org::service::{parse, validated};
 use crate::pagination::{self, Limit, NameKey, Page};
+use crate::validation::{parse, validated};
 
 /// Who acts, for the change history.
 #[derive(Debug, Clone)]

@@ -13,10 +13,11 @@ use validator::Validate;
 
 use super::model::{CreateOrganization, Organization, OrganizationView, Status};
 use super::repo::{self, ListedRow};
-use super::service::{self, record, validated};
-use crate::auth::scope::Scope;
+use super::service::{self, record};
+use crate::context::Scope;
 use crate::db::schema::reorganizations;
 use crate::error::{AppError, AppResult};
+use crate::validation::validated;
 
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]

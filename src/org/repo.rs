@@ -303,7 +303,7 @@ pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<Vec<Lis
     if let Some(roots) = &filter.roots {
         query = query
             .sql(" AND o.path <@ ANY(")
-            .bind::<Text, _>(crate::auth::scope::literal(roots))
+            .bind::<Text, _>(crate::context::scope::literal(roots))
             .sql("::ltree[])");
     }
     if let Some(level) = &filter.level {

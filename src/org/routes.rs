@@ -12,7 +12,7 @@ use crate::auth::caller::{Caller, Permission};
 use crate::error::AppResult;
 use crate::http::json::Json;
 use crate::http::versioning::{etag, required_if_match};
-use crate::startup::AppState;
+use crate::http::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -131,7 +131,7 @@ async fn read(
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadOrganizations)?;
     let id = id.into_inner();
-    let as_of = service::parse("as_of", &query.as_of, "a date (YYYY-MM-DD)")?;
+    let as_of = crate::validation::parse("as_of", &query.as_of, "a date (YYYY-MM-DD)")?;
     let view = state
         .db
         .scoped(scope, move |c, scope| {
@@ -208,10 +208,7 @@ async fn history(
 async fn reorganize(
     state: web::Data<AppState>,
     caller: Caller,
-    work: impl FnOnce(
-            &mut diesel::PgConnection,
-            &crate::auth::scope::Scope,
-        ) -> AppResult<ReorganizationView>
+    work: impl FnOnce(&mut diesel::PgConnection, &crate::context::Scope) -> AppResult<ReorganizationView>
         + Send
         + 'static,
 ) -> AppResult<HttpResponse> {

@@ -7,30 +7,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::PgConnection;
 use serde_json::json;
 use uuid::Uuid;
-use validator::Validate;
 
 use super::model::{
     CreateOrganization, Level, NewEvent, Organization, OrganizationView, Placement, Status,
     UpdateOrganization,
 };
 use super::repo::{self, ListFilter, ListedRow};
-use crate::auth::scope::Scope;
+use crate::context::Scope;
 use crate::db::ltree::TreePath;
-use crate::error::{field_errors, AppError, AppResult};
+use crate::error::{AppError, AppResult};
 use crate::pagination::{self, Limit, NameKey, Page};
-
-pub fn validated<T: Validate>(input: &T) -> AppResult<()> {
-    input.validate().map_err(|e| {
-        let mut errors = field_errors(&e);
-        // the one field whose JSON name is a Rust keyword
-        for error in &mut errors {
-            if error.field == "org_type" {
-                error.field = "type".to_owned();
-            }
-        }
-        AppError::Validation(errors)
-    })
-}
+use crate::validation::{parse, validated};
 
 /// A live organization (in the tree today) that the caller may change.
 pub fn live(
@@ -450,19 +437,6 @@ pub struct ListQuery {
     pub q: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
-}
-
-pub fn parse<T: std::str::FromStr>(
-    field: &str,
-    raw: &Option<String>,
-    expected: &str,
-) -> AppResult<Option<T>> {
-    raw.as_deref()
-        .map(|text| {
-            text.parse::<T>()
-                .map_err(|_| AppError::invalid(field, format!("must be {expected}")))
-        })
-        .transpose()
 }
 
 fn parse_word<T>(

@@ -1,16 +1,16 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use uuid::Uuid;
 
-use super::model::{Deviation, Quota};
+use super::model::{Deviation, DeviationFilter, Direction, Quota, QuotaKey};
 use crate::db::ltree::TreePath;
 use crate::db::schema::sql_types::Ltree;
 use crate::db::schema::staffing_quotas as q;
 use crate::db::sql::SqlBuilder;
+use crate::ids::OrganizationId;
 
 pub fn of_organization(
     conn: &mut PgConnection,
-    org: Uuid,
+    org: OrganizationId,
     period: Option<&str>,
 ) -> QueryResult<Vec<Quota>> {
     let mut query = q::table.filter(q::organization_id.eq(org)).into_boxed();
@@ -23,18 +23,13 @@ pub fn of_organization(
         .load(conn)
 }
 
-pub fn find_for_update(
-    conn: &mut PgConnection,
-    org: Uuid,
-    period: &str,
-    category: &str,
-) -> QueryResult<Option<Quota>> {
+pub fn find_for_update(conn: &mut PgConnection, key: &QuotaKey) -> QueryResult<Option<Quota>> {
     q::table
         .filter(
             q::organization_id
-                .eq(org)
-                .and(q::period.eq(period))
-                .and(q::category.eq(category)),
+                .eq(key.organization)
+                .and(q::period.eq(key.period.as_str()))
+                .and(q::category.eq(key.category)),
         )
         .select(Quota::as_select())
         .for_update()
@@ -56,23 +51,14 @@ pub fn save(conn: &mut PgConnection, quota: &Quota) -> QueryResult<()> {
         .map(drop)
 }
 
-pub enum Direction {
-    Over,
-    Under,
-    Any,
-}
-
 /// Current units inside `root` whose headcount is over or under quota in
-/// `period`, the largest deviation first; `after` is the offset of the page.
+/// the filter's period, the largest deviation first, a page (and one more row).
 pub fn deviations(
     conn: &mut PgConnection,
     root: &TreePath,
-    period: &str,
-    direction: Direction,
-    offset: i64,
-    limit: i64,
+    filter: &DeviationFilter,
 ) -> QueryResult<Vec<Deviation>> {
-    let condition = match direction {
+    let condition = match filter.direction {
         Direction::Over => " AND q.current > q.assigned",
         Direction::Under => " AND q.current < q.assigned",
         Direction::Any => " AND q.current <> q.assigned",
@@ -85,12 +71,12 @@ pub fn deviations(
     )
     .bind::<Ltree, _>(root.clone())
     .sql(" AND q.period = ")
-    .bind::<Text, _>(period.to_owned())
+    .bind::<Text, _>(filter.period.as_str().to_owned())
     .sql(condition)
     .sql(" ORDER BY abs(q.current - q.assigned) DESC, o.code, q.category OFFSET ")
-    .bind::<BigInt, _>(offset)
+    .bind::<BigInt, _>(filter.offset)
     .sql(" LIMIT ")
-    .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(filter.limit.probe())
     .build()
     .load(conn)
 }

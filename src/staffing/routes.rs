@@ -1,14 +1,15 @@
-use actix_web::{web, HttpRequest, HttpResponse};
-use uuid::Uuid;
+//! Staffing quotas over HTTP.
 
-use super::model::QuotaInput;
-use super::service::{self, DeviationQuery};
-use crate::audit;
+use actix_web::{web, HttpResponse};
+
+use super::model::{DeviationFilter, DeviationQuery, Period, QuotaInput, QuotaKey};
+use super::service;
 use crate::auth::caller::{Caller, Permission};
 use crate::error::AppResult;
 use crate::http::json::Json;
 use crate::http::versioning::{etag, optional_if_match};
-use crate::startup::AppState;
+use crate::http::{list_of, AppState};
+use crate::ids::OrganizationId;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/organizations/{id}/quotas").route(web::get().to(list)))
@@ -25,61 +26,34 @@ struct PeriodQuery {
 }
 
 async fn list(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<OrganizationId>,
     query: web::Query<PeriodQuery>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadOrganizations)?;
-    let id = id.into_inner();
-    let items = state
-        .db
-        .scoped(scope, move |c, scope| {
-            service::list(c, scope, id, query.period.as_deref())
+    let period = query.period.as_deref().map(Period::parse).transpose()?;
+    let items = app
+        .as_caller(&caller, scope, move |ctx| {
+            service::list(ctx, id.into_inner(), period)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+    Ok(list_of(items))
 }
 
 async fn put(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    app: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     caller: Caller,
-    path: web::Path<(Uuid, String, String)>,
+    path: web::Path<(OrganizationId, String, String)>,
     body: Json<QuotaInput>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageOrganizations)?;
-    let if_match = optional_if_match(&req)?;
-    let (id, period, category) = path.into_inner();
-    let now = state.clock.now();
-    let (quota, created) = state
-        .db
-        .scoped(scope, move |c, scope| {
-            let done = service::put(
-                c,
-                scope,
-                id,
-                &period,
-                &category,
-                body.into_inner(),
-                if_match,
-                now,
-            )?;
-            let org_path = crate::org::service::get(c, id)?.path;
-            let fields = vec![
-                "assigned".into(),
-                "assigned_decision_number".into(),
-                "current".into(),
-            ];
-            let event = caller.event(
-                "quota.put",
-                "staffing_quota",
-                Some(done.0.id.to_string()),
-                Some(org_path),
-                fields,
-            );
-            audit::append(c, &event, now)?;
-            Ok(done)
+    let expected = optional_if_match(&req)?;
+    let key = QuotaKey::try_from(path.into_inner())?;
+    let (quota, created) = app
+        .as_caller(&caller, scope, move |ctx| {
+            service::put(ctx, key, body.into_inner(), expected)
         })
         .await?;
     let mut response = if created {
@@ -91,14 +65,14 @@ async fn put(
 }
 
 async fn deviations(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
     query: web::Query<DeviationQuery>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadOrganizations)?;
-    let page = state
-        .db
-        .scoped(scope, move |c, scope| service::deviations(c, scope, &query))
+    let filter = DeviationFilter::try_from(query.into_inner())?;
+    let page = app
+        .as_caller(&caller, scope, move |ctx| service::deviations(ctx, filter))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }

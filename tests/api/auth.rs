@@ -404,7 +404,7 @@ fn row_level_security_alone_hides_rows() {
     let a = odb::org::repo::find_by_code(&mut app.db.connect(), "A")
         .unwrap()
         .unwrap();
-    let scope = odb::auth::scope::Scope::Paths {
+    let scope = odb::context::Scope::Paths {
         read: vec![a.path.clone()],
         write: vec![],
     };

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use odb::clock::Clock;
+use odb::context::Ctx;
 use odb::db::launcher::{ClusterOptions, LocalPostgres};
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::Value;
@@ -25,7 +26,9 @@ fn cluster() -> &'static Cluster {
         // their clusters apart.
         let data_dir = std::env::var_os("ODB_TEST_PG_DIR")
             .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-pg"));
+            .unwrap_or_else(|| {
+                std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-pg")
+            });
         let postgres = LocalPostgres::start(&ClusterOptions {
             data_dir,
             ephemeral: true,
@@ -120,7 +123,7 @@ impl TestApp {
         Self::spawn_with(Self::seed_root)
     }
 
-    fn seed_root(conn: &mut PgConnection, now: chrono::DateTime<chrono::Utc>) {
+    fn seed_root(ctx: &mut Ctx) {
         let root = odb::org::model::CreateOrganization {
             code: "ROOT".into(),
             name: "Hệ thống chính trị".into(),
@@ -145,13 +148,13 @@ impl TestApp {
             awards: vec![],
             disciplines: vec![],
         };
-        odb::org::service::create(conn, &odb::auth::scope::Scope::System, root, now).unwrap();
+        odb::org::service::create(ctx.conn, &ctx.scope, root, ctx.now).unwrap();
     }
 
     /// The same on the demo dataset (root `VN`).
     pub fn with_demo() -> Self {
-        Self::spawn_with(|conn, now| {
-            odb::fixtures::load_demo(conn, now).unwrap();
+        Self::spawn_with(|ctx| {
+            odb::fixtures::load_demo(ctx).unwrap();
         })
     }
 
@@ -160,19 +163,17 @@ impl TestApp {
         Self::spawn_seeded(Self::seed_root, "127.0.0.1".parse().unwrap())
     }
 
-    fn spawn_with(seed: impl FnOnce(&mut PgConnection, chrono::DateTime<chrono::Utc>)) -> Self {
+    fn spawn_with(seed: impl FnOnce(&mut Ctx)) -> Self {
         Self::spawn_seeded(seed, Default::default())
     }
 
     fn spawn_seeded(
-        seed: impl FnOnce(&mut PgConnection, chrono::DateTime<chrono::Utc>),
+        seed: impl FnOnce(&mut Ctx),
         trusted_proxies: odb::http::client_address::TrustedProxies,
     ) -> Self {
         init_logs();
         let db = TestDatabase::new();
         let clock = Clock::default();
-        seed(&mut db.connect(), clock.now());
-        let admin = create_account(&db, "admin", None, &["system_admin"], &clock);
         let master_key = random_master_key();
         let keyring = {
             let mut owner = db.connect();
@@ -182,6 +183,12 @@ impl TestApp {
                 odb::crypto::Keyring::initialize(&mut owner, master).expect("keyring"),
             )
         };
+        Ctx::as_operator(&mut db.connect(), &keyring, clock.now(), "tests", |ctx| {
+            seed(ctx);
+            Ok(())
+        })
+        .expect("seed");
+        let admin = create_account(&db, "admin", None, &["system_admin"], &clock);
         let server_keyring = keyring.clone();
         let pool = odb::db::build_pool(&db.url, 3).expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
@@ -226,6 +233,18 @@ impl TestApp {
             .json()
             .unwrap();
         app
+    }
+
+    /// Runs `work` as an operator's command on this test's database.
+    pub fn as_operator<T>(&self, work: impl FnOnce(&mut Ctx) -> odb::error::AppResult<T>) -> T {
+        Ctx::as_operator(
+            &mut self.db.connect(),
+            &self.keyring,
+            self.clock.now(),
+            "tests",
+            work,
+        )
+        .unwrap()
     }
 
     /// Sends this bearer token with every later request (`None`: anonymous).

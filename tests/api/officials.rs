@@ -861,7 +861,7 @@ fn narrow_and_wide_scopes_give_the_same_pages_by_either_scan() {
                      organization: &Option<(uuid::Uuid, odb::db::ltree::TreePath, bool)>,
                      words: &[&str],
                      scan: ScanOrder| {
-        let scope = odb::auth::scope::Scope::Paths {
+        let scope = odb::context::Scope::Paths {
             read: roots.to_vec(),
             write: Vec::new(),
         };

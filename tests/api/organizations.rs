@@ -292,7 +292,7 @@ fn codes_are_unique_and_the_tree_has_one_root() {
 fn the_demo_dataset_has_34_provinces_today_and_63_before_the_merger() {
     let app = TestApp::with_demo();
     assert_eq!(
-        odb::fixtures::load_demo(&mut app.db.connect(), app.clock.now()).unwrap(),
+        app.as_operator(odb::fixtures::load_demo),
         odb::fixtures::Outcome::AlreadyLoaded
     );
     let count = |path: &str| json(app.get(path)).1["items"].as_array().unwrap().len();

@@ -19,9 +19,7 @@ pub enum Scope {
 }
 
 fn covers(roots: &[TreePath], path: &TreePath) -> bool {
-    roots
-        .iter()
-        .any(|root| path.0 == root.0 || path.0.starts_with(&format!("{}.", root.0)))
+    roots.iter().any(|root| path.is_within(root))
 }
 
 /// An ltree[] literal: labels are hex ids, so no quoting is needed.
@@ -31,6 +29,14 @@ pub fn literal(paths: &[TreePath]) -> String {
 }
 
 impl Scope {
+    /// Before anyone is known (sign-in): no subtree at all.
+    pub fn nothing() -> Scope {
+        Scope::Paths {
+            read: Vec::new(),
+            write: Vec::new(),
+        }
+    }
+
     pub fn can_read(&self, path: &TreePath) -> bool {
         match self {
             Scope::System => true,

@@ -1,0 +1,150 @@
+//! What every service works with: one value per request carrying the
+//! transaction's connection, who acts and over which subtrees, the time, the
+//! keyring and where the request came from. Services take `&mut Ctx` and their
+//! own typed input, and write their audit entries through it, in the same
+//! transaction as the change or the sensitive read they record
+//! (docs/decisions/0015-request-context-and-audit-where-the-effect-is.md).
+
+pub mod scope;
+
+use std::net::{IpAddr, Ipv6Addr};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::PgConnection;
+
+pub use self::scope::Scope;
+use crate::audit::{self, AuditEvent};
+use crate::crypto::Keyring;
+use crate::db::ltree::TreePath;
+use crate::error::AppResult;
+use crate::ids::UserId;
+
+/// Who acts: a signed-in user, or a command run by an operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Option<UserId>,
+    pub name: String,
+}
+
+impl Actor {
+    /// An operator's command line (fixtures, key rotation, bootstrap).
+    pub fn system(command: &str) -> Actor {
+        Actor {
+            id: None,
+            name: command.to_owned(),
+        }
+    }
+}
+
+/// Where a request came from, for the audit log and per-address limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestMeta {
+    pub address: Option<String>,
+    pub request_id: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl RequestMeta {
+    /// What per-address limits count this request under (IPv6 by /64).
+    pub fn limit_key(&self) -> Option<String> {
+        let address: IpAddr = self.address.as_deref()?.parse().ok()?;
+        Some(limit_key(address).to_string())
+    }
+}
+
+/// What per-address limits count under. An IPv6 client holds at least a
+/// /64 and could rotate through it, so IPv6 addresses count per /64.
+pub fn limit_key(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+/// One request's (or one command's) view of the world, inside its transaction.
+pub struct Ctx<'a> {
+    pub conn: &'a mut PgConnection,
+    pub scope: Scope,
+    pub actor: Actor,
+    pub request: RequestMeta,
+    pub now: DateTime<Utc>,
+    /// The date in Vietnam at `now`, where effective dates are decided.
+    pub today: NaiveDate,
+    pub keyring: &'a Keyring,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context over a connection whose transaction the caller has opened
+    /// and whose scope it has applied.
+    pub fn new(
+        conn: &'a mut PgConnection,
+        keyring: &'a Keyring,
+        who: (Actor, Scope, RequestMeta),
+        now: DateTime<Utc>,
+    ) -> Ctx<'a> {
+        let (actor, scope, request) = who;
+        Ctx {
+            conn,
+            scope,
+            actor,
+            request,
+            now,
+            today: crate::clock::date_in_vietnam(now),
+            keyring,
+        }
+    }
+
+    /// Runs an operator's command (`odb fixtures …`, `odb user …`) in one
+    /// transaction over the whole tree, recorded as done by `command`.
+    pub fn as_operator<T>(
+        conn: &mut PgConnection,
+        keyring: &Keyring,
+        now: DateTime<Utc>,
+        command: &str,
+        work: impl FnOnce(&mut Ctx) -> AppResult<T>,
+    ) -> AppResult<T> {
+        use diesel::Connection;
+        let who = (
+            Actor::system(command),
+            Scope::System,
+            RequestMeta::default(),
+        );
+        conn.transaction(|conn| work(&mut Ctx::new(conn, keyring, who, now)))
+    }
+
+    /// An event done by this context's actor in this request, placed at
+    /// `organization_path` so the auditors of that subtree see it.
+    pub fn event(
+        &self,
+        action: &str,
+        entity_type: &str,
+        entity_id: Option<String>,
+        organization_path: Option<TreePath>,
+        fields: Vec<String>,
+    ) -> AuditEvent {
+        AuditEvent {
+            actor_id: self.actor.id.map(Into::into),
+            actor: Some(self.actor.name.clone()),
+            action: action.to_owned(),
+            entity_type: Some(entity_type.to_owned()),
+            entity_id,
+            organization_path,
+            fields,
+            outcome: "success".to_owned(),
+            address: self.request.address.clone(),
+            request_id: self.request.request_id.clone(),
+            details: serde_json::json!({}),
+        }
+    }
+
+    /// Appends `event` to the audit log in this transaction: it lands exactly
+    /// when the audited effect does, and a failed append fails the request.
+    /// Call it last, just before the transaction ends (the append queues
+    /// writers on a lock held until commit).
+    pub fn audit(&mut self, event: &AuditEvent) -> AppResult<()> {
+        audit::append(self.conn, event, self.now)
+    }
+}

@@ -1,0 +1,70 @@
+//! Extractors: who calls (`Caller`) and where from (`RequestMeta`).
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+
+use super::request_id::RequestId;
+use super::state::AppState;
+use crate::auth::caller::Caller;
+use crate::context::RequestMeta;
+use crate::error::AppError;
+
+/// Longest User-Agent kept for the audit log and the session list.
+const USER_AGENT_CHARS: usize = 300;
+
+impl FromRequest for RequestMeta {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(request_meta(req)))
+    }
+}
+
+fn request_meta(req: &HttpRequest) -> RequestMeta {
+    RequestMeta {
+        address: req
+            .app_data::<web::Data<AppState>>()
+            .and_then(|state| state.client_address(req))
+            .map(|a| a.to_string()),
+        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        user_agent: req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(USER_AGENT_CHARS).collect()),
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() && token.len() <= 200)
+        .then(|| token.trim().to_owned())
+}
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let request = request_meta(req);
+        Box::pin(async move {
+            let token = token.ok_or_else(|| {
+                AppError::Unauthenticated(
+                    "sign in and send Authorization: Bearer <access_token>".into(),
+                )
+            })?;
+            let state =
+                state.ok_or_else(|| AppError::Internal("application state missing".into()))?;
+            let now = state.clock.now();
+            state
+                .db
+                .run(move |conn| crate::auth::service::authenticate(conn, &token, request, now))
+                .await
+        })
+    }
+}

@@ -1,0 +1,72 @@
+//! What every handler shares, and the one way a handler reaches a service:
+//! a transaction under the caller's scope, seen by the service as a `Ctx`.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+
+use super::client_address::TrustedProxies;
+use super::rate_limit::SignInLimiter;
+use crate::auth::caller::Caller;
+use crate::clock::Clock;
+use crate::context::{Actor, Ctx, RequestMeta, Scope};
+use crate::crypto::Keyring;
+use crate::db::Db;
+use crate::error::AppResult;
+
+pub struct AppState {
+    pub db: Db,
+    pub clock: Clock,
+    pub sign_in_limiter: SignInLimiter,
+    pub keyring: Arc<Keyring>,
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl AppState {
+    /// The client's address, through the trusted proxies.
+    pub fn client_address(&self, req: &HttpRequest) -> Option<IpAddr> {
+        self.trusted_proxies
+            .client(req.peer_addr().map(|a| a.ip()), req.headers())
+    }
+
+    /// Runs `work` as `caller` in one transaction that first sets `scope` for
+    /// row-level security: all of it lands, audit entries included, or none.
+    pub async fn as_caller<T, F>(&self, caller: &Caller, scope: Scope, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
+    {
+        self.in_context((caller.actor(), scope, caller.context.clone()), work)
+            .await
+    }
+
+    /// Runs `work` for someone not yet signed in (sign-in itself): the scope
+    /// covers nothing.
+    pub async fn anonymous<T, F>(&self, request: RequestMeta, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
+    {
+        let actor = Actor {
+            id: None,
+            name: String::new(),
+        };
+        self.in_context((actor, Scope::nothing(), request), work)
+            .await
+    }
+
+    async fn in_context<T, F>(&self, who: (Actor, Scope, RequestMeta), work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
+    {
+        let (keyring, now) = (self.keyring.clone(), self.clock.now());
+        self.db
+            .transaction(move |conn| {
+                who.1.apply(conn)?;
+                work(&mut Ctx::new(conn, &keyring, who, now))
+            })
+            .await
+    }
+}
