@@ -266,7 +266,13 @@ fn reseal_batch(
                 .open_value(conn, table, column, row.id, &row.value)
                 .inspect_err(|e| {
                     // Names the row, never the value.
-                    tracing::error!(table = stored_in, column, row = %row.id, error = %e, "cannot re-seal");
+                    tracing::error!(
+                        table = stored_in,
+                        column,
+                        row = %row.id,
+                        error = %e,
+                        "cannot re-seal"
+                    );
                 })?;
             let fresh = sealer.seal(table, column, row.id, &plain)?;
             diesel::sql_query(&update)
@@ -286,10 +292,11 @@ fn remaining(conn: &mut PgConnection, target: u32) -> Result<i64, CryptoError> {
     } in SEALED_COLUMNS
     {
         let filter = not_under(column);
-        let count: Count =
-            diesel::sql_query(format!("SELECT count(*) AS n FROM {stored_in} WHERE {filter}"))
-                .bind::<Bytea, _>(&prefix)
-                .get_result(conn)?;
+        let count: Count = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM {stored_in} WHERE {filter}"
+        ))
+        .bind::<Bytea, _>(&prefix)
+        .get_result(conn)?;
         total += count.n;
     }
     Ok(total)
