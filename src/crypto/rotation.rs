@@ -14,25 +14,47 @@ use uuid::Uuid;
 use super::keyring::{CryptoError, Keyring, SEAL_LOCK};
 
 pub struct SealedColumn {
+    /// The table named in the values' associated data.
     pub table: &'static str,
     pub column: &'static str,
+    /// The table the values are stored in, and its column holding the row
+    /// id named in their associated data (a uuid primary key).
+    pub stored_in: &'static str,
+    pub row_id: &'static str,
 }
 
 const fn sealed(table: &'static str, column: &'static str) -> SealedColumn {
-    SealedColumn { table, column }
+    SealedColumn {
+        table,
+        column,
+        stored_in: table,
+        row_id: "id",
+    }
 }
 
-/// Every sealed column in the schema; each table has `id uuid` primary key.
-/// Names are spliced into SQL, so they must stay constants.
+/// A profile item sealed as officials' and stored, since the profile split
+/// (migration 000007), in official_personal: its associated data still
+/// names officials and the profile id, and must, or it would not open.
+const fn personal(column: &'static str) -> SealedColumn {
+    SealedColumn {
+        table: "officials",
+        column,
+        stored_in: "official_personal",
+        row_id: "official_id",
+    }
+}
+
+/// Every sealed column in the schema. Names are spliced into SQL, so they
+/// must stay constants.
 pub const SEALED_COLUMNS: &[SealedColumn] = &[
-    sealed("officials", "identity_card_number"),
-    sealed("officials", "identity_card_issue"),
-    sealed("officials", "personal_identification_code"),
-    sealed("officials", "social_insurance_number"),
-    sealed("officials", "current_address"),
-    sealed("officials", "phone"),
-    sealed("officials", "email"),
-    sealed("officials", "party_card_number"),
+    personal("identity_card_number"),
+    personal("identity_card_issue"),
+    personal("personal_identification_code"),
+    personal("social_insurance_number"),
+    personal("current_address"),
+    personal("phone"),
+    personal("email"),
+    personal("party_card_number"),
     sealed("official_records", "sealed"),
 ];
 
@@ -119,11 +141,14 @@ pub fn status(conn: &mut PgConnection) -> Result<KeyStatus, CryptoError> {
             values: 0,
         })
         .collect();
-    for SealedColumn { table, column } in SEALED_COLUMNS {
+    for SealedColumn {
+        column, stored_in, ..
+    } in SEALED_COLUMNS
+    {
         let counts: Vec<VersionCount> = diesel::sql_query(format!(
             "SELECT ('x' || encode(substring({column} from 1 for 4), 'hex'))::bit(32)::int AS version, \
                     count(*) AS n \
-             FROM {table} WHERE {column} IS NOT NULL AND length({column}) >= 4 GROUP BY 1"
+             FROM {stored_in} WHERE {column} IS NOT NULL AND length({column}) >= 4 GROUP BY 1"
         ))
         .load(conn)?;
         for count in counts {
@@ -133,7 +158,7 @@ pub fn status(conn: &mut PgConnection) -> Result<KeyStatus, CryptoError> {
             {
                 Some(v) => v.values += count.n,
                 None => tracing::warn!(
-                    table,
+                    table = stored_in,
                     column,
                     version = count.version,
                     values = count.n,
@@ -207,21 +232,27 @@ fn reseal_batch(
     batch: i64,
     after: Option<Uuid>,
 ) -> Result<(u64, Option<Uuid>), CryptoError> {
-    let SealedColumn { table, column } = *sealed;
+    let SealedColumn {
+        table,
+        column,
+        stored_in,
+        row_id,
+    } = *sealed;
     let prefix = target.to_be_bytes().to_vec();
     owner.transaction::<_, CryptoError, _>(|conn| {
         let filter = not_under(column);
         let rows: Vec<SealedRow> = match after {
             None => diesel::sql_query(format!(
-                "SELECT id, {column} AS value FROM {table} WHERE {filter} \
-                 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED"
+                "SELECT {row_id} AS id, {column} AS value FROM {stored_in} WHERE {filter} \
+                 ORDER BY {row_id} LIMIT $2 FOR UPDATE SKIP LOCKED"
             ))
             .bind::<Bytea, _>(&prefix)
             .bind::<BigInt, _>(batch)
             .load(conn)?,
             Some(after) => diesel::sql_query(format!(
-                "SELECT id, {column} AS value FROM {table} WHERE {filter} AND id > $3 \
-                 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED"
+                "SELECT {row_id} AS id, {column} AS value FROM {stored_in} \
+                 WHERE {filter} AND {row_id} > $3 \
+                 ORDER BY {row_id} LIMIT $2 FOR UPDATE SKIP LOCKED"
             ))
             .bind::<Bytea, _>(&prefix)
             .bind::<BigInt, _>(batch)
@@ -229,13 +260,19 @@ fn reseal_batch(
             .load(conn)?,
         };
         let sealer = keyring.sealer_for(target);
-        let update = format!("UPDATE {table} SET {column} = $1 WHERE id = $2");
+        let update = format!("UPDATE {stored_in} SET {column} = $1 WHERE {row_id} = $2");
         for row in &rows {
             let plain = keyring
                 .open_value(conn, table, column, row.id, &row.value)
                 .inspect_err(|e| {
                     // Names the row, never the value.
-                    tracing::error!(table, column, row = %row.id, error = %e, "cannot re-seal");
+                    tracing::error!(
+                        table = stored_in,
+                        column,
+                        row = %row.id,
+                        error = %e,
+                        "cannot re-seal"
+                    );
                 })?;
             let fresh = sealer.seal(table, column, row.id, &plain)?;
             diesel::sql_query(&update)
@@ -250,12 +287,16 @@ fn reseal_batch(
 fn remaining(conn: &mut PgConnection, target: u32) -> Result<i64, CryptoError> {
     let prefix = target.to_be_bytes().to_vec();
     let mut total = 0;
-    for SealedColumn { table, column } in SEALED_COLUMNS {
+    for SealedColumn {
+        column, stored_in, ..
+    } in SEALED_COLUMNS
+    {
         let filter = not_under(column);
-        let count: Count =
-            diesel::sql_query(format!("SELECT count(*) AS n FROM {table} WHERE {filter}"))
-                .bind::<Bytea, _>(&prefix)
-                .get_result(conn)?;
+        let count: Count = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM {stored_in} WHERE {filter}"
+        ))
+        .bind::<Bytea, _>(&prefix)
+        .get_result(conn)?;
         total += count.n;
     }
     Ok(total)

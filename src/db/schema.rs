@@ -221,6 +221,8 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// What search, scope and row-level security read; the rest of Table 26
+    /// is in official_personal and official_career, one row each.
     officials (id) {
         id -> Uuid,
         classification -> Text,
@@ -231,36 +233,61 @@ diesel::table! {
         name_folded -> Text,
         family_name_folded -> Text,
         given_name_folded -> Text,
-        other_names -> Nullable<Text>,
         sex -> Text,
         birth_date -> Date,
-        identity_card_number -> Nullable<Bytea>,
-        identity_card_issue -> Nullable<Bytea>,
         identity_card_index -> Nullable<Bytea>,
-        personal_identification_code -> Nullable<Bytea>,
         personal_identification_index -> Nullable<Bytea>,
-        social_insurance_number -> Nullable<Bytea>,
         social_insurance_index -> Nullable<Bytea>,
         ethnic_group_code -> Nullable<Text>,
+        rank_code -> Nullable<Text>,
+        position_code -> Nullable<Text>,
+        political_theory_code -> Nullable<Text>,
+        degree_code -> Nullable<Text>,
+        party_admitted_on -> Nullable<Date>,
+        party_official_on -> Nullable<Date>,
+        status -> Text,
+        retired_on -> Nullable<Date>,
+        died_on -> Nullable<Date>,
+        archived_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    official_personal (official_id) {
+        official_id -> Uuid,
+        other_names -> Nullable<Text>,
+        identity_card_number -> Nullable<Bytea>,
+        identity_card_issue -> Nullable<Bytea>,
+        personal_identification_code -> Nullable<Bytea>,
+        social_insurance_number -> Nullable<Bytea>,
         religion_code -> Nullable<Text>,
         hometown -> Nullable<Text>,
         birthplace -> Nullable<Text>,
         current_address -> Nullable<Bytea>,
         phone -> Nullable<Bytea>,
         email -> Nullable<Bytea>,
+        party_card_number -> Nullable<Bytea>,
+        party_position -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    official_career (official_id) {
+        official_id -> Uuid,
         first_recruited_on -> Nullable<Date>,
         recruiting_agency -> Nullable<Text>,
         recruiting_position -> Nullable<Text>,
         joined_current_agency_on -> Nullable<Date>,
         job_position -> Nullable<Text>,
-        rank_code -> Nullable<Text>,
         rank_since -> Nullable<Date>,
         salary_step -> Nullable<Int2>,
         salary_coefficient_hundredths -> Nullable<Int2>,
         salary_step_since -> Nullable<Date>,
         seniority_allowance_percent -> Nullable<Int2>,
         next_raise_on -> Nullable<Date>,
-        position_code -> Nullable<Text>,
         first_appointed_on -> Nullable<Date>,
         reappointed_on -> Nullable<Date>,
         term -> Nullable<Text>,
@@ -269,26 +296,13 @@ diesel::table! {
         education_level_code -> Nullable<Text>,
         foreign_languages -> Jsonb,
         it_level -> Nullable<Text>,
-        political_theory_code -> Nullable<Text>,
         state_management_code -> Nullable<Text>,
         defence_security_training -> Nullable<Text>,
         minority_languages -> Nullable<Text>,
         academic_title_code -> Nullable<Text>,
         academic_title_on -> Nullable<Date>,
-        degree_code -> Nullable<Text>,
         degree_on -> Nullable<Date>,
         degree_specialty -> Nullable<Text>,
-        party_admitted_on -> Nullable<Date>,
-        party_official_on -> Nullable<Date>,
-        party_card_number -> Nullable<Bytea>,
-        party_position -> Nullable<Text>,
-        status -> Text,
-        retired_on -> Nullable<Date>,
-        died_on -> Nullable<Date>,
-        archived_at -> Nullable<Timestamptz>,
-        version -> Int4,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
     }
 }
 
@@ -319,6 +333,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(official_personal -> officials (official_id));
+diesel::joinable!(official_career -> officials (official_id));
 diesel::joinable!(official_records -> officials (official_id));
 diesel::joinable!(official_changes -> officials (official_id));
 
@@ -350,6 +366,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     keyring,
     catalog_entries,
     officials,
+    official_personal,
+    official_career,
     official_records,
     official_changes,
 );

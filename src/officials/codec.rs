@@ -6,10 +6,14 @@ use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::model::{OfficialRow, ProfileData, ProfileStatus};
+use super::model::{CareerRow, OfficialRow, PersonalRow, Profile, ProfileData, ProfileStatus};
 use crate::crypto::{normalize_identifier, Keyring, Sealer};
 use crate::error::{AppError, AppResult};
 
+/// The table named in the associated data of every sealed profile item and
+/// in the blind-index keys. The sealed items now live in official_personal,
+/// but their values were sealed as officials' and cannot be re-sealed in a
+/// migration (the keys never reach the database): this name stays.
 pub const TABLE: &str = "officials";
 
 /// Issue date and place travel sealed together with the card.
@@ -46,15 +50,15 @@ pub fn index(keyring: &Keyring, column: &str, value: Option<&str>, whole: bool) 
     value.map(|v| keyring.blind_index(TABLE, column, &normalize_identifier(v), whole))
 }
 
-/// The row for `data`: a new profile (`base` None) or an update of `base`.
+/// The rows for `data`: a new profile (`base` None) or an update of `base`.
 pub fn to_row(
     keyring: &Keyring,
     sealer: &Sealer<'_>,
     id: Uuid,
     data: &ProfileData,
-    base: Option<&OfficialRow>,
+    base: Option<&Profile>,
     now: DateTime<Utc>,
-) -> AppResult<OfficialRow> {
+) -> AppResult<Profile> {
     let (name_folded, family, given) = name_parts(&data.full_name);
     let issue = match (
         &data.identity_card_issued_on,
@@ -69,7 +73,7 @@ pub fn to_row(
             .map_err(|e| AppError::Internal(e.to_string()))?,
         ),
     };
-    Ok(OfficialRow {
+    let official = OfficialRow {
         id,
         classification: data.classification.as_str().to_owned(),
         managing_organization_id: data.managing_organization_id,
@@ -79,40 +83,20 @@ pub fn to_row(
         name_folded,
         family_name_folded: family,
         given_name_folded: given,
-        other_names: data.other_names.clone(),
         sex: data.sex.as_str().to_owned(),
         birth_date: data.birth_date,
-        identity_card_number: seal(
-            sealer,
-            "identity_card_number",
-            id,
-            data.identity_card_number.as_deref(),
-        )?,
-        identity_card_issue: seal(sealer, "identity_card_issue", id, issue.as_deref())?,
         identity_card_index: index(
             keyring,
             "identity_card_number",
             data.identity_card_number.as_deref(),
             false,
         ),
-        personal_identification_code: seal(
-            sealer,
-            "personal_identification_code",
-            id,
-            Some(&data.personal_identification_code),
-        )?,
         personal_identification_index: index(
             keyring,
             "personal_identification_code",
             Some(&data.personal_identification_code),
             true,
         ),
-        social_insurance_number: seal(
-            sealer,
-            "social_insurance_number",
-            id,
-            data.social_insurance_number.as_deref(),
-        )?,
         social_insurance_index: index(
             keyring,
             "social_insurance_number",
@@ -120,6 +104,44 @@ pub fn to_row(
             false,
         ),
         ethnic_group_code: data.ethnic_group_code.clone(),
+        rank_code: data.rank_code.clone(),
+        position_code: data.position_code.clone(),
+        political_theory_code: data.political_theory_code.clone(),
+        degree_code: data.degree_code.clone(),
+        party_admitted_on: data.party_admitted_on,
+        party_official_on: data.party_official_on,
+        status: base.map_or(ProfileStatus::Active.as_str().to_owned(), |b| {
+            b.status.clone()
+        }),
+        retired_on: base.and_then(|b| b.retired_on),
+        died_on: base.and_then(|b| b.died_on),
+        archived_at: base.and_then(|b| b.archived_at),
+        version: base.map_or(1, |b| b.version + 1),
+        created_at: base.map_or(now, |b| b.created_at),
+        updated_at: now,
+    };
+    let personal = PersonalRow {
+        official_id: id,
+        other_names: data.other_names.clone(),
+        identity_card_number: seal(
+            sealer,
+            "identity_card_number",
+            id,
+            data.identity_card_number.as_deref(),
+        )?,
+        identity_card_issue: seal(sealer, "identity_card_issue", id, issue.as_deref())?,
+        personal_identification_code: seal(
+            sealer,
+            "personal_identification_code",
+            id,
+            Some(&data.personal_identification_code),
+        )?,
+        social_insurance_number: seal(
+            sealer,
+            "social_insurance_number",
+            id,
+            data.social_insurance_number.as_deref(),
+        )?,
         religion_code: data.religion_code.clone(),
         hometown: data.hometown.clone(),
         birthplace: data.birthplace.clone(),
@@ -131,19 +153,27 @@ pub fn to_row(
         )?,
         phone: seal(sealer, "phone", id, data.phone.as_deref())?,
         email: seal(sealer, "email", id, data.email.as_deref())?,
+        party_card_number: seal(
+            sealer,
+            "party_card_number",
+            id,
+            data.party_card_number.as_deref(),
+        )?,
+        party_position: data.party_position.clone(),
+    };
+    let career = CareerRow {
+        official_id: id,
         first_recruited_on: data.first_recruited_on,
         recruiting_agency: data.recruiting_agency.clone(),
         recruiting_position: data.recruiting_position.clone(),
         joined_current_agency_on: data.joined_current_agency_on,
         job_position: data.job_position.clone(),
-        rank_code: data.rank_code.clone(),
         rank_since: data.rank_since,
         salary_step: data.salary_step,
         salary_coefficient_hundredths: data.salary_coefficient.map(|c| (c * 100.0).round() as i16),
         salary_step_since: data.salary_step_since,
         seniority_allowance_percent: data.seniority_allowance_percent,
         next_raise_on: data.next_raise_on,
-        position_code: data.position_code.clone(),
         first_appointed_on: data.first_appointed_on,
         reappointed_on: data.reappointed_on,
         term: data.term.clone(),
@@ -153,33 +183,18 @@ pub fn to_row(
         foreign_languages: serde_json::to_value(&data.foreign_languages)
             .map_err(|e| AppError::Internal(e.to_string()))?,
         it_level: data.it_level.clone(),
-        political_theory_code: data.political_theory_code.clone(),
         state_management_code: data.state_management_code.clone(),
         defence_security_training: data.defence_security_training.clone(),
         minority_languages: data.minority_languages.clone(),
         academic_title_code: data.academic_title_code.clone(),
         academic_title_on: data.academic_title_on,
-        degree_code: data.degree_code.clone(),
         degree_on: data.degree_on,
         degree_specialty: data.degree_specialty.clone(),
-        party_admitted_on: data.party_admitted_on,
-        party_official_on: data.party_official_on,
-        party_card_number: seal(
-            sealer,
-            "party_card_number",
-            id,
-            data.party_card_number.as_deref(),
-        )?,
-        party_position: data.party_position.clone(),
-        status: base.map_or(ProfileStatus::Active.as_str().to_owned(), |b| {
-            b.status.clone()
-        }),
-        retired_on: base.and_then(|b| b.retired_on),
-        died_on: base.and_then(|b| b.died_on),
-        archived_at: base.and_then(|b| b.archived_at),
-        version: base.map_or(1, |b| b.version + 1),
-        created_at: base.map_or(now, |b| b.created_at),
-        updated_at: now,
+    };
+    Ok(Profile {
+        official,
+        personal,
+        career,
     })
 }
 
@@ -187,31 +202,37 @@ fn open(
     keyring: &Keyring,
     conn: &mut PgConnection,
     column: &str,
-    row: &OfficialRow,
+    id: Uuid,
     sealed: &Option<Vec<u8>>,
 ) -> AppResult<Option<String>> {
     sealed
         .as_deref()
         .map(|bytes| {
             keyring
-                .open_string(conn, TABLE, column, row.id, bytes)
+                .open_string(conn, TABLE, column, id, bytes)
                 .map_err(AppError::from)
         })
         .transpose()
 }
 
-/// The plain data of a stored row (every sealed item opened).
+/// The plain data of a stored profile (every sealed item opened).
 pub fn to_data(
     keyring: &Keyring,
     conn: &mut PgConnection,
-    row: &OfficialRow,
+    profile: &Profile,
 ) -> AppResult<ProfileData> {
+    let Profile {
+        official: row,
+        personal,
+        career,
+    } = profile;
+    let id = row.id;
     let issue: Option<CardIssue> = open(
         keyring,
         conn,
         "identity_card_issue",
-        row,
-        &row.identity_card_issue,
+        id,
+        &personal.identity_card_issue,
     )?
     .map(|text| serde_json::from_str(&text))
     .transpose()
@@ -224,15 +245,15 @@ pub fn to_data(
         using_organization_id: row.using_organization_id,
         cbccvc_code: row.cbccvc_code.clone(),
         full_name: row.full_name.clone(),
-        other_names: row.other_names.clone(),
+        other_names: personal.other_names.clone(),
         sex: super::model::Sex::parse(&row.sex).ok_or_else(unreadable)?,
         birth_date: row.birth_date,
         identity_card_number: open(
             keyring,
             conn,
             "identity_card_number",
-            row,
-            &row.identity_card_number,
+            id,
+            &personal.identity_card_number,
         )?,
         identity_card_issued_on: issue.as_ref().and_then(|i| i.issued_on),
         identity_card_issued_place: issue.and_then(|i| i.issued_place),
@@ -240,67 +261,73 @@ pub fn to_data(
             keyring,
             conn,
             "personal_identification_code",
-            row,
-            &row.personal_identification_code,
+            id,
+            &personal.personal_identification_code,
         )?
         .unwrap_or_default(),
         social_insurance_number: open(
             keyring,
             conn,
             "social_insurance_number",
-            row,
-            &row.social_insurance_number,
+            id,
+            &personal.social_insurance_number,
         )?,
         ethnic_group_code: row.ethnic_group_code.clone(),
-        religion_code: row.religion_code.clone(),
-        hometown: row.hometown.clone(),
-        birthplace: row.birthplace.clone(),
-        current_address: open(keyring, conn, "current_address", row, &row.current_address)?,
-        phone: open(keyring, conn, "phone", row, &row.phone)?,
-        email: open(keyring, conn, "email", row, &row.email)?,
-        first_recruited_on: row.first_recruited_on,
-        recruiting_agency: row.recruiting_agency.clone(),
-        recruiting_position: row.recruiting_position.clone(),
-        joined_current_agency_on: row.joined_current_agency_on,
-        job_position: row.job_position.clone(),
+        religion_code: personal.religion_code.clone(),
+        hometown: personal.hometown.clone(),
+        birthplace: personal.birthplace.clone(),
+        current_address: open(
+            keyring,
+            conn,
+            "current_address",
+            id,
+            &personal.current_address,
+        )?,
+        phone: open(keyring, conn, "phone", id, &personal.phone)?,
+        email: open(keyring, conn, "email", id, &personal.email)?,
+        first_recruited_on: career.first_recruited_on,
+        recruiting_agency: career.recruiting_agency.clone(),
+        recruiting_position: career.recruiting_position.clone(),
+        joined_current_agency_on: career.joined_current_agency_on,
+        job_position: career.job_position.clone(),
         rank_code: row.rank_code.clone(),
-        rank_since: row.rank_since,
-        salary_step: row.salary_step,
-        salary_coefficient: row
+        rank_since: career.rank_since,
+        salary_step: career.salary_step,
+        salary_coefficient: career
             .salary_coefficient_hundredths
             .map(|h| f64::from(h) / 100.0),
-        salary_step_since: row.salary_step_since,
-        seniority_allowance_percent: row.seniority_allowance_percent,
-        next_raise_on: row.next_raise_on,
+        salary_step_since: career.salary_step_since,
+        seniority_allowance_percent: career.seniority_allowance_percent,
+        next_raise_on: career.next_raise_on,
         position_code: row.position_code.clone(),
-        first_appointed_on: row.first_appointed_on,
-        reappointed_on: row.reappointed_on,
-        term: row.term.clone(),
-        concurrent_positions: row.concurrent_positions.clone(),
-        general_education: row.general_education.clone(),
-        education_level_code: row.education_level_code.clone(),
-        foreign_languages: serde_json::from_value(row.foreign_languages.clone())
+        first_appointed_on: career.first_appointed_on,
+        reappointed_on: career.reappointed_on,
+        term: career.term.clone(),
+        concurrent_positions: career.concurrent_positions.clone(),
+        general_education: career.general_education.clone(),
+        education_level_code: career.education_level_code.clone(),
+        foreign_languages: serde_json::from_value(career.foreign_languages.clone())
             .unwrap_or_default(),
-        it_level: row.it_level.clone(),
+        it_level: career.it_level.clone(),
         political_theory_code: row.political_theory_code.clone(),
-        state_management_code: row.state_management_code.clone(),
-        defence_security_training: row.defence_security_training.clone(),
-        minority_languages: row.minority_languages.clone(),
-        academic_title_code: row.academic_title_code.clone(),
-        academic_title_on: row.academic_title_on,
+        state_management_code: career.state_management_code.clone(),
+        defence_security_training: career.defence_security_training.clone(),
+        minority_languages: career.minority_languages.clone(),
+        academic_title_code: career.academic_title_code.clone(),
+        academic_title_on: career.academic_title_on,
         degree_code: row.degree_code.clone(),
-        degree_on: row.degree_on,
-        degree_specialty: row.degree_specialty.clone(),
+        degree_on: career.degree_on,
+        degree_specialty: career.degree_specialty.clone(),
         party_admitted_on: row.party_admitted_on,
         party_official_on: row.party_official_on,
         party_card_number: open(
             keyring,
             conn,
             "party_card_number",
-            row,
-            &row.party_card_number,
+            id,
+            &personal.party_card_number,
         )?,
-        party_position: row.party_position.clone(),
+        party_position: personal.party_position.clone(),
     })
 }
 

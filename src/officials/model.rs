@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::db::schema::{official_changes, official_records, officials};
+use crate::db::schema::{
+    official_career, official_changes, official_personal, official_records, officials,
+};
 use crate::text_enum;
 
 text_enum!(
@@ -194,7 +196,38 @@ static SOCIAL_INSURANCE: std::sync::LazyLock<regex::Regex> =
 static PARTY_CARD: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| pattern(r"^[0-9]{6,12}$"));
 
-/// The stored row: sealed items are ciphertexts, blind indexes beside them.
+/// A stored profile: its officials row and the two one-to-one rows holding
+/// the rest of Table 26, read together in one join. It derefs to the
+/// officials row, which holds the identity, placement and life cycle most
+/// rules look at.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct Profile {
+    #[diesel(embed)]
+    pub official: OfficialRow,
+    #[diesel(embed)]
+    pub personal: PersonalRow,
+    #[diesel(embed)]
+    pub career: CareerRow,
+}
+
+impl std::ops::Deref for Profile {
+    type Target = OfficialRow;
+
+    fn deref(&self) -> &OfficialRow {
+        &self.official
+    }
+}
+
+impl std::ops::DerefMut for Profile {
+    fn deref_mut(&mut self) -> &mut OfficialRow {
+        &mut self.official
+    }
+}
+
+/// What search, scope and row-level security read: names, placement, the
+/// codes search filters on, blind indexes beside the sealed numbers, and
+/// the life cycle.
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = officials, check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct OfficialRow {
@@ -207,36 +240,63 @@ pub struct OfficialRow {
     pub name_folded: String,
     pub family_name_folded: String,
     pub given_name_folded: String,
-    pub other_names: Option<String>,
     pub sex: String,
     pub birth_date: NaiveDate,
-    pub identity_card_number: Option<Vec<u8>>,
-    pub identity_card_issue: Option<Vec<u8>>,
     pub identity_card_index: Option<Vec<u8>>,
-    pub personal_identification_code: Option<Vec<u8>>,
     pub personal_identification_index: Option<Vec<u8>>,
-    pub social_insurance_number: Option<Vec<u8>>,
     pub social_insurance_index: Option<Vec<u8>>,
     pub ethnic_group_code: Option<String>,
+    pub rank_code: Option<String>,
+    pub position_code: Option<String>,
+    pub political_theory_code: Option<String>,
+    pub degree_code: Option<String>,
+    pub party_admitted_on: Option<NaiveDate>,
+    pub party_official_on: Option<NaiveDate>,
+    pub status: String,
+    pub retired_on: Option<NaiveDate>,
+    pub died_on: Option<NaiveDate>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Who the person is and how to reach them; the sealed items are ciphertexts.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = official_personal, primary_key(official_id), check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct PersonalRow {
+    pub official_id: Uuid,
+    pub other_names: Option<String>,
+    pub identity_card_number: Option<Vec<u8>>,
+    pub identity_card_issue: Option<Vec<u8>>,
+    pub personal_identification_code: Option<Vec<u8>>,
+    pub social_insurance_number: Option<Vec<u8>>,
     pub religion_code: Option<String>,
     pub hometown: Option<String>,
     pub birthplace: Option<String>,
     pub current_address: Option<Vec<u8>>,
     pub phone: Option<Vec<u8>>,
     pub email: Option<Vec<u8>>,
+    pub party_card_number: Option<Vec<u8>>,
+    pub party_position: Option<String>,
+}
+
+/// Recruitment, rank and salary, positions, education and training.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = official_career, primary_key(official_id), check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct CareerRow {
+    pub official_id: Uuid,
     pub first_recruited_on: Option<NaiveDate>,
     pub recruiting_agency: Option<String>,
     pub recruiting_position: Option<String>,
     pub joined_current_agency_on: Option<NaiveDate>,
     pub job_position: Option<String>,
-    pub rank_code: Option<String>,
     pub rank_since: Option<NaiveDate>,
     pub salary_step: Option<i16>,
     pub salary_coefficient_hundredths: Option<i16>,
     pub salary_step_since: Option<NaiveDate>,
     pub seniority_allowance_percent: Option<i16>,
     pub next_raise_on: Option<NaiveDate>,
-    pub position_code: Option<String>,
     pub first_appointed_on: Option<NaiveDate>,
     pub reappointed_on: Option<NaiveDate>,
     pub term: Option<String>,
@@ -245,26 +305,13 @@ pub struct OfficialRow {
     pub education_level_code: Option<String>,
     pub foreign_languages: serde_json::Value,
     pub it_level: Option<String>,
-    pub political_theory_code: Option<String>,
     pub state_management_code: Option<String>,
     pub defence_security_training: Option<String>,
     pub minority_languages: Option<String>,
     pub academic_title_code: Option<String>,
     pub academic_title_on: Option<NaiveDate>,
-    pub degree_code: Option<String>,
     pub degree_on: Option<NaiveDate>,
     pub degree_specialty: Option<String>,
-    pub party_admitted_on: Option<NaiveDate>,
-    pub party_official_on: Option<NaiveDate>,
-    pub party_card_number: Option<Vec<u8>>,
-    pub party_position: Option<String>,
-    pub status: String,
-    pub retired_on: Option<NaiveDate>,
-    pub died_on: Option<NaiveDate>,
-    pub archived_at: Option<DateTime<Utc>>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 /// A profile as the API shows it: the data (identity numbers masked unless

@@ -5,23 +5,38 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Bytea, Date, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
-use super::model::{Change, NewChange, OfficialRow, RecordRow};
+use super::model::{Change, NewChange, OfficialRow, Profile, RecordRow};
 use crate::db::ltree::TreePath;
 use crate::db::schema::sql_types::Ltree;
-use crate::db::schema::{official_changes, official_records, officials};
+use crate::db::schema::{
+    official_career, official_changes, official_personal, official_records, officials,
+};
 use crate::db::sql::SqlBuilder;
 use crate::pagination::NameKey;
 
-pub fn insert(conn: &mut PgConnection, row: &OfficialRow) -> QueryResult<()> {
+/// A new profile: its officials row, then its two parts.
+pub fn insert(conn: &mut PgConnection, profile: &Profile) -> QueryResult<()> {
     diesel::insert_into(officials::table)
-        .values(row)
+        .values(&profile.official)
+        .execute(conn)?;
+    diesel::insert_into(official_personal::table)
+        .values(&profile.personal)
+        .execute(conn)?;
+    diesel::insert_into(official_career::table)
+        .values(&profile.career)
         .execute(conn)
         .map(drop)
 }
 
-pub fn save(conn: &mut PgConnection, row: &OfficialRow) -> QueryResult<()> {
-    diesel::update(officials::table.find(row.id))
-        .set(row)
+pub fn save(conn: &mut PgConnection, profile: &Profile) -> QueryResult<()> {
+    diesel::update(officials::table.find(profile.id))
+        .set(&profile.official)
+        .execute(conn)?;
+    diesel::update(official_personal::table.find(profile.id))
+        .set(&profile.personal)
+        .execute(conn)?;
+    diesel::update(official_career::table.find(profile.id))
+        .set(&profile.career)
         .execute(conn)
         .map(drop)
 }
@@ -30,18 +45,31 @@ pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
     officials::table.count().get_result(conn)
 }
 
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<OfficialRow>> {
+/// A whole profile is its officials row joined to its two parts.
+type Joined = diesel::dsl::InnerJoin<
+    diesel::dsl::InnerJoin<officials::table, official_personal::table>,
+    official_career::table,
+>;
+
+fn joined() -> Joined {
     officials::table
-        .find(id)
-        .select(OfficialRow::as_select())
+        .inner_join(official_personal::table)
+        .inner_join(official_career::table)
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Profile>> {
+    joined()
+        .filter(officials::id.eq(id))
+        .select(Profile::as_select())
         .first(conn)
         .optional()
 }
 
-pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<OfficialRow>> {
-    officials::table
-        .find(id)
-        .select(OfficialRow::as_select())
+/// The profile with its three rows locked.
+pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Profile>> {
+    joined()
+        .filter(officials::id.eq(id))
+        .select(Profile::as_select())
         .for_update()
         .first(conn)
         .optional()

@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::codec::{self, TABLE};
 use super::model::{
-    Change, NewChange, OfficialRow, OfficialSummary, OfficialView, ProfileData, ProfileStatus,
-    RecordInput, RecordKind, RecordRow, RecordView,
+    Change, NewChange, OfficialRow, OfficialSummary, OfficialView, Profile, ProfileData,
+    ProfileStatus, RecordInput, RecordKind, RecordRow, RecordView,
 };
 use super::records;
 use super::repo::{self, IndexColumn, Search};
@@ -37,7 +37,7 @@ fn org_path(conn: &mut PgConnection, id: Uuid) -> AppResult<Option<crate::db::lt
 }
 
 /// The profile, if the caller may read its managing or its using organization.
-fn readable(conn: &mut PgConnection, scope: &Scope, id: Uuid) -> AppResult<OfficialRow> {
+fn readable(conn: &mut PgConnection, scope: &Scope, id: Uuid) -> AppResult<Profile> {
     let row = repo::find(conn, id)?.ok_or_else(not_found)?;
     let visible = [row.managing_organization_id, row.using_organization_id]
         .into_iter()
@@ -54,7 +54,7 @@ fn readable(conn: &mut PgConnection, scope: &Scope, id: Uuid) -> AppResult<Offic
 }
 
 /// The profile locked for change, if the caller may write its managing organization.
-fn editable(conn: &mut PgConnection, scope: &Scope, id: Uuid) -> AppResult<OfficialRow> {
+fn editable(conn: &mut PgConnection, scope: &Scope, id: Uuid) -> AppResult<Profile> {
     readable(conn, scope, id)?;
     let row = repo::find_for_update(conn, id)?.ok_or_else(not_found)?;
     let path = org_path(conn, row.managing_organization_id)?.ok_or_else(not_found)?;
@@ -220,7 +220,7 @@ fn check_rules(
 }
 
 /// Retired, deceased and archived profiles are history: no more edits.
-fn still_active(row: &OfficialRow) -> AppResult<()> {
+fn still_active(row: &Profile) -> AppResult<()> {
     if row.status == ProfileStatus::Active.as_str() {
         Ok(())
     } else {
@@ -274,8 +274,8 @@ fn duplicate_check(conn: &mut PgConnection, row: &OfficialRow) -> AppResult<()> 
 /// sequential duplicate would, not a bare conflict.
 fn write_unique(
     conn: &mut PgConnection,
-    row: &OfficialRow,
-    write: fn(&mut PgConnection, &OfficialRow) -> QueryResult<()>,
+    row: &Profile,
+    write: fn(&mut PgConnection, &Profile) -> QueryResult<()>,
 ) -> AppResult<()> {
     duplicate_check(conn, row)?;
     // a savepoint, so the transaction is still usable for the second look
@@ -295,7 +295,7 @@ const PERSONAL_CODE_CONSTRAINT: &str = "officials_personal_identification_index_
 pub fn view(
     keyring: &Keyring,
     conn: &mut PgConnection,
-    row: &OfficialRow,
+    row: &Profile,
     reveal: bool,
 ) -> AppResult<OfficialView> {
     let data = codec::to_data(keyring, conn, row)?;

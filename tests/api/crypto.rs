@@ -52,14 +52,18 @@ fn insert_org(conn: &mut PgConnection) -> Uuid {
     id
 }
 
+/// A profile with its two parts, in one statement (a profile without them
+/// is refused at commit).
 fn insert_official(conn: &mut PgConnection, org: Uuid) -> Uuid {
     let id = Uuid::new_v4();
     diesel::sql_query(
-        "INSERT INTO officials (id, classification, managing_organization_id, using_organization_id, \
-         full_name, name_folded, family_name_folded, given_name_folded, sex, birth_date, \
-         created_at, updated_at) \
+        "WITH p AS (INSERT INTO officials (id, classification, managing_organization_id, \
+         using_organization_id, full_name, name_folded, family_name_folded, given_name_folded, \
+         sex, birth_date, created_at, updated_at) \
          VALUES ($1, 'civil_servant', $2, $2, 'Nguyễn Văn A', 'nguyen van a', 'nguyen', 'a', \
-         'male', '1980-01-01', now(), now())",
+         'male', '1980-01-01', now(), now()) RETURNING id), \
+         d AS (INSERT INTO official_personal (official_id) SELECT id FROM p) \
+         INSERT INTO official_career (official_id) SELECT id FROM p",
     )
     .bind::<SqlUuid, _>(id)
     .bind::<SqlUuid, _>(org)
@@ -80,9 +84,19 @@ fn insert_record(conn: &mut PgConnection, official: Uuid, sealed_value: &[u8], i
     .unwrap();
 }
 
+/// Where a column of `table` (as named in the associated data) is stored,
+/// and its row id column.
+fn stored<'a>(table: &'a str, column: &str) -> (&'a str, &'a str) {
+    SEALED_COLUMNS
+        .iter()
+        .find(|c| c.table == table && c.column == column)
+        .map_or((table, "id"), |c| (c.stored_in, c.row_id))
+}
+
 /// Column names come from SEALED_COLUMNS-like constants in these tests.
 fn write(conn: &mut PgConnection, table: &str, column: &str, row: Uuid, value: &[u8]) {
-    let n = diesel::sql_query(format!("UPDATE {table} SET {column} = $1 WHERE id = $2"))
+    let (table, id) = stored(table, column);
+    let n = diesel::sql_query(format!("UPDATE {table} SET {column} = $1 WHERE {id} = $2"))
         .bind::<Bytea, _>(value)
         .bind::<SqlUuid, _>(row)
         .execute(conn)
@@ -97,8 +111,9 @@ struct Value {
 }
 
 fn read(conn: &mut PgConnection, table: &str, column: &str, row: Uuid) -> Option<Vec<u8>> {
+    let (table, id) = stored(table, column);
     diesel::sql_query(format!(
-        "SELECT {column} AS value FROM {table} WHERE id = $1"
+        "SELECT {column} AS value FROM {table} WHERE {id} = $1"
     ))
     .bind::<SqlUuid, _>(row)
     .get_result::<Value>(conn)
@@ -154,7 +169,7 @@ fn sealed_values_open_only_where_they_were_sealed() {
     }
     // the same through the database: copied by SQL to another row and column
     write(&mut conn, "officials", PIC, a, &sealed);
-    diesel::sql_query("UPDATE officials SET personal_identification_code = (SELECT personal_identification_code FROM officials WHERE id = $1), phone = (SELECT personal_identification_code FROM officials WHERE id = $1) WHERE id = $2")
+    diesel::sql_query("UPDATE official_personal SET personal_identification_code = (SELECT personal_identification_code FROM official_personal WHERE official_id = $1), phone = (SELECT personal_identification_code FROM official_personal WHERE official_id = $1) WHERE official_id = $2")
         .bind::<SqlUuid, _>(a)
         .bind::<SqlUuid, _>(b)
         .execute(&mut conn)
@@ -643,6 +658,8 @@ fn the_database_holds_no_plaintext_and_no_key() {
     }
     let dump: String = [
         "SELECT row_to_json(t)::text AS row FROM officials t",
+        "SELECT row_to_json(t)::text AS row FROM official_personal t",
+        "SELECT row_to_json(t)::text AS row FROM official_career t",
         "SELECT row_to_json(t)::text AS row FROM official_records t",
         "SELECT row_to_json(t)::text AS row FROM data_keys t",
         "SELECT row_to_json(t)::text AS row FROM keyring t",

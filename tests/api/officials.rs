@@ -87,6 +87,8 @@ fn a_profile_is_stored_sealed_and_shown_masked() {
     }
     let tables = [
         "officials",
+        "official_personal",
+        "official_career",
         "official_records",
         "official_changes",
         "audit_log",
@@ -171,7 +173,7 @@ fn a_ciphertext_moved_to_another_row_fails_to_open() {
         &profile(id(&s.hanoi), "Phạm Văn Dũng", "001080099992"),
     );
     diesel::sql_query(
-        "UPDATE officials SET personal_identification_code = (SELECT personal_identification_code FROM officials WHERE id = $1) WHERE id = $2",
+        "UPDATE official_personal SET personal_identification_code = (SELECT personal_identification_code FROM official_personal WHERE official_id = $1) WHERE official_id = $2",
     )
     .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(id(&a)).unwrap())
     .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(id(&b)).unwrap())
