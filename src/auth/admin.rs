@@ -72,7 +72,7 @@ fn outranks(conn: &mut PgConnection, caller: &Caller, user: Uuid) -> AppResult<(
 /// The user, if the administrator's scope covers their home organization (404 otherwise).
 fn user_in_scope(conn: &mut PgConnection, scope: &Scope, id: Uuid) -> AppResult<(User, TreePath)> {
     let user = repo::user(conn, id)?.ok_or(AppError::NotFound { entity: "user" })?;
-    let home = get_organization(conn, user.home_organization_id)
+    let home = get_organization(conn, user.home_organization_id.into())
         .map_err(|_| AppError::NotFound { entity: "user" })?;
     if !scope.can_write(&home.path) {
         return Err(AppError::NotFound { entity: "user" });
@@ -113,7 +113,7 @@ pub fn create_user(
     now: DateTime<Utc>,
 ) -> AppResult<CreatedUser> {
     validated(&input)?;
-    let home = get_organization(conn, input.home_organization_id)
+    let home = get_organization(conn, input.home_organization_id.into())
         .map_err(|_| AppError::invalid("home_organization_id", "no such organization"))?;
     if !scope.can_write(&home.path) {
         return Err(AppError::invalid(
@@ -129,7 +129,13 @@ pub fn create_user(
     }
     let initial_password = password::generate();
     let hash = password::hash(&initial_password).map_err(|e| AppError::Internal(e.to_string()))?;
-    let user = new_user(input.username, input.display_name, home.id, hash, now);
+    let user = new_user(
+        input.username,
+        input.display_name,
+        home.id.into(),
+        hash,
+        now,
+    );
     repo::insert_user(conn, &user)?;
     let fields = vec![
         "username".into(),
@@ -303,14 +309,14 @@ pub fn add_grant(
 ) -> AppResult<Grant> {
     let (target, user_path) = user_in_scope(conn, scope, user)?;
     outranks(conn, caller, target.id)?;
-    let org = get_organization(conn, input.organization_id)
+    let org = get_organization(conn, input.organization_id.into())
         .map_err(|_| AppError::invalid("organization_id", "no such organization"))?;
     may_grant(caller, scope, input.role, &org.path)?;
     let grant = Grant {
         id: Uuid::new_v4(),
         user_id: target.id,
         role: input.role.as_str().to_owned(),
-        organization_id: org.id,
+        organization_id: org.id.into(),
         granted_by: Some(caller.user_id),
         granted_at: now,
     };
@@ -348,7 +354,7 @@ pub fn remove_grant(
     let grant = repo::grant(conn, grant_id)?
         .filter(|g| g.user_id == user)
         .ok_or(AppError::NotFound { entity: "grant" })?;
-    let org = get_organization(conn, grant.organization_id)
+    let org = get_organization(conn, grant.organization_id.into())
         .map_err(|_| AppError::NotFound { entity: "grant" })?;
     let role =
         Role::parse(&grant.role).ok_or_else(|| AppError::Internal("unknown role stored".into()))?;
@@ -437,20 +443,20 @@ pub fn bootstrap_user(
                 .map_err(|_| AppError::invalid("org", format!("no organization has code {code}")))?,
             None => crate::org::repo::root(conn)?.ok_or_else(|| AppError::invalid("org", "the tree has no root yet; load it first"))?,
         };
-        let input = CreateUser { username: username.to_owned(), display_name: username.to_owned(), home_organization_id: home.id };
+        let input = CreateUser { username: username.to_owned(), display_name: username.to_owned(), home_organization_id: home.id.into() };
         validated(&input)?;
         if repo::user_by_name(conn, username)?.is_some() {
             return Err(AppError::conflict("username-taken", format!("the username {username} is taken")));
         }
         let password = password::generate();
         let hash = password::hash(&password).map_err(|e| AppError::Internal(e.to_string()))?;
-        let mut user = new_user(input.username, input.display_name, home.id, hash, now);
+        let mut user = new_user(input.username, input.display_name, home.id.into(), hash, now);
         let secret = totp::new_secret();
         user.totp_secret = Some(secret.clone());
         user.totp_confirmed = true;
         repo::insert_user(conn, &user)?;
         for role in roles {
-            let grant = Grant { id: Uuid::new_v4(), user_id: user.id, role: role.as_str().to_owned(), organization_id: home.id, granted_by: None, granted_at: now };
+            let grant = Grant { id: Uuid::new_v4(), user_id: user.id, role: role.as_str().to_owned(), organization_id: home.id.into(), granted_by: None, granted_at: now };
             repo::insert_grant(conn, &grant)?;
         }
         let event = audit::AuditEvent {

@@ -63,7 +63,9 @@ fn audited(
     fields: Vec<String>,
 ) -> AppResult<audit::AuditEvent> {
     let path = match super::repo::find(conn, id)? {
-        Some(row) => crate::org::repo::find(conn, row.managing_organization_id)?.map(|o| o.path),
+        Some(row) => {
+            crate::org::repo::find(conn, row.managing_organization_id.into())?.map(|o| o.path)
+        }
         None => None,
     };
     Ok(caller.event(action, "official", Some(id.to_string()), path, fields))
@@ -147,7 +149,7 @@ async fn read(
             if reveal {
                 // revealing is for those who may edit the profile
                 let view = service::get(c, &keyring, scope, id, false)?;
-                let managing = crate::org::service::get(c, view.data.managing_organization_id)?;
+                let managing = crate::org::service::get(c, view.data.managing_organization_id.into())?;
                 if !caller.holds(Role::PersonnelEditor, &managing.path) {
                     return Err(AppError::Forbidden("revealing identity numbers needs the personnel_editor role over the managing organization".into()));
                 }

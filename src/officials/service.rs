@@ -33,7 +33,7 @@ fn not_found() -> AppError {
 }
 
 fn org_path(conn: &mut PgConnection, id: Uuid) -> AppResult<Option<crate::db::ltree::TreePath>> {
-    Ok(crate::org::repo::find(conn, id)?.map(|o| o.path))
+    Ok(crate::org::repo::find(conn, id.into())?.map(|o| o.path))
 }
 
 /// The profile, if the caller may read its managing or its using organization.
@@ -476,9 +476,9 @@ pub fn transfer(
         repo::save_record(conn, &open)?;
     }
     let (view, _) = update(conn, keyring, scope, actor, id, version, patch, today, now)?;
-    let organization = crate::org::service::get(conn, request.managing_organization_id)?;
+    let organization = crate::org::service::get(conn, request.managing_organization_id.into())?;
     let data = records::career(
-        organization.id,
+        organization.id.into(),
         &organization.name,
         &request.position,
         &request.decision_number,
@@ -878,7 +878,7 @@ pub fn search(
         "an organization id",
     )? {
         Some(id) => {
-            let org = crate::org::service::visible(conn, scope, id)
+            let org = crate::org::service::visible_in(conn, scope, id.into())
                 .map_err(|_| AppError::invalid("organization_id", "no such organization"))?;
             let subtree =
                 parse::<bool>("include_subtree", &query.include_subtree, "true or false")?

@@ -1,5 +1,9 @@
+pub mod filter;
+pub mod history;
 pub mod model;
+pub mod read;
 pub mod reorg;
 pub mod repo;
 pub mod routes;
 pub mod service;
+pub mod tree;

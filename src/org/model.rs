@@ -4,11 +4,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 use validator::Validate;
 
 use crate::db::ltree::TreePath;
-use crate::db::schema::{organization_events, organization_placements, organizations};
+use crate::db::schema::{
+    organization_events, organization_placements, organizations, reorganizations,
+};
+use crate::ids::{OrganizationId, ReorganizationId};
 use crate::text_enum;
 
 text_enum!(
@@ -73,22 +75,58 @@ pub struct Distinction {
     pub description: String,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, QueryableByName, Insertable, AsChangeset)]
+text_enum!(
+    /// What happened to an organization (`organization_events.kind`).
+    EventKind {
+        Created = "created",
+        Updated = "updated",
+        Moved = "moved",
+        MergedInto = "merged_into",
+        Absorbed = "absorbed",
+        SplitInto = "split_into",
+        SplitFrom = "split_from",
+        Dissolved = "dissolved",
+        ReceivedChildren = "received_children",
+    }
+);
+
+text_enum!(
+    /// What a reorganization decided (`reorganizations.kind`).
+    ReorganizationKind {
+        Merge = "merge",
+        Split = "split",
+        Dissolve = "dissolve",
+    }
+);
+
+/// An organization's row. It is also most of what the API shows
+/// (`OrganizationView` adds the rest): the columns clients never see are
+/// skipped, and the others carry the names clients know them by.
+#[derive(
+    Debug, Clone, Queryable, Selectable, QueryableByName, Insertable, AsChangeset, Serialize,
+)]
 #[diesel(table_name = organizations, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
 pub struct Organization {
-    pub id: Uuid,
+    pub id: OrganizationId,
     pub code: String,
     pub name: String,
+    #[serde(skip)]
     pub name_folded: String,
     pub abbreviation: Option<String>,
-    pub level: String,
+    pub level: Level,
+    #[serde(rename = "type")]
     pub org_type: String,
+    #[serde(rename = "group")]
     pub org_group: i16,
-    pub parent_id: Option<Uuid>,
+    /// Where it stands today; views show where it stood on the date asked.
+    #[serde(skip)]
+    pub parent_id: Option<OrganizationId>,
+    #[serde(skip)]
     pub path: TreePath,
-    pub executive_agency_id: Option<Uuid>,
+    pub executive_agency_id: Option<OrganizationId>,
+    #[serde(rename = "number")]
     pub agency_number: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub accounting_method: Option<String>,
     pub address: Option<String>,
     pub phone: Option<String>,
@@ -108,36 +146,31 @@ pub struct Organization {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Organization {
-    pub fn level(&self) -> Level {
-        Level::parse(&self.level).unwrap_or(Level::Commune)
-    }
-
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Active)
-    }
-}
-
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName, Insertable)]
 #[diesel(table_name = organization_placements, check_for_backend(diesel::pg::Pg))]
 pub struct Placement {
-    pub organization_id: Uuid,
-    pub parent_id: Option<Uuid>,
+    pub organization_id: OrganizationId,
+    pub parent_id: Option<OrganizationId>,
     pub path: TreePath,
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// One line of an organization's story; the history shows it without its
+/// own ids (the related unit is shown in full beside it).
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = organization_events, check_for_backend(diesel::pg::Pg))]
 pub struct Event {
+    #[serde(skip)]
     pub id: i64,
-    pub organization_id: Uuid,
-    pub kind: String,
+    #[serde(skip)]
+    pub organization_id: OrganizationId,
+    pub kind: EventKind,
     pub effective_date: NaiveDate,
     pub decision_number: Option<String>,
-    pub reorganization_id: Option<Uuid>,
-    pub related_organization_id: Option<Uuid>,
+    pub reorganization_id: Option<ReorganizationId>,
+    #[serde(skip)]
+    pub related_organization_id: Option<OrganizationId>,
     pub details: serde_json::Value,
     pub recorded_at: DateTime<Utc>,
 }
@@ -145,56 +178,101 @@ pub struct Event {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = organization_events)]
 pub struct NewEvent {
-    pub organization_id: Uuid,
-    pub kind: &'static str,
+    pub organization_id: OrganizationId,
+    pub kind: EventKind,
     pub effective_date: NaiveDate,
     pub decision_number: Option<String>,
-    pub reorganization_id: Option<Uuid>,
-    pub related_organization_id: Option<Uuid>,
+    pub reorganization_id: Option<ReorganizationId>,
+    pub related_organization_id: Option<OrganizationId>,
     pub details: serde_json::Value,
     pub recorded_at: DateTime<Utc>,
 }
 
-/// An organization as the API shows it. `parent_id` is where it stood on the
-/// date asked for (today unless `as_of` was given).
+impl NewEvent {
+    /// An event with no decision, no related unit and no details; set
+    /// those with struct update syntax.
+    pub fn new(
+        organization_id: OrganizationId,
+        kind: EventKind,
+        effective_date: NaiveDate,
+        recorded_at: DateTime<Utc>,
+    ) -> NewEvent {
+        NewEvent {
+            organization_id,
+            kind,
+            effective_date,
+            decision_number: None,
+            reorganization_id: None,
+            related_organization_id: None,
+            details: serde_json::json!({}),
+            recorded_at,
+        }
+    }
+}
+
+/// A merge, split or dissolution as recorded, and as the API shows it.
+#[derive(Debug, Clone, Insertable, Serialize)]
+#[diesel(table_name = reorganizations)]
+pub struct Reorganization {
+    pub id: ReorganizationId,
+    pub kind: ReorganizationKind,
+    pub decision_number: String,
+    pub effective_date: NaiveDate,
+    pub note: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// An organization as the API shows it: its row, where it stood on the date
+/// asked for (today unless `as_of` was given), and what other tables add.
 #[derive(Debug, Clone, Serialize)]
 pub struct OrganizationView {
-    pub id: Uuid,
-    pub code: String,
-    pub name: String,
-    pub abbreviation: Option<String>,
-    pub level: String,
-    #[serde(rename = "type")]
-    pub org_type: String,
-    pub group: i16,
-    pub parent_id: Option<Uuid>,
-    pub executive_agency_id: Option<Uuid>,
-    pub number: Option<String>,
-    pub status: String,
-    pub predecessor_ids: Vec<Uuid>,
-    pub accounting_method: Option<String>,
-    pub address: Option<String>,
-    pub phone: Option<String>,
-    pub tax_code: Option<String>,
-    pub social_insurance_office: Option<String>,
-    pub bank_account: Option<String>,
-    pub established_on: Option<NaiveDate>,
-    pub establishment_decision: Option<String>,
-    pub dissolved_on: Option<NaiveDate>,
-    pub dissolution_decision: Option<String>,
+    #[serde(flatten)]
+    pub organization: Organization,
+    pub parent_id: Option<OrganizationId>,
+    pub predecessor_ids: Vec<OrganizationId>,
     /// Sums over the latest staffing-quota period; null when none is recorded.
     pub assigned_headcount: Option<i64>,
     pub current_headcount: Option<i64>,
-    pub party_organization_name: Option<String>,
-    pub party_organization_type: Option<String>,
-    pub awards: serde_json::Value,
-    pub disciplines: serde_json::Value,
     /// Levels below the subtree root (subtree listings only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub depth: Option<i32>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+}
+
+/// An organization as a listing found it: the row, where it stood on the
+/// date asked, and (in a subtree) how deep.
+#[derive(Debug, QueryableByName)]
+pub struct ListedRow {
+    #[diesel(embed)]
+    pub org: Organization,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    pub placed_parent_id: Option<OrganizationId>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    pub depth: Option<i32>,
+}
+
+impl From<Organization> for ListedRow {
+    /// Where it stands today.
+    fn from(org: Organization) -> Self {
+        ListedRow {
+            placed_parent_id: org.parent_id,
+            org,
+            depth: None,
+        }
+    }
+}
+
+/// The view before predecessors and headcounts are added.
+impl From<ListedRow> for OrganizationView {
+    fn from(row: ListedRow) -> Self {
+        OrganizationView {
+            organization: row.org,
+            parent_id: row.placed_parent_id,
+            predecessor_ids: Vec::new(),
+            assigned_headcount: None,
+            current_headcount: None,
+            depth: row.depth,
+        }
+    }
 }
 
 /// Input of `POST /organizations`.
@@ -217,8 +295,8 @@ pub struct CreateOrganization {
         message = "must be 1 (Party, Front, socio-political) or 2 (state, fed by MOHA)"
     ))]
     pub group: i16,
-    pub parent_id: Option<Uuid>,
-    pub executive_agency_id: Option<Uuid>,
+    pub parent_id: Option<OrganizationId>,
+    pub executive_agency_id: Option<OrganizationId>,
     #[validate(length(max = 50))]
     pub number: Option<String>,
     pub status: Option<Status>,
@@ -249,6 +327,44 @@ pub struct CreateOrganization {
     pub disciplines: Vec<Distinction>,
 }
 
+impl CreateOrganization {
+    /// The row of a new organization at `path`, established by this input.
+    pub fn into_row(self, id: OrganizationId, path: TreePath, now: DateTime<Utc>) -> Organization {
+        Organization {
+            id,
+            name_folded: crate::text::fold(&self.name),
+            name: self.name.trim().to_owned(),
+            code: self.code,
+            abbreviation: self.abbreviation,
+            level: self.level,
+            org_type: self.org_type,
+            org_group: self.group,
+            parent_id: self.parent_id,
+            path,
+            executive_agency_id: self.executive_agency_id,
+            agency_number: self.number,
+            status: self.status.unwrap_or(Status::Active),
+            accounting_method: self.accounting_method,
+            address: self.address,
+            phone: self.phone,
+            tax_code: self.tax_code,
+            social_insurance_office: self.social_insurance_office,
+            bank_account: self.bank_account,
+            established_on: self.established_on,
+            establishment_decision: self.establishment_decision,
+            dissolved_on: None,
+            dissolution_decision: None,
+            party_organization_name: self.party_organization_name,
+            party_organization_type: self.party_organization_type,
+            awards: serde_json::json!(self.awards),
+            disciplines: serde_json::json!(self.disciplines),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// Input of `PATCH /organizations/{id}`: absent fields stay, `null` clears.
 #[derive(Debug, Clone, Default, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
@@ -266,10 +382,10 @@ pub struct UpdateOrganization {
     #[validate(range(min = 1, max = 2, message = "must be 1 or 2"))]
     pub group: Option<i16>,
     /// Moving: the whole subtree follows, effective `moved_on` (default today).
-    pub parent_id: Option<Uuid>,
+    pub parent_id: Option<OrganizationId>,
     pub moved_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "crate::patch::nullable")]
-    pub executive_agency_id: Option<Option<Uuid>>,
+    pub executive_agency_id: Option<Option<OrganizationId>>,
     #[serde(default, deserialize_with = "crate::patch::nullable")]
     pub number: Option<Option<String>>,
     pub status: Option<Status>,
@@ -305,6 +421,16 @@ static TYPE_PATTERN: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| compiled(r"^[a-z][a-z0-9_]{0,49}$"));
 static TAX_CODE_PATTERN: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| compiled(r"^[0-9]{10}(-[0-9]{3})?$"));
+
+/// Could `text` be an organization's code? Anything else names none.
+pub fn is_code(text: &str) -> bool {
+    CODE_PATTERN.is_match(text)
+}
+
+/// A type word (`ministry`, `people_committee`), as listings filter by it.
+pub fn is_type_word(text: &str) -> bool {
+    TYPE_PATTERN.is_match(text)
+}
 
 fn compiled(pattern: &str) -> regex::Regex {
     // Patterns are literals above; a typo fails every test at first use.

@@ -1,22 +1,26 @@
 //! Reorganizations: merge, split and dissolve. Nothing is rewritten or
 //! deleted: the old units keep their rows with a terminal status, their
-//! placements close on the effective date, and events tell the story.
+//! placements close on the effective date, and events tell the story. Each
+//! unit a decision touched is audited in the decision's transaction.
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
-use diesel::prelude::*;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
-use super::model::{CreateOrganization, Organization, OrganizationView, Status};
-use super::repo::{self, ListedRow};
-use super::service::{self, record};
-use crate::context::Scope;
-use crate::db::schema::reorganizations;
+use super::model::{
+    CreateOrganization, EventKind, ListedRow, NewEvent, Organization, OrganizationView,
+    Reorganization, ReorganizationKind, Status,
+};
+use super::read::views;
+use super::repo;
+use super::service::{get, live};
+use super::tree::{self, Move};
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::ids::{OrganizationId, ReorganizationId};
 use crate::validation::validated;
 
 #[derive(Debug, Clone, Deserialize, Validate)]
@@ -31,7 +35,7 @@ pub struct Decision {
 
 /// The unit that receives: an existing one, or one created by the decision.
 struct Receiver {
-    target_id: Option<Uuid>,
+    target_id: Option<OrganizationId>,
     new_organization: Option<CreateOrganization>,
 }
 
@@ -39,8 +43,8 @@ struct Receiver {
 #[serde(deny_unknown_fields)]
 pub struct MergeRequest {
     #[validate(length(min = 1, max = 100))]
-    pub sources: Vec<Uuid>,
-    pub target_id: Option<Uuid>,
+    pub sources: Vec<OrganizationId>,
+    pub target_id: Option<OrganizationId>,
     pub new_organization: Option<CreateOrganization>,
     pub decision_number: String,
     pub effective_date: NaiveDate,
@@ -50,17 +54,17 @@ pub struct MergeRequest {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SplitPart {
-    pub target_id: Option<Uuid>,
+    pub target_id: Option<OrganizationId>,
     pub new_organization: Option<CreateOrganization>,
     /// Live children of the source that go to this part.
     #[serde(default)]
-    pub children: Vec<Uuid>,
+    pub children: Vec<OrganizationId>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SplitRequest {
-    pub source_id: Uuid,
+    pub source_id: OrganizationId,
     pub parts: Vec<SplitPart>,
     pub decision_number: String,
     pub effective_date: NaiveDate,
@@ -70,9 +74,9 @@ pub struct SplitRequest {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DissolveRequest {
-    pub organization_id: Uuid,
+    pub organization_id: OrganizationId,
     /// Receives the dissolved unit's children; required when it has any.
-    pub successor_id: Option<Uuid>,
+    pub successor_id: Option<OrganizationId>,
     pub decision_number: String,
     pub effective_date: NaiveDate,
     pub note: Option<String>,
@@ -80,95 +84,60 @@ pub struct DissolveRequest {
 
 #[derive(Debug, Serialize)]
 pub struct ReorganizationView {
-    pub id: Uuid,
-    pub kind: &'static str,
-    pub decision_number: String,
-    pub effective_date: NaiveDate,
-    pub note: Option<String>,
-    pub recorded_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub reorganization: Reorganization,
     /// Every unit the decision touched, as it stands afterwards.
     pub organizations: Vec<OrganizationView>,
 }
 
-struct Context<'s> {
-    scope: &'s Scope,
-    id: Uuid,
-    kind: &'static str,
-    decision: Decision,
-    now: DateTime<Utc>,
-}
+/// A decision being carried out; its row is recorded first.
+struct Decree(Reorganization);
 
-impl<'s> Context<'s> {
-    fn start(
-        conn: &mut PgConnection,
-        scope: &'s Scope,
-        kind: &'static str,
-        decision: Decision,
-        now: DateTime<Utc>,
-    ) -> AppResult<Self> {
+impl Decree {
+    fn start(ctx: &mut Ctx, kind: ReorganizationKind, decision: Decision) -> AppResult<Self> {
         validated(&decision)?;
-        let id = Uuid::new_v4();
-        diesel::insert_into(reorganizations::table)
-            .values((
-                reorganizations::id.eq(id),
-                reorganizations::kind.eq(kind),
-                reorganizations::decision_number.eq(&decision.decision_number),
-                reorganizations::effective_date.eq(decision.effective_date),
-                reorganizations::note.eq(&decision.note),
-                reorganizations::recorded_at.eq(now),
-            ))
-            .execute(conn)?;
-        Ok(Context {
-            scope,
-            id,
+        let row = Reorganization {
+            id: ReorganizationId::new_random(),
             kind,
-            decision,
-            now,
-        })
+            decision_number: decision.decision_number,
+            effective_date: decision.effective_date,
+            note: decision.note,
+            recorded_at: ctx.now,
+        };
+        repo::insert_reorganization(ctx.conn, &row)?;
+        Ok(Decree(row))
     }
 
     fn on(&self) -> NaiveDate {
-        self.decision.effective_date
+        self.0.effective_date
     }
 
     fn event(
         &self,
-        conn: &mut PgConnection,
-        org: Uuid,
-        kind: &'static str,
-        related: Option<Uuid>,
+        ctx: &mut Ctx,
+        org: OrganizationId,
+        kind: EventKind,
+        related: Option<OrganizationId>,
     ) -> AppResult<()> {
-        record(
-            conn,
-            org,
-            kind,
-            self.on(),
-            Some(self.decision.decision_number.clone()),
-            Some(self.id),
-            related,
-            json!({}),
-            self.now,
-        )
+        let event = NewEvent {
+            decision_number: Some(self.0.decision_number.clone()),
+            reorganization_id: Some(self.0.id),
+            related_organization_id: related,
+            ..NewEvent::new(org, kind, self.on(), ctx.now)
+        };
+        Ok(repo::insert_event(ctx.conn, &event)?)
     }
 
     /// Resolves or creates the receiving unit; a new one is established by this decision.
-    fn receiver(
-        &self,
-        conn: &mut PgConnection,
-        receiver: Receiver,
-        field: &str,
-    ) -> AppResult<Organization> {
+    fn receiver(&self, ctx: &mut Ctx, receiver: Receiver, field: &str) -> AppResult<Organization> {
         match (receiver.target_id, receiver.new_organization) {
-            (Some(id), None) => {
-                Ok(service::live(conn, self.scope, id, &format!("{field}target_id"))?.0)
-            }
+            (Some(id), None) => live(ctx, id, &format!("{field}target_id")),
             (None, Some(mut spec)) => {
                 spec.established_on.get_or_insert(self.on());
                 spec.establishment_decision
-                    .get_or_insert_with(|| self.decision.decision_number.clone());
-                let view = service::create(conn, self.scope, spec, self.now)
-                    .map_err(|e| prefix(e, &format!("{field}new_organization.")))?;
-                service::get(conn, view.id)
+                    .get_or_insert_with(|| self.0.decision_number.clone());
+                tree::establish(ctx, spec)
+                    .map_err(|e| prefix(e, &format!("{field}new_organization.")))
             }
             _ => Err(AppError::invalid(
                 format!("{field}target_id"),
@@ -177,27 +146,20 @@ impl<'s> Context<'s> {
         }
     }
 
-    /// Moves the listed live children of `from` under `to`.
+    /// Moves the listed live children under `to`.
     fn hand_over(
         &self,
-        conn: &mut PgConnection,
-        children: &[Uuid],
+        ctx: &mut Ctx,
+        children: &[OrganizationId],
         to: &Organization,
     ) -> AppResult<()> {
         for &child in children {
-            let child = service::get(conn, child)?;
-            service::move_under(
-                conn,
-                self.scope,
-                &child,
-                to.id,
-                self.on(),
-                Some((self.id, &self.decision.decision_number)),
-                self.now,
-            )?;
+            let child = get(ctx.conn, child)?;
+            let (parent, on, by) = (to.id, self.on(), Some(&self.0));
+            tree::move_under(ctx, &child, Move { parent, on, by })?;
         }
         if !children.is_empty() {
-            self.event(conn, to.id, "received_children", None)?;
+            self.event(ctx, to.id, EventKind::ReceivedChildren, None)?;
         }
         Ok(())
     }
@@ -205,12 +167,12 @@ impl<'s> Context<'s> {
     /// Ends `org` with a terminal status; its row and history stay.
     fn close(
         &self,
-        conn: &mut PgConnection,
+        ctx: &mut Ctx,
         org: &Organization,
         status: Status,
         field: &str,
     ) -> AppResult<()> {
-        let placement = repo::open_placement(conn, org.id)?.ok_or_else(|| {
+        let placement = repo::open_placement(ctx.conn, org.id)?.ok_or_else(|| {
             AppError::invalid(field, format!("{} is no longer in the tree", org.code))
         })?;
         if placement.valid_from > self.on() {
@@ -222,40 +184,46 @@ impl<'s> Context<'s> {
                 ),
             ));
         }
-        repo::close_placement(conn, org.id, self.on())?;
-        let mut closed = service::get(conn, org.id)?;
-        closed.status = status.as_str().to_owned();
+        repo::close_placement(ctx.conn, org.id, self.on())?;
+        let mut closed = get(ctx.conn, org.id)?;
+        closed.status = status;
         closed.dissolved_on = Some(self.on());
-        closed.dissolution_decision = Some(self.decision.decision_number.clone());
+        closed.dissolution_decision = Some(self.0.decision_number.clone());
         closed.version += 1;
-        closed.updated_at = self.now;
-        repo::save(conn, &closed)?;
+        closed.updated_at = ctx.now;
+        repo::save(ctx.conn, &closed)?;
         Ok(())
     }
 
-    fn finish(self, conn: &mut PgConnection, touched: Vec<Uuid>) -> AppResult<ReorganizationView> {
+    /// The decision with every unit it touched as it stands now, each
+    /// audited where it stands.
+    fn finish(self, ctx: &mut Ctx, touched: Vec<OrganizationId>) -> AppResult<ReorganizationView> {
         let mut rows = Vec::new();
         for id in unique(touched) {
-            let org = service::get(conn, id)?;
-            rows.push(ListedRow {
-                placed_parent_id: org.parent_id,
-                org,
-                depth: None,
-            });
+            rows.push(ListedRow::from(get(ctx.conn, id)?));
+        }
+        let organizations = views(ctx.conn, rows)?;
+        let action = format!("reorganization.{}", self.0.kind);
+        for view in &organizations {
+            let org = &view.organization;
+            let mut event = ctx.event(
+                &action,
+                "organization",
+                Some(org.id.to_string()),
+                Some(org.path.clone()),
+                vec!["status".into(), "parent_id".into()],
+            );
+            event.details = json!({ "reorganization_id": self.0.id });
+            ctx.audit(&event)?;
         }
         Ok(ReorganizationView {
-            id: self.id,
-            kind: self.kind,
-            decision_number: self.decision.decision_number,
-            effective_date: self.decision.effective_date,
-            note: self.decision.note,
-            recorded_at: self.now,
-            organizations: service::views(conn, rows)?,
+            reorganization: self.0,
+            organizations,
         })
     }
 }
 
-fn unique(ids: Vec<Uuid>) -> Vec<Uuid> {
+fn unique(ids: Vec<OrganizationId>) -> Vec<OrganizationId> {
     let mut seen = HashSet::new();
     ids.into_iter().filter(|id| seen.insert(*id)).collect()
 }
@@ -275,19 +243,10 @@ fn prefix(error: AppError, prefix: &str) -> AppError {
     }
 }
 
-fn within(inner: &Organization, outer: &Organization) -> bool {
-    inner.path.0.starts_with(&format!("{}.", outer.path.0))
-}
-
 /// Several units become one: an existing unit absorbs the others, or a new one
 /// is established. Sources other than the target end as `merged`, their
 /// children move to the target, and the target lists them as predecessors.
-pub fn merge(
-    conn: &mut PgConnection,
-    scope: &Scope,
-    request: MergeRequest,
-    now: DateTime<Utc>,
-) -> AppResult<ReorganizationView> {
+pub fn merge(ctx: &mut Ctx, request: MergeRequest) -> AppResult<ReorganizationView> {
     validated(&request)?;
     if unique(request.sources.clone()).len() != request.sources.len() {
         return Err(AppError::invalid("sources", "lists a unit twice"));
@@ -297,19 +256,16 @@ pub fn merge(
         effective_date: request.effective_date,
         note: request.note,
     };
-    let ctx = Context::start(conn, scope, "merge", decision, now)?;
+    let decree = Decree::start(ctx, ReorganizationKind::Merge, decision)?;
     let mut sources = Vec::new();
     for (i, &id) in request.sources.iter().enumerate() {
-        sources.push(service::live(conn, scope, id, &format!("sources[{i}]"))?.0);
+        sources.push(live(ctx, id, &format!("sources[{i}]"))?);
     }
-    let target = ctx.receiver(
-        conn,
-        Receiver {
-            target_id: request.target_id,
-            new_organization: request.new_organization,
-        },
-        "",
-    )?;
+    let receiver = Receiver {
+        target_id: request.target_id,
+        new_organization: request.new_organization,
+    };
+    let target = decree.receiver(ctx, receiver, "")?;
     let absorbed: Vec<&Organization> = sources.iter().filter(|s| s.id != target.id).collect();
     if absorbed.is_empty() {
         return Err(AppError::invalid(
@@ -318,7 +274,7 @@ pub fn merge(
         ));
     }
     for (i, source) in sources.iter().enumerate() {
-        if within(&target, source) {
+        if source.id != target.id && target.path.is_within(&source.path) {
             return Err(AppError::invalid(
                 format!("sources[{i}]"),
                 format!("{} contains the target {}", source.code, target.code),
@@ -326,43 +282,23 @@ pub fn merge(
         }
     }
     for source in &absorbed {
-        let children = repo::live_children(conn, source.id)?;
-        ctx.hand_over(conn, &children, &target)?;
-        ctx.close(conn, source, Status::Merged, "sources")?;
-        repo::add_predecessor(conn, target.id, source.id, ctx.id)?;
-        ctx.event(conn, source.id, "merged_into", Some(target.id))?;
-        ctx.event(conn, target.id, "absorbed", Some(source.id))?;
+        let children = repo::live_children(ctx.conn, source.id)?;
+        decree.hand_over(ctx, &children, &target)?;
+        decree.close(ctx, source, Status::Merged, "sources")?;
+        repo::add_predecessor(ctx.conn, target.id, source.id, decree.0.id)?;
+        decree.event(ctx, source.id, EventKind::MergedInto, Some(target.id))?;
+        decree.event(ctx, target.id, EventKind::Absorbed, Some(source.id))?;
     }
     let touched = std::iter::once(target.id)
         .chain(sources.iter().map(|s| s.id))
         .collect();
-    ctx.finish(conn, touched)
+    decree.finish(ctx, touched)
 }
 
-/// One unit becomes several: it ends as `split`, each part lists it as a
-/// predecessor, and every live child goes to the part that names it.
-pub fn split(
-    conn: &mut PgConnection,
-    scope: &Scope,
-    request: SplitRequest,
-    now: DateTime<Utc>,
-) -> AppResult<ReorganizationView> {
-    if !(2..=100).contains(&request.parts.len()) {
-        return Err(AppError::invalid(
-            "parts",
-            "a split makes between 2 and 100 units",
-        ));
-    }
-    let decision = Decision {
-        decision_number: request.decision_number,
-        effective_date: request.effective_date,
-        note: request.note,
-    };
-    let ctx = Context::start(conn, scope, "split", decision, now)?;
-    let (source, _) = service::live(conn, scope, request.source_id, "source_id")?;
-    let live: HashSet<Uuid> = repo::live_children(conn, source.id)?.into_iter().collect();
-    let mut assigned: HashMap<Uuid, usize> = HashMap::new();
-    for (i, part) in request.parts.iter().enumerate() {
+/// Every live child of the source is assigned to exactly one part.
+fn check_assignment(live: &HashSet<OrganizationId>, parts: &[SplitPart]) -> AppResult<()> {
+    let mut assigned: HashMap<OrganizationId, usize> = HashMap::new();
+    for (i, part) in parts.iter().enumerate() {
         for (j, child) in part.children.iter().enumerate() {
             if !live.contains(child) {
                 return Err(AppError::invalid(
@@ -378,65 +314,80 @@ pub fn split(
             }
         }
     }
-    if let Some(missing) = live.iter().find(|c| !assigned.contains_key(c)) {
-        return Err(AppError::invalid(
+    match live.iter().find(|c| !assigned.contains_key(c)) {
+        Some(missing) => Err(AppError::invalid(
             "parts",
             format!("child {missing} of the source is not assigned to any part"),
-        ));
+        )),
+        None => Ok(()),
     }
-    let mut touched = vec![source.id];
-    for (i, part) in request.parts.into_iter().enumerate() {
-        let field = format!("parts[{i}].");
-        let target = ctx.receiver(
-            conn,
-            Receiver {
-                target_id: part.target_id,
-                new_organization: part.new_organization,
-            },
-            &field,
-        )?;
-        if target.id == source.id || within(&target, &source) {
-            return Err(AppError::invalid(
-                format!("{field}target_id"),
-                "cannot be the source or inside it",
-            ));
-        }
-        ctx.hand_over(conn, &part.children, &target)?;
-        repo::add_predecessor(conn, target.id, source.id, ctx.id)?;
-        ctx.event(conn, source.id, "split_into", Some(target.id))?;
-        ctx.event(conn, target.id, "split_from", Some(source.id))?;
-        touched.push(target.id);
-    }
-    ctx.close(conn, &source, Status::Split, "source_id")?;
-    ctx.finish(conn, touched)
 }
 
-/// A unit ends as `dissolved`; its children go to the successor.
-pub fn dissolve(
-    conn: &mut PgConnection,
-    scope: &Scope,
-    request: DissolveRequest,
-    now: DateTime<Utc>,
-) -> AppResult<ReorganizationView> {
+/// One unit becomes several: it ends as `split`, each part lists it as a
+/// predecessor, and every live child goes to the part that names it.
+pub fn split(ctx: &mut Ctx, request: SplitRequest) -> AppResult<ReorganizationView> {
+    if !(2..=100).contains(&request.parts.len()) {
+        return Err(AppError::invalid(
+            "parts",
+            "a split makes between 2 and 100 units",
+        ));
+    }
     let decision = Decision {
         decision_number: request.decision_number,
         effective_date: request.effective_date,
         note: request.note,
     };
-    let ctx = Context::start(conn, scope, "dissolve", decision, now)?;
-    let (org, _) = service::live(conn, scope, request.organization_id, "organization_id")?;
-    let children = repo::live_children(conn, org.id)?;
+    let decree = Decree::start(ctx, ReorganizationKind::Split, decision)?;
+    let source = live(ctx, request.source_id, "source_id")?;
+    let live_children: HashSet<OrganizationId> = repo::live_children(ctx.conn, source.id)?
+        .into_iter()
+        .collect();
+    check_assignment(&live_children, &request.parts)?;
+    let mut touched = vec![source.id];
+    for (i, part) in request.parts.into_iter().enumerate() {
+        let field = format!("parts[{i}].");
+        let receiver = Receiver {
+            target_id: part.target_id,
+            new_organization: part.new_organization,
+        };
+        let target = decree.receiver(ctx, receiver, &field)?;
+        if target.path.is_within(&source.path) {
+            return Err(AppError::invalid(
+                format!("{field}target_id"),
+                "cannot be the source or inside it",
+            ));
+        }
+        decree.hand_over(ctx, &part.children, &target)?;
+        repo::add_predecessor(ctx.conn, target.id, source.id, decree.0.id)?;
+        decree.event(ctx, source.id, EventKind::SplitInto, Some(target.id))?;
+        decree.event(ctx, target.id, EventKind::SplitFrom, Some(source.id))?;
+        touched.push(target.id);
+    }
+    decree.close(ctx, &source, Status::Split, "source_id")?;
+    decree.finish(ctx, touched)
+}
+
+/// A unit ends as `dissolved`; its children go to the successor.
+pub fn dissolve(ctx: &mut Ctx, request: DissolveRequest) -> AppResult<ReorganizationView> {
+    let decision = Decision {
+        decision_number: request.decision_number,
+        effective_date: request.effective_date,
+        note: request.note,
+    };
+    let decree = Decree::start(ctx, ReorganizationKind::Dissolve, decision)?;
+    let org = live(ctx, request.organization_id, "organization_id")?;
+    let children = repo::live_children(ctx.conn, org.id)?;
     let mut touched = vec![org.id];
     match request.successor_id {
         Some(successor_id) => {
-            let (successor, _) = service::live(conn, scope, successor_id, "successor_id")?;
-            if successor.id == org.id || within(&successor, &org) {
+            let successor = live(ctx, successor_id, "successor_id")?;
+            if successor.path.is_within(&org.path) {
                 return Err(AppError::invalid(
                     "successor_id",
                     "cannot be the dissolved unit or inside it",
                 ));
             }
-            ctx.hand_over(conn, &children, &successor)?;
+            decree.hand_over(ctx, &children, &successor)?;
             touched.push(successor.id);
         }
         None if !children.is_empty() => {
@@ -451,94 +402,7 @@ pub fn dissolve(
         }
         None => {}
     }
-    ctx.close(conn, &org, Status::Dissolved, "organization_id")?;
-    ctx.event(conn, org.id, "dissolved", request.successor_id)?;
-    ctx.finish(conn, touched)
-}
-
-#[derive(Debug, Serialize)]
-pub struct HistoryEntry {
-    pub kind: String,
-    pub effective_date: NaiveDate,
-    pub decision_number: Option<String>,
-    pub reorganization_id: Option<Uuid>,
-    pub related_organization: Option<OrganizationRef>,
-    pub details: serde_json::Value,
-    pub recorded_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct OrganizationRef {
-    pub id: Uuid,
-    pub code: String,
-    pub name: String,
-    pub status: String,
-}
-
-impl From<&Organization> for OrganizationRef {
-    fn from(org: &Organization) -> Self {
-        OrganizationRef {
-            id: org.id,
-            code: org.code.clone(),
-            name: org.name.clone(),
-            status: org.status.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct History {
-    pub organization: OrganizationRef,
-    pub predecessors: Vec<OrganizationRef>,
-    pub successors: Vec<OrganizationRef>,
-    pub events: Vec<HistoryEntry>,
-}
-
-/// The story of one unit: what happened to it, in effective-date order, and
-/// which units it came from and went into.
-pub fn history(conn: &mut PgConnection, scope: &Scope, id: Uuid) -> AppResult<History> {
-    use crate::db::schema::organization_predecessors as p;
-    let org = service::visible(conn, scope, id)?;
-    let events = repo::events_of(conn, id)?;
-    let predecessor_ids: Vec<Uuid> = p::table
-        .filter(p::organization_id.eq(id))
-        .select(p::predecessor_id)
-        .load(conn)?;
-    let successor_ids: Vec<Uuid> = p::table
-        .filter(p::predecessor_id.eq(id))
-        .select(p::organization_id)
-        .load(conn)?;
-    let related: HashSet<Uuid> = events
-        .iter()
-        .filter_map(|e| e.related_organization_id)
-        .chain(predecessor_ids.iter().copied())
-        .chain(successor_ids.iter().copied())
-        .collect();
-    let refs: HashMap<Uuid, OrganizationRef> = crate::db::schema::organizations::table
-        .filter(crate::db::schema::organizations::id.eq_any(related))
-        .select(Organization::as_select())
-        .load(conn)?
-        .iter()
-        .map(|o| (o.id, OrganizationRef::from(o)))
-        .collect();
-    let pick = |ids: Vec<Uuid>| ids.iter().filter_map(|i| refs.get(i).cloned()).collect();
-    Ok(History {
-        organization: OrganizationRef::from(&org),
-        predecessors: pick(predecessor_ids),
-        successors: pick(successor_ids),
-        events: events
-            .into_iter()
-            .map(|e| HistoryEntry {
-                related_organization: e
-                    .related_organization_id
-                    .and_then(|r| refs.get(&r).cloned()),
-                kind: e.kind,
-                effective_date: e.effective_date,
-                decision_number: e.decision_number,
-                reorganization_id: e.reorganization_id,
-                details: e.details,
-                recorded_at: e.recorded_at,
-            })
-            .collect(),
-    })
+    decree.close(ctx, &org, Status::Dissolved, "organization_id")?;
+    decree.event(ctx, org.id, EventKind::Dissolved, request.successor_id)?;
+    decree.finish(ctx, touched)
 }

@@ -1,18 +1,20 @@
-//! HTTP handlers for organizations and reorganizations: check the caller's
-//! permission, call the service in one scoped transaction, audit writes.
+//! Organizations and reorganizations over HTTP: each handler checks the
+//! caller's permission, parses its input and calls one service in one
+//! scoped transaction; the services audit what they change.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use uuid::Uuid;
 
+use super::filter::{AsOf, AsOfQuery, ListFilter, ListQuery, SubtreeFilter, SubtreeQuery};
 use super::model::{CreateOrganization, OrganizationView, UpdateOrganization};
 use super::reorg::{self, DissolveRequest, MergeRequest, ReorganizationView, SplitRequest};
-use super::service::{self, ListQuery, SubtreeQuery};
-use crate::audit;
+use super::{history, read, service};
 use crate::auth::caller::{Caller, Permission};
+use crate::context::Ctx;
 use crate::error::AppResult;
 use crate::http::json::Json;
 use crate::http::versioning::{etag, required_if_match};
 use crate::http::AppState;
+use crate::ids::OrganizationId;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -39,236 +41,167 @@ fn with_etag(
     mut response: actix_web::HttpResponseBuilder,
     view: &OrganizationView,
 ) -> HttpResponse {
-    response.insert_header(etag(view.version)).json(view)
-}
-
-#[derive(serde::Deserialize)]
-struct AsOf {
-    as_of: Option<String>,
+    response
+        .insert_header(etag(view.organization.version))
+        .json(view)
 }
 
 async fn list(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadOrganizations)?;
-    let page = state
-        .db
-        .scoped(scope, move |c, scope| service::list(c, scope, &query, None))
+    let filter = ListFilter::try_from(query.into_inner())?;
+    let page = app
+        .as_caller(&caller, scope, move |ctx| read::list(ctx, filter))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
 async fn children(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<OrganizationId>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadOrganizations)?;
-    let id = id.into_inner();
-    let page = state
-        .db
-        .scoped(scope, move |c, scope| {
-            service::visible(c, scope, id)?;
-            service::list(c, scope, &query, Some(id))
+    let filter = ListFilter::try_from(query.into_inner())?;
+    let page = app
+        .as_caller(&caller, scope, move |ctx| {
+            read::children(ctx, id.into_inner(), filter)
         })
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
 async fn subtree(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<OrganizationId>,
     query: web::Query<SubtreeQuery>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadOrganizations)?;
-    let id = id.into_inner();
-    let page = state
-        .db
-        .scoped(scope, move |c, scope| {
-            service::subtree(c, scope, id, &query)
+    let filter = SubtreeFilter::try_from(query.into_inner())?;
+    let page = app
+        .as_caller(&caller, scope, move |ctx| {
+            read::subtree(ctx, id.into_inner(), filter)
         })
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
 async fn create(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
     body: Json<CreateOrganization>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageOrganizations)?;
-    let now = state.clock.now();
-    let view = state
-        .db
-        .scoped(scope, move |c, scope| {
-            let view = service::create(c, scope, body.into_inner(), now)?;
-            let path = service::get(c, view.id)?.path;
-            let event = caller.event(
-                "organization.create",
-                "organization",
-                Some(view.id.to_string()),
-                Some(path),
-                Vec::new(),
-            );
-            audit::append(c, &event, now)?;
-            Ok(view)
+    let view = app
+        .as_caller(&caller, scope, move |ctx| {
+            service::create(ctx, body.into_inner())
         })
         .await?;
+    let location = format!("/api/v1/organizations/{}", view.organization.id);
     let mut response = HttpResponse::Created();
-    response.insert_header(("Location", format!("/api/v1/organizations/{}", view.id)));
+    response.insert_header(("Location", location));
     Ok(with_etag(response, &view))
 }
 
 async fn read(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<Uuid>,
-    query: web::Query<AsOf>,
+    id: web::Path<OrganizationId>,
+    query: web::Query<AsOfQuery>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadOrganizations)?;
-    let id = id.into_inner();
-    let as_of = crate::validation::parse("as_of", &query.as_of, "a date (YYYY-MM-DD)")?;
-    let view = state
-        .db
-        .scoped(scope, move |c, scope| {
-            let org = service::visible(c, scope, id)?;
-            service::one_view(c, org, as_of)
+    let as_of = AsOf::try_from(query.into_inner())?;
+    let view = app
+        .as_caller(&caller, scope, move |ctx| {
+            read::read(ctx, id.into_inner(), as_of)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), &view))
 }
 
 async fn by_code(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
     code: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadOrganizations)?;
-    let view = state
-        .db
-        .scoped(scope, move |c, scope| {
-            let org = service::find_by_code(c, &code)?;
-            let org = service::visible(c, scope, org.id)?;
-            service::one_view(c, org, None)
-        })
+    let view = app
+        .as_caller(&caller, scope, move |ctx| read::read_by_code(ctx, &code))
         .await?;
     Ok(with_etag(HttpResponse::Ok(), &view))
 }
 
 async fn update(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<OrganizationId>,
     body: Json<UpdateOrganization>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageOrganizations)?;
     let version = required_if_match(&req)?;
-    let (id, today, now) = (id.into_inner(), state.clock.today(), state.clock.now());
-    let view = state
-        .db
-        .scoped(scope, move |c, scope| {
-            let (view, fields) =
-                service::update(c, scope, id, version, body.into_inner(), today, now)?;
-            let path = service::get(c, id)?.path;
-            let event = caller.event(
-                "organization.update",
-                "organization",
-                Some(id.to_string()),
-                Some(path),
-                fields,
-            );
-            audit::append(c, &event, now)?;
-            Ok(view)
+    let view = app
+        .as_caller(&caller, scope, move |ctx| {
+            service::update(ctx, id.into_inner(), version, body.into_inner())
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), &view))
 }
 
 async fn history(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<OrganizationId>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadOrganizations)?;
-    let id = id.into_inner();
-    let story = state
-        .db
-        .scoped(scope, move |c, scope| reorg::history(c, scope, id))
+    let story = app
+        .as_caller(&caller, scope, move |ctx| {
+            history::history(ctx, id.into_inner())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(story))
 }
 
-/// Reorganizations are sensitive: they need a fresh second factor, and the
-/// audit names every unit touched.
+/// Reorganizations are sensitive: they need a fresh second factor.
 async fn reorganize(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    work: impl FnOnce(&mut diesel::PgConnection, &crate::context::Scope) -> AppResult<ReorganizationView>
-        + Send
-        + 'static,
+    work: impl FnOnce(&mut Ctx) -> AppResult<ReorganizationView> + Send + 'static,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageOrganizations)?;
-    let now = state.clock.now();
-    caller.require_fresh_mfa(now)?;
-    let done = state
-        .db
-        .scoped(scope, move |c, scope| {
-            let done = work(c, scope)?;
-            for org in &done.organizations {
-                let path = service::get(c, org.id)?.path;
-                let mut event = caller.event(
-                    &format!("reorganization.{}", done.kind),
-                    "organization",
-                    Some(org.id.to_string()),
-                    Some(path),
-                    vec!["status".into(), "parent_id".into()],
-                );
-                event.details = serde_json::json!({ "reorganization_id": done.id });
-                audit::append(c, &event, now)?;
-            }
-            Ok(done)
-        })
-        .await?;
+    caller.require_fresh_mfa(app.clock.now())?;
+    let done = app.as_caller(&caller, scope, work).await?;
     Ok(HttpResponse::Created().json(done))
 }
 
 async fn merge(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
     body: Json<MergeRequest>,
 ) -> AppResult<HttpResponse> {
-    let now = state.clock.now();
-    reorganize(state, caller, move |c, scope| {
-        reorg::merge(c, scope, body.into_inner(), now)
-    })
-    .await
+    reorganize(app, caller, move |ctx| reorg::merge(ctx, body.into_inner())).await
 }
 
 async fn split(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
     body: Json<SplitRequest>,
 ) -> AppResult<HttpResponse> {
-    let now = state.clock.now();
-    reorganize(state, caller, move |c, scope| {
-        reorg::split(c, scope, body.into_inner(), now)
-    })
-    .await
+    reorganize(app, caller, move |ctx| reorg::split(ctx, body.into_inner())).await
 }
 
 async fn dissolve(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
     body: Json<DissolveRequest>,
 ) -> AppResult<HttpResponse> {
-    let now = state.clock.now();
-    reorganize(state, caller, move |c, scope| {
-        reorg::dissolve(c, scope, body.into_inner(), now)
+    reorganize(app, caller, move |ctx| {
+        reorg::dissolve(ctx, body.into_inner())
     })
     .await
 }

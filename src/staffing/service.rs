@@ -12,7 +12,7 @@ use crate::staffing::model::Period;
 use crate::validation::validated;
 
 pub fn list(ctx: &mut Ctx, org: OrganizationId, period: Option<Period>) -> AppResult<Vec<Quota>> {
-    visible(ctx.conn, &ctx.scope, org.into())?;
+    visible(ctx, org)?;
     Ok(repo::of_organization(
         ctx.conn,
         org,
@@ -29,10 +29,10 @@ pub fn put(
     input: QuotaInput,
     expected: Option<i32>,
 ) -> AppResult<(Quota, bool)> {
-    let organization = visible(ctx.conn, &ctx.scope, key.organization.into())?;
+    let organization = visible(ctx, key.organization)?;
     ctx.scope
         .require_write(&organization.path, &organization.code)?;
-    if organization.status().is_terminal() {
+    if organization.status.is_terminal() {
         return Err(AppError::conflict(
             "organization-closed",
             format!(
@@ -88,7 +88,7 @@ pub fn put(
 }
 
 pub fn deviations(ctx: &mut Ctx, filter: DeviationFilter) -> AppResult<Page<Deviation>> {
-    let root = visible(ctx.conn, &ctx.scope, filter.under.into())
+    let root = visible(ctx, filter.under)
         .map_err(|_| AppError::invalid("under", "no such organization"))?;
     let rows = repo::deviations(ctx.conn, &root.path, &filter)?;
     let (items, more) = pagination::finish(rows, filter.limit, |_| ());

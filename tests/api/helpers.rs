@@ -148,7 +148,7 @@ impl TestApp {
             awards: vec![],
             disciplines: vec![],
         };
-        odb::org::service::create(ctx.conn, &ctx.scope, root, ctx.now).unwrap();
+        odb::org::service::create(ctx, root).unwrap();
     }
 
     /// The same on the demo dataset (root `VN`).

@@ -326,3 +326,85 @@ fn the_demo_dataset_has_34_provinces_today_and_63_before_the_merger() {
     );
     assert_eq!(districts_then["items"].as_array().unwrap().len(), 6);
 }
+
+#[test]
+fn changes_and_reorganizations_are_audited_at_the_units() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("A", "province", "ROOT"), ("B", "province", "ROOT")]);
+    let label = |unit: &Value| id(unit).replace('-', "");
+    let path_of = |code: &str| format!("{}.{}", label(&t["ROOT"]), label(&t[code]));
+    let entries = |action: &str| {
+        let (status, page) = json(app.get(&format!("/api/v1/audit?action={action}")));
+        assert_eq!(status, 200, "{page}");
+        page["items"].as_array().unwrap().clone()
+    };
+    let of = |entries: &[Value], unit: &Value| -> Value {
+        entries
+            .iter()
+            .find(|e| e["entity_id"] == unit["id"])
+            .cloned()
+            .unwrap_or_else(|| panic!("no entry for {unit}"))
+    };
+
+    let created = of(&entries("organization.create"), &t["A"]);
+    assert_eq!(created["entity_type"], "organization");
+    assert_eq!(created["organization_path"], path_of("A"));
+    assert_eq!(created["fields"], json!([]));
+
+    let (status, _) = json(app.patch(
+        &format!("/api/v1/organizations/{}", id(&t["A"])),
+        1,
+        &json!({"name": "Tỉnh A mới", "phone": "024 1234 5678"}),
+    ));
+    assert_eq!(status, 200);
+    let updated = of(&entries("organization.update"), &t["A"]);
+    assert_eq!(updated["organization_path"], path_of("A"));
+    let mut fields: Vec<String> = serde_json::from_value(updated["fields"].clone()).unwrap();
+    fields.sort();
+    assert_eq!(fields, ["name", "phone"]);
+
+    let (status, done) = json(app.post(
+        "/api/v1/reorganizations/merge",
+        &json!({
+            "sources": [id(&t["A"]), id(&t["B"])],
+            "target_id": id(&t["A"]),
+            "decision_number": "1/2025",
+            "effective_date": "2025-07-01",
+        }),
+    ));
+    assert_eq!(status, 201, "{done}");
+    let merged = entries("reorganization.merge");
+    assert_eq!(merged.len(), 2, "one entry per unit touched");
+    for code in ["A", "B"] {
+        let entry = of(&merged, &t[code]);
+        assert_eq!(entry["organization_path"], path_of(code));
+        assert_eq!(entry["fields"], json!(["status", "parent_id"]));
+        assert_eq!(entry["details"]["reorganization_id"], done["id"]);
+    }
+}
+
+#[test]
+fn a_move_keeps_the_other_changes_of_its_patch() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[
+        ("A", "province", "ROOT"),
+        ("B", "province", "ROOT"),
+        ("A1", "district", "A"),
+    ]);
+    let (status, moved) = json(app.patch(
+        &format!("/api/v1/organizations/{}", id(&t["A1"])),
+        1,
+        &json!({"parent_id": id(&t["B"]), "name": "Huyện mới", "phone": "0210 123"}),
+    ));
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["parent_id"], t["B"]["id"]);
+    assert_eq!(
+        (moved["name"].as_str(), moved["phone"].as_str()),
+        (Some("Huyện mới"), Some("0210 123"))
+    );
+    let (_, read) = json(app.get(&format!("/api/v1/organizations/{}", id(&t["A1"]))));
+    assert_eq!(
+        (read["name"].as_str(), read["version"].as_i64()),
+        (Some("Huyện mới"), Some(2))
+    );
+}

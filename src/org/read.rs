@@ -1,0 +1,134 @@
+//! Reading organizations: one as it stands or stood, listings, subtrees.
+
+use std::collections::HashMap;
+
+use diesel::PgConnection;
+
+use super::filter::{AsOf, ListFilter, SubtreeFilter};
+use super::model::{ListedRow, Organization, OrganizationView};
+use super::repo::{self, Bounds};
+use super::service::{find_by_code, visible};
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::ids::OrganizationId;
+use crate::pagination::{self, NameKey, Page};
+
+/// One organization the caller may see, where it stood on `as_of`.
+pub fn read(ctx: &mut Ctx, id: OrganizationId, as_of: AsOf) -> AppResult<OrganizationView> {
+    let org = visible(ctx, id)?;
+    one_view(ctx.conn, org, as_of.0)
+}
+
+/// One organization by its code, as it stands today.
+pub fn read_by_code(ctx: &mut Ctx, code: &str) -> AppResult<OrganizationView> {
+    let org = find_by_code(ctx.conn, code)?;
+    if !ctx.scope.can_read(&org.path) {
+        return Err(AppError::NotFound {
+            entity: "organization",
+        });
+    }
+    one_view(ctx.conn, org, None)
+}
+
+/// A page of the organizations the caller may see that `filter` asks for.
+pub fn list(ctx: &mut Ctx, filter: ListFilter) -> AppResult<Page<OrganizationView>> {
+    let under = match filter.under {
+        Some(id) => Some(
+            visible(ctx, id)
+                .map_err(|_| AppError::invalid("under", "no such organization"))?
+                .path,
+        ),
+        None => None,
+    };
+    let bounds = Bounds {
+        roots: ctx.scope.read_roots(),
+        under,
+    };
+    let rows = repo::list(ctx.conn, &filter, &bounds)?;
+    let (rows, next_cursor) = pagination::finish(rows, filter.limit, |r| {
+        NameKey(r.org.name_folded.clone(), r.org.id.0)
+    });
+    Ok(Page {
+        items: views(ctx.conn, rows)?,
+        next_cursor,
+    })
+}
+
+/// The listing of `parent`'s children (the path's parent wins over `parent_id`).
+pub fn children(
+    ctx: &mut Ctx,
+    parent: OrganizationId,
+    filter: ListFilter,
+) -> AppResult<Page<OrganizationView>> {
+    visible(ctx, parent)?;
+    list(
+        ctx,
+        ListFilter {
+            parent: Some(parent),
+            ..filter
+        },
+    )
+}
+
+/// The subtree under `id` as it stood on the filter's date, in tree order.
+pub fn subtree(
+    ctx: &mut Ctx,
+    id: OrganizationId,
+    filter: SubtreeFilter,
+) -> AppResult<Page<OrganizationView>> {
+    visible(ctx, id)?;
+    let root = repo::placement_on(ctx.conn, id, filter.as_of)?.ok_or_else(|| {
+        AppError::conflict(
+            "not-in-tree",
+            "the organization was not in the tree on that date",
+        )
+    })?;
+    let rows = repo::subtree(ctx.conn, &root.path, &filter)?;
+    let (rows, next_cursor) = pagination::finish(rows, filter.limit, |(_, path)| path.0.clone());
+    let items = views(ctx.conn, rows.into_iter().map(|(row, _)| row).collect())?;
+    Ok(Page { items, next_cursor })
+}
+
+/// The view of `org`, placed where it stood on `as_of` (today when `None`).
+pub fn one_view(
+    conn: &mut PgConnection,
+    org: Organization,
+    as_of: Option<chrono::NaiveDate>,
+) -> AppResult<OrganizationView> {
+    let mut row = ListedRow::from(org);
+    if let Some(date) = as_of {
+        let then = repo::placement_on(conn, row.org.id, Some(date))?.ok_or(AppError::NotFound {
+            entity: "organization on that date",
+        })?;
+        row.placed_parent_id = then.parent_id;
+    }
+    views(conn, vec![row])?
+        .pop()
+        .ok_or(AppError::Internal("view lost".into()))
+}
+
+/// Views with predecessors and headcounts, loaded for the whole page at once.
+pub fn views(conn: &mut PgConnection, rows: Vec<ListedRow>) -> AppResult<Vec<OrganizationView>> {
+    let ids: Vec<OrganizationId> = rows.iter().map(|r| r.org.id).collect();
+    let mut predecessors: HashMap<OrganizationId, Vec<OrganizationId>> = HashMap::new();
+    for (org, predecessor) in repo::predecessors_of(conn, &ids)? {
+        predecessors.entry(org).or_default().push(predecessor);
+    }
+    let headcounts: HashMap<OrganizationId, repo::Headcount> = repo::headcounts_of(conn, &ids)?
+        .into_iter()
+        .map(|h| (h.organization_id, h))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut view = OrganizationView::from(row);
+            let id = view.organization.id;
+            view.predecessor_ids = predecessors.remove(&id).unwrap_or_default();
+            if let Some(heads) = headcounts.get(&id) {
+                view.assigned_headcount = Some(heads.assigned);
+                view.current_headcount = Some(heads.current);
+            }
+            view
+        })
+        .collect())
+}
