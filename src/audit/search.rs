@@ -79,3 +79,83 @@ fn auditor_scope(scope: &Scope) -> Option<Vec<TreePath>> {
         Some(roots)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::error::AppError;
+
+    fn field_of(result: AppResult<AuditSearch>) -> String {
+        match result {
+            Err(AppError::Validation(errors)) => errors[0].field.clone(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_query_is_parsed_into_a_search_or_names_its_bad_field() {
+        let query = AuditQuery {
+            actor_id: Some("1b4e28ba-2fa1-11d2-883f-0016d3cca427".into()),
+            action: Some("auth.login".into()),
+            from: Some("2026-01-01T00:00:00Z".into()),
+            cursor: Some(pagination::encode(&42i64)),
+            limit: Some("7".into()),
+            ..AuditQuery::default()
+        };
+        let search = AuditSearch::try_from(query).unwrap();
+        assert_eq!(search.limit.0, 7);
+        assert_eq!(search.filter.before_id, Some(42));
+        assert_eq!(search.filter.action.as_deref(), Some("auth.login"));
+        assert!(search.filter.actor_id.is_some() && search.filter.from.is_some());
+        assert_eq!(search.filter.scope, None);
+
+        let bad = |query: AuditQuery| field_of(AuditSearch::try_from(query));
+        let limit = || Some("0".to_owned());
+        assert_eq!(
+            bad(AuditQuery {
+                limit: limit(),
+                ..AuditQuery::default()
+            }),
+            "limit"
+        );
+        let actor = Some("someone".to_owned());
+        assert_eq!(
+            bad(AuditQuery {
+                actor_id: actor,
+                ..AuditQuery::default()
+            }),
+            "actor_id"
+        );
+        let to = Some("yesterday".to_owned());
+        assert_eq!(
+            bad(AuditQuery {
+                to,
+                ..AuditQuery::default()
+            }),
+            "to"
+        );
+        let cursor = Some("%%".to_owned());
+        assert_eq!(
+            bad(AuditQuery {
+                cursor,
+                ..AuditQuery::default()
+            }),
+            "cursor"
+        );
+    }
+
+    #[test]
+    fn a_root_auditor_sees_everything_and_others_their_subtrees() {
+        let paths = |read: &[&str]| Scope::Paths {
+            read: read.iter().map(|p| TreePath((*p).into())).collect(),
+            write: Vec::new(),
+        };
+        assert_eq!(auditor_scope(&Scope::System), None);
+        assert_eq!(auditor_scope(&paths(&["root", "root.a"])), None);
+        assert_eq!(
+            auditor_scope(&paths(&["root.a"])),
+            Some(vec![TreePath("root.a".into())])
+        );
+    }
+}

@@ -166,3 +166,36 @@ impl Caller {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::ids::{GrantId, OrganizationId};
+
+    fn grant(role: Role, path: &str) -> GrantScope {
+        GrantScope {
+            grant_id: GrantId::new_random(),
+            role,
+            organization_id: OrganizationId::new_random(),
+            path: TreePath(path.into()),
+        }
+    }
+
+    #[test]
+    fn roles_are_held_inside_their_subtree_and_system_admin_holds_all() {
+        let grants = Grants(vec![
+            grant(Role::OrgAdmin, "a.b"),
+            grant(Role::SystemAdmin, "c"),
+        ]);
+        assert!(grants.holds(Role::OrgAdmin, &TreePath("a.b.x".into())));
+        assert!(!grants.holds(Role::OrgAdmin, &TreePath("a".into())));
+        assert!(!grants.holds(Role::Auditor, &TreePath("a.b".into())));
+        assert!(grants.holds(Role::Auditor, &TreePath("c.d".into())));
+        assert_eq!(
+            grants.roots(&[Role::OrgAdmin]),
+            [TreePath("a.b".into()), TreePath("c".into())]
+        );
+        assert_eq!(grants.roots(&[Role::Auditor]), [TreePath("c".into())]);
+    }
+}
