@@ -12,9 +12,11 @@ mod checkpoint;
 mod list;
 pub mod routes;
 mod schema;
+mod search;
 mod verify;
 
 pub use append::{append, AuditEvent, OUTCOMES};
 pub use checkpoint::{load_or_create_key, Checkpoint, CheckpointStore};
 pub use list::{list, AuditEntry, AuditFilter};
+pub use search::{AuditQuery, AuditSearch};
 pub use verify::{verify, VerifyError, VerifyReport};

@@ -1,12 +1,15 @@
-//! Accounts, sessions, grants and per-level policies.
+//! Accounts, sessions, grants and per-level policies, and what the sign-in
+//! and account routes send and receive.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::db::ltree::TreePath;
 use crate::db::schema::{grants, level_policies, sessions, users};
+use crate::error::{AppError, AppResult};
+use crate::ids::{GrantId, OrganizationId, SessionId, UserId};
+use crate::org::model::Level;
 use crate::text_enum;
 
 text_enum!(
@@ -36,11 +39,11 @@ text_enum!(
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
 pub struct User {
-    pub id: Uuid,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
-    pub home_organization_id: Uuid,
-    pub status: String,
+    pub home_organization_id: OrganizationId,
+    pub status: UserStatus,
     pub password_hash: String,
     pub totp_secret: Option<String>,
     pub totp_confirmed: bool,
@@ -52,14 +55,51 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
+impl User {
+    /// A new active account without a second factor yet.
+    pub fn new(profile: NewAccount, password_hash: String, now: DateTime<Utc>) -> User {
+        User {
+            id: UserId::new_random(),
+            username: profile.username,
+            display_name: profile.display_name,
+            home_organization_id: profile.home,
+            status: UserStatus::Active,
+            password_hash,
+            totp_secret: None,
+            totp_confirmed: false,
+            totp_last_step: None,
+            failed_attempts: 0,
+            locked_until: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Active again, with no failures counted.
+    pub fn unlock(&mut self) {
+        self.status = UserStatus::Active;
+        self.failed_attempts = 0;
+        self.locked_until = None;
+    }
+}
+
+/// Who a new account is, before it has a password.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub home: OrganizationId,
+}
+
 /// An account as administrators see it: never a secret.
 #[derive(Debug, Clone, Serialize)]
 pub struct UserView {
-    pub id: Uuid,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
-    pub home_organization_id: Uuid,
-    pub status: String,
+    pub home_organization_id: OrganizationId,
+    pub status: UserStatus,
     pub mfa_enrolled: bool,
     pub locked_until: Option<DateTime<Utc>>,
     pub version: i32,
@@ -74,7 +114,7 @@ impl From<&User> for UserView {
             username: user.username.clone(),
             display_name: user.display_name.clone(),
             home_organization_id: user.home_organization_id,
-            status: user.status.clone(),
+            status: user.status,
             mfa_enrolled: user.totp_confirmed,
             locked_until: user.locked_until,
             version: user.version,
@@ -87,9 +127,9 @@ impl From<&User> for UserView {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
 pub struct Session {
-    pub id: Uuid,
+    pub id: SessionId,
     pub token_hash: Vec<u8>,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub last_used_at: DateTime<Utc>,
@@ -99,26 +139,43 @@ pub struct Session {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// A session as its owner sees it: never the token's hash.
 #[derive(Debug, Clone, Serialize)]
 pub struct SessionView {
-    pub id: Uuid,
+    pub id: SessionId,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub last_used_at: DateTime<Utc>,
     pub mfa_at: DateTime<Utc>,
     pub address: Option<String>,
     pub user_agent: Option<String>,
+    /// The session this request came with.
     pub current: bool,
+}
+
+impl SessionView {
+    pub fn of(session: Session, current: SessionId) -> SessionView {
+        SessionView {
+            current: session.id == current,
+            id: session.id,
+            created_at: session.created_at,
+            expires_at: session.expires_at,
+            last_used_at: session.last_used_at,
+            mfa_at: session.mfa_at,
+            address: session.address,
+            user_agent: session.user_agent,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = grants, check_for_backend(diesel::pg::Pg))]
 pub struct Grant {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub role: String,
-    pub organization_id: Uuid,
-    pub granted_by: Option<Uuid>,
+    pub id: GrantId,
+    pub user_id: UserId,
+    pub role: Role,
+    pub organization_id: OrganizationId,
+    pub granted_by: Option<UserId>,
     pub granted_at: DateTime<Utc>,
 }
 
@@ -126,25 +183,57 @@ pub struct Grant {
 #[derive(Debug, Clone, QueryableByName)]
 pub struct GrantScope {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub grant_id: Uuid,
+    pub grant_id: GrantId,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub role: String,
+    pub role: Role,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub organization_id: Uuid,
+    pub organization_id: OrganizationId,
     #[diesel(sql_type = crate::db::schema::sql_types::Ltree)]
     pub path: TreePath,
+}
+
+/// A grant as `GET /auth/me` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantView {
+    pub id: GrantId,
+    pub role: Role,
+    pub organization_id: OrganizationId,
+}
+
+impl From<&GrantScope> for GrantView {
+    fn from(grant: &GrantScope) -> Self {
+        GrantView {
+            id: grant.grant_id,
+            role: grant.role,
+            organization_id: grant.organization_id,
+        }
+    }
+}
+
+/// `GET /auth/me`: the account, its grants and how fresh its second factor is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Me {
+    pub user: UserView,
+    pub grants: Vec<GrantView>,
+    pub mfa_at: DateTime<Utc>,
+    pub step_up_max_age_seconds: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
 #[diesel(table_name = level_policies, check_for_backend(diesel::pg::Pg))]
 pub struct LevelPolicy {
-    pub level: String,
+    pub level: Level,
     pub session_lifetime_seconds: i32,
     pub idle_timeout_seconds: i32,
     pub step_up_max_age_seconds: i32,
     pub sign_in_allowed: bool,
     pub version: i32,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The level named in `/policies/{level}`; any other word names no policy.
+pub fn policy_level(text: &str) -> AppResult<Level> {
+    Level::parse(text).ok_or(AppError::NotFound { entity: "policy" })
 }
 
 #[derive(Debug, Clone, Deserialize, validator::Validate)]
@@ -157,4 +246,16 @@ pub struct PolicyInput {
     #[validate(range(min = 30, max = 86400))]
     pub step_up_max_age_seconds: i32,
     pub sign_in_allowed: bool,
+}
+
+impl LevelPolicy {
+    /// Takes the values of `input` as the next version.
+    pub fn apply(&mut self, input: PolicyInput, now: DateTime<Utc>) {
+        self.session_lifetime_seconds = input.session_lifetime_seconds;
+        self.idle_timeout_seconds = input.idle_timeout_seconds;
+        self.step_up_max_age_seconds = input.step_up_max_age_seconds;
+        self.sign_in_allowed = input.sign_in_allowed;
+        self.version += 1;
+        self.updated_at = now;
+    }
 }

@@ -2,13 +2,17 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Uuid as SqlUuid};
-use uuid::Uuid;
+use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
 
 use super::model::{Grant, GrantScope, LevelPolicy, Session, User};
+use crate::db::ltree::TreePath;
+use crate::db::schema::sql_types::Ltree;
 use crate::db::schema::{
-    address_failures, grants, level_policies, mfa_challenges, recovery_codes, sessions, users,
+    address_failures, grants, level_policies, mfa_challenges, organizations, recovery_codes,
+    sessions, users,
 };
+use crate::ids::{GrantId, OrganizationId, SessionId, UserId};
+use crate::org::model::Level;
 
 pub fn user_by_name(conn: &mut PgConnection, username: &str) -> QueryResult<Option<User>> {
     users::table
@@ -18,7 +22,7 @@ pub fn user_by_name(conn: &mut PgConnection, username: &str) -> QueryResult<Opti
         .optional()
 }
 
-pub fn user(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<User>> {
+pub fn user(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<User>> {
     users::table
         .find(id)
         .select(User::as_select())
@@ -26,7 +30,7 @@ pub fn user(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<User>> {
         .optional()
 }
 
-pub fn user_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<User>> {
+pub fn user_for_update(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<User>> {
     users::table
         .find(id)
         .select(User::as_select())
@@ -49,35 +53,74 @@ pub fn save_user(conn: &mut PgConnection, user: &User) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn users_in(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<User>> {
+/// Accounts whose home organization lies inside one of `roots`, by username.
+pub fn users_under(conn: &mut PgConnection, roots: &[TreePath]) -> QueryResult<Vec<User>> {
+    let homes = organizations::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("organizations.path <@ ANY(")
+                .bind::<Array<Ltree>, _>(roots.to_vec())
+                .sql(")"),
+        )
+        .select(organizations::id);
     users::table
-        .filter(users::home_organization_id.eq_any(ids))
+        .filter(users::home_organization_id.eq_any(homes))
         .order(users::username)
         .select(User::as_select())
         .load(conn)
 }
 
+/// Where an organization sits in the tree, if the scope lets it be seen.
+pub fn organization_path(
+    conn: &mut PgConnection,
+    org: OrganizationId,
+) -> QueryResult<Option<TreePath>> {
+    organizations::table
+        .find(org)
+        .select(organizations::path)
+        .first(conn)
+        .optional()
+}
+
+/// The organization with this code, or the root when `code` is `None`.
+pub fn organization_by_code(
+    conn: &mut PgConnection,
+    code: Option<&str>,
+) -> QueryResult<Option<(OrganizationId, TreePath)>> {
+    let query = organizations::table.into_boxed();
+    let query = match code {
+        Some(code) => query.filter(organizations::code.eq(code.to_owned())),
+        None => query.filter(organizations::parent_id.is_null()),
+    };
+    query
+        .select((organizations::id, organizations::path))
+        .first(conn)
+        .optional()
+}
+
 /// The level of an organization, readable before any scope is set.
-pub fn organization_level(conn: &mut PgConnection, org: Uuid) -> QueryResult<Option<String>> {
+pub fn organization_level(
+    conn: &mut PgConnection,
+    org: OrganizationId,
+) -> QueryResult<Option<Level>> {
     #[derive(QueryableByName)]
-    struct Level {
-        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-        level: Option<String>,
+    struct Row {
+        #[diesel(sql_type = Nullable<Text>)]
+        level: Option<Level>,
     }
-    let row: Level = diesel::sql_query("SELECT odb_organization_level($1) AS level")
+    let row: Row = diesel::sql_query("SELECT odb_organization_level($1) AS level")
         .bind::<SqlUuid, _>(org)
         .get_result(conn)?;
     Ok(row.level)
 }
 
 /// Every grant of a user with the path it covers, read fresh on each request.
-pub fn grant_scopes(conn: &mut PgConnection, user: Uuid) -> QueryResult<Vec<GrantScope>> {
+pub fn grant_scopes(conn: &mut PgConnection, user: UserId) -> QueryResult<Vec<GrantScope>> {
     diesel::sql_query("SELECT grant_id, role, organization_id, path FROM odb_grant_scopes($1)")
         .bind::<SqlUuid, _>(user)
         .load(conn)
 }
 
-pub fn grants_of(conn: &mut PgConnection, user: Uuid) -> QueryResult<Vec<Grant>> {
+pub fn grants_of(conn: &mut PgConnection, user: UserId) -> QueryResult<Vec<Grant>> {
     grants::table
         .filter(grants::user_id.eq(user))
         .order((grants::role, grants::granted_at))
@@ -92,7 +135,7 @@ pub fn insert_grant(conn: &mut PgConnection, grant: &Grant) -> QueryResult<usize
         .execute(conn)
 }
 
-pub fn grant(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Grant>> {
+pub fn grant(conn: &mut PgConnection, id: GrantId) -> QueryResult<Option<Grant>> {
     grants::table
         .find(id)
         .select(Grant::as_select())
@@ -100,11 +143,11 @@ pub fn grant(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Grant>> {
         .optional()
 }
 
-pub fn delete_grant(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
+pub fn delete_grant(conn: &mut PgConnection, id: GrantId) -> QueryResult<usize> {
     diesel::delete(grants::table.find(id)).execute(conn)
 }
 
-pub fn policy(conn: &mut PgConnection, level: &str) -> QueryResult<Option<LevelPolicy>> {
+pub fn policy(conn: &mut PgConnection, level: Level) -> QueryResult<Option<LevelPolicy>> {
     level_policies::table
         .find(level)
         .select(LevelPolicy::as_select())
@@ -128,7 +171,7 @@ pub fn save_policy(conn: &mut PgConnection, policy: &LevelPolicy) -> QueryResult
 pub fn insert_challenge(
     conn: &mut PgConnection,
     hash: &[u8],
-    user: Uuid,
+    user: UserId,
     expires: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::insert_into(mfa_challenges::table)
@@ -146,7 +189,7 @@ pub fn open_challenge(
     conn: &mut PgConnection,
     hash: &[u8],
     now: DateTime<Utc>,
-) -> QueryResult<Option<Uuid>> {
+) -> QueryResult<Option<UserId>> {
     mfa_challenges::table
         .filter(mfa_challenges::token_hash.eq(hash))
         .filter(mfa_challenges::used.eq(false))
@@ -180,14 +223,22 @@ pub fn live_session(conn: &mut PgConnection, hash: &[u8]) -> QueryResult<Option<
         .optional()
 }
 
-pub fn touch_session(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<()> {
+pub fn touch_session(
+    conn: &mut PgConnection,
+    id: SessionId,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::update(sessions::table.find(id))
         .set(sessions::last_used_at.eq(now))
         .execute(conn)
         .map(drop)
 }
 
-pub fn set_session_mfa(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<()> {
+pub fn set_session_mfa(
+    conn: &mut PgConnection,
+    id: SessionId,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::update(sessions::table.find(id))
         .set(sessions::mfa_at.eq(now))
         .execute(conn)
@@ -196,7 +247,7 @@ pub fn set_session_mfa(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) ->
 
 pub fn sessions_of(
     conn: &mut PgConnection,
-    user: Uuid,
+    user: UserId,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<Session>> {
     sessions::table
@@ -211,8 +262,8 @@ pub fn sessions_of(
 /// Revokes one session of `user`, or all of them when `id` is `None`.
 pub fn revoke_sessions(
     conn: &mut PgConnection,
-    user: Uuid,
-    id: Option<Uuid>,
+    user: UserId,
+    id: Option<SessionId>,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     let mut target = diesel::update(sessions::table)
@@ -227,7 +278,7 @@ pub fn revoke_sessions(
 
 pub fn replace_recovery_codes(
     conn: &mut PgConnection,
-    user: Uuid,
+    user: UserId,
     hashes: &[String],
 ) -> QueryResult<()> {
     diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user))).execute(conn)?;
@@ -249,7 +300,7 @@ pub fn replace_recovery_codes(
 /// Marks an unused recovery code used; false when there is none.
 pub fn use_recovery_code(
     conn: &mut PgConnection,
-    user: Uuid,
+    user: UserId,
     hash: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {

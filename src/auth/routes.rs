@@ -2,18 +2,19 @@
 
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
-use uuid::Uuid;
 
-use super::admin::{self, CreateUser, GrantInput, UpdateUser};
+use super::admin::{self, CreateUser, GrantInput, UpdateUser, UserUpdate};
 use super::caller::{Caller, Permission};
-use super::model::PolicyInput;
-use super::service::{self, LoginRequest, MfaRequest, StepUpRequest};
-use crate::context::RequestMeta;
+use super::model::{policy_level, GrantView, Me, PolicyInput};
+use super::service::{self, PasswordChange};
+use super::sign_in::{self, LoginRequest, MfaRequest, StepUpRequest};
+use crate::context::{RequestMeta, Scope};
 use crate::error::AppResult;
 use crate::http::json::Json;
 use crate::http::rate_limit::limit_sign_in;
 use crate::http::versioning::{etag, required_if_match};
-use crate::http::AppState;
+use crate::http::{list_of, AppState};
+use crate::ids::{GrantId, SessionId, UserId};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -62,127 +63,119 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn login(
-    state: web::Data<AppState>,
-    ctx: RequestMeta,
+    app: web::Data<AppState>,
+    meta: RequestMeta,
     body: Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
-    let now = state.clock.now();
-    let answer = state
-        .db
-        .transaction(move |c| service::login(c, body.into_inner(), &ctx, now))
+    let answer = app
+        .anonymous(meta, move |ctx| sign_in::login(ctx, body.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(answer?))
 }
 
 async fn mfa(
-    state: web::Data<AppState>,
-    ctx: RequestMeta,
+    app: web::Data<AppState>,
+    meta: RequestMeta,
     body: Json<MfaRequest>,
 ) -> AppResult<HttpResponse> {
-    let now = state.clock.now();
-    let answer = state
-        .db
-        .transaction(move |c| service::complete_mfa(c, body.into_inner(), &ctx, now))
+    let answer = app
+        .anonymous(meta, move |ctx| {
+            sign_in::complete_mfa(ctx, body.into_inner())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(answer?))
 }
 
+/// What any signed-in user may do to their own account touches no
+/// organization: the scope covers none.
 async fn step_up(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
     body: Json<StepUpRequest>,
 ) -> AppResult<HttpResponse> {
-    let now = state.clock.now();
-    state
-        .db
-        .transaction(move |c| service::step_up(c, &caller, body.into_inner(), now))
-        .await??;
+    let own = caller.own_session();
+    app.as_caller(&caller, Scope::nothing(), move |ctx| {
+        sign_in::step_up(ctx, own, body.into_inner())
+    })
+    .await??;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn logout(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
-    let now = state.clock.now();
-    let session = caller.session_id;
-    state
-        .db
-        .transaction(move |c| service::revoke_own(c, &caller, Some(session), now))
-        .await?;
+async fn logout(app: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
+    let own = caller.own_session();
+    app.as_caller(&caller, Scope::nothing(), move |ctx| {
+        service::revoke_own(ctx, own, own.session)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 async fn change_password(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    body: Json<service::PasswordChange>,
+    body: Json<PasswordChange>,
 ) -> AppResult<HttpResponse> {
-    let now = state.clock.now();
-    state
-        .db
-        .transaction(move |c| service::change_password(c, &caller, body.into_inner(), now))
-        .await??;
+    let own = caller.own_session();
+    app.as_caller(&caller, Scope::nothing(), move |ctx| {
+        service::change_password(ctx, own, body.into_inner())
+    })
+    .await??;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn me(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
-    let (user_id, grants) = (caller.user_id, caller.grants.clone());
-    let user = state
-        .db
-        .run(move |c| {
-            super::repo::user(c, user_id)?
-                .ok_or(crate::error::AppError::NotFound { entity: "user" })
+async fn me(app: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
+    let user_id = caller.user_id;
+    let user = app
+        .as_caller(&caller, Scope::nothing(), move |ctx| {
+            service::me(ctx, user_id)
         })
         .await?;
-    let grants: Vec<_> = grants
-        .iter()
-        .map(|g| serde_json::json!({"id": g.grant_id, "role": g.role, "organization_id": g.organization_id}))
-        .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "user": super::model::UserView::from(&user),
-        "grants": grants,
-        "mfa_at": caller.mfa_at,
-        "step_up_max_age_seconds": caller.step_up_max_age_seconds,
-    })))
+    Ok(HttpResponse::Ok().json(Me {
+        user,
+        grants: caller.grants.iter().map(GrantView::from).collect(),
+        mfa_at: caller.mfa_at,
+        step_up_max_age_seconds: caller.step_up_max_age_seconds,
+    }))
 }
 
-async fn sessions(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
-    let now = state.clock.now();
-    let items = state
-        .db
-        .run(move |c| service::sessions(c, &caller, now))
+async fn sessions(app: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
+    let own = caller.own_session();
+    let items = app
+        .as_caller(&caller, Scope::nothing(), move |ctx| {
+            service::sessions(ctx, own)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+    Ok(list_of(items))
 }
 
 async fn revoke_session(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<SessionId>,
 ) -> AppResult<HttpResponse> {
-    let (now, id) = (state.clock.now(), id.into_inner());
-    state
-        .db
-        .transaction(move |c| service::revoke_own(c, &caller, Some(id), now))
-        .await?;
+    let (own, id) = (caller.own_session(), id.into_inner());
+    app.as_caller(&caller, Scope::nothing(), move |ctx| {
+        service::revoke_own(ctx, own, id)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn list_users(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
+async fn list_users(app: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageUsers)?;
-    let items = state.db.scoped(scope, admin::list_users).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+    let items = app.as_caller(&caller, scope, admin::list_users).await?;
+    Ok(list_of(items))
 }
 
 async fn create_user(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
     body: Json<CreateUser>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageUsers)?;
-    let now = state.clock.now();
-    let created = state
-        .db
-        .scoped(scope, move |c, scope| {
-            admin::create_user(c, &caller, scope, body.into_inner(), now)
+    let created = app
+        .as_caller(&caller, scope, move |ctx| {
+            admin::create_user(ctx, body.into_inner())
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -191,15 +184,14 @@ async fn create_user(
 }
 
 async fn get_user(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageUsers)?;
     let id = id.into_inner();
-    let user = state
-        .db
-        .scoped(scope, move |c, scope| admin::get_user(c, scope, id))
+    let user = app
+        .as_caller(&caller, scope, move |ctx| admin::get_user(ctx, id))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(user.version))
@@ -207,20 +199,24 @@ async fn get_user(
 }
 
 async fn update_user(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     req: HttpRequest,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
     body: Json<UpdateUser>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageUsers)?;
     let version = required_if_match(&req)?;
-    let (now, id) = (state.clock.now(), id.into_inner());
-    caller.require_fresh_mfa(now)?;
-    let user = state
-        .db
-        .scoped(scope, move |c, scope| {
-            admin::update_user(c, &caller, scope, id, version, body.into_inner(), now)
+    caller.require_fresh_mfa(app.clock.now())?;
+    let update = UserUpdate {
+        id: id.into_inner(),
+        version,
+        change: body.into_inner(),
+    };
+    let admin = caller.grants.clone();
+    let user = app
+        .as_caller(&caller, scope, move |ctx| {
+            admin::update_user(ctx, &admin, update)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -229,81 +225,73 @@ async fn update_user(
 }
 
 async fn revoke_user_sessions(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageUsers)?;
-    let (now, id) = (state.clock.now(), id.into_inner());
-    let revoked = state
-        .db
-        .scoped(scope, move |c, scope| {
-            admin::revoke_user_sessions(c, &caller, scope, id, now)
+    let (admin, id) = (caller.grants.clone(), id.into_inner());
+    let revoked = app
+        .as_caller(&caller, scope, move |ctx| {
+            admin::revoke_user_sessions(ctx, &admin, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "revoked": revoked })))
 }
 
 async fn list_grants(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageUsers)?;
     let id = id.into_inner();
-    let items = state
-        .db
-        .scoped(scope, move |c, scope| admin::list_grants(c, scope, id))
+    let items = app
+        .as_caller(&caller, scope, move |ctx| admin::list_grants(ctx, id))
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+    Ok(list_of(items))
 }
 
 async fn add_grant(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
     body: Json<GrantInput>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageUsers)?;
-    let (now, id) = (state.clock.now(), id.into_inner());
-    caller.require_fresh_mfa(now)?;
-    let grant = state
-        .db
-        .scoped(scope, move |c, scope| {
-            admin::add_grant(c, &caller, scope, id, body.into_inner(), now)
+    caller.require_fresh_mfa(app.clock.now())?;
+    let (admin, id) = (caller.grants.clone(), id.into_inner());
+    let grant = app
+        .as_caller(&caller, scope, move |ctx| {
+            admin::add_grant(ctx, &admin, id, body.into_inner())
         })
         .await?;
     Ok(HttpResponse::Created().json(grant))
 }
 
 async fn remove_grant(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(UserId, GrantId)>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageUsers)?;
-    let (now, (user, grant)) = (state.clock.now(), path.into_inner());
-    caller.require_fresh_mfa(now)?;
-    state
-        .db
-        .scoped(scope, move |c, scope| {
-            admin::remove_grant(c, &caller, scope, user, grant, now)
-        })
-        .await?;
+    caller.require_fresh_mfa(app.clock.now())?;
+    let (admin, (user, grant)) = (caller.grants.clone(), path.into_inner());
+    app.as_caller(&caller, scope, move |ctx| {
+        admin::remove_grant(ctx, &admin, user, grant)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn list_policies(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
+async fn list_policies(app: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManageUsers)?;
-    let items = state
-        .db
-        .scoped(scope, |c, _| Ok(super::repo::policies(c)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+    let items = app.as_caller(&caller, scope, admin::list_policies).await?;
+    Ok(list_of(items))
 }
 
 async fn put_policy(
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     req: HttpRequest,
     caller: Caller,
     level: web::Path<String>,
@@ -311,12 +299,11 @@ async fn put_policy(
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ManagePolicies)?;
     let version = required_if_match(&req)?;
-    let now = state.clock.now();
-    caller.require_fresh_mfa(now)?;
-    let policy = state
-        .db
-        .scoped(scope, move |c, _| {
-            admin::put_policy(c, &caller, &level, version, body.into_inner(), now)
+    caller.require_fresh_mfa(app.clock.now())?;
+    let level = policy_level(&level)?;
+    let policy = app
+        .as_caller(&caller, scope, move |ctx| {
+            admin::put_policy(ctx, level, version, body.into_inner())
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -2,16 +2,18 @@
 //! come from. They ship in fixtures/catalogs.json and are brought up to date
 //! at every start.
 
+mod routes;
+
 use std::collections::BTreeMap;
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::caller::Caller;
+use self::routes::catalog;
+use crate::context::Ctx;
 use crate::db::schema::catalog_entries;
 use crate::error::{AppError, AppResult};
-use crate::http::AppState;
 
 const CATALOGS: &str = include_str!("../../fixtures/catalogs.json");
 
@@ -49,12 +51,18 @@ pub fn load(conn: &mut PgConnection) -> AppResult<usize> {
     Ok(count)
 }
 
-pub fn entries(conn: &mut PgConnection, catalog: &str) -> AppResult<Vec<Entry>> {
-    Ok(catalog_entries::table
+/// The entries of one catalog in their shipped order; 404 for a name no
+/// catalog has.
+pub fn entries(ctx: &mut Ctx, catalog: &str) -> AppResult<Vec<Entry>> {
+    let entries: Vec<Entry> = catalog_entries::table
         .filter(catalog_entries::catalog.eq(catalog))
         .order((catalog_entries::sort_order, catalog_entries::code))
         .select(Entry::as_select())
-        .load(conn)?)
+        .load(ctx.conn)?;
+    if entries.is_empty() {
+        return Err(AppError::NotFound { entity: "catalog" });
+    }
+    Ok(entries)
 }
 
 /// Checks a coded item against its catalog, naming the field when it is unknown.
@@ -83,18 +91,4 @@ pub fn check(
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/catalogs/{name}").route(web::get().to(catalog)));
-}
-
-/// Any signed-in user may read the code lists.
-async fn catalog(
-    state: web::Data<AppState>,
-    _caller: Caller,
-    name: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let name = name.into_inner();
-    let items = state.db.run(move |c| entries(c, &name)).await?;
-    if items.is_empty() {
-        return Err(AppError::NotFound { entity: "catalog" });
-    }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
 }

@@ -44,7 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 fn actor(caller: &Caller) -> Actor {
     Actor {
-        id: Some(caller.user_id),
+        id: Some(caller.user_id.into()),
         name: caller.username.clone(),
     }
 }

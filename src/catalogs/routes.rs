@@ -1,0 +1,23 @@
+//! The code lists over HTTP (registered by `configure` in the module).
+
+use actix_web::{web, HttpResponse};
+
+use crate::auth::caller::Caller;
+use crate::context::Scope;
+use crate::error::AppResult;
+use crate::http::{list_of, AppState};
+
+/// Any signed-in user may read the code lists; they belong to no
+/// organization, so the scope covers none.
+pub(super) async fn catalog(
+    app: web::Data<AppState>,
+    caller: Caller,
+    name: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let items = app
+        .as_caller(&caller, Scope::nothing(), move |ctx| {
+            super::entries(ctx, &name)
+        })
+        .await?;
+    Ok(list_of(items))
+}
