@@ -25,7 +25,9 @@ fn cluster() -> &'static Cluster {
         // their clusters apart.
         let data_dir = std::env::var_os("ODB_TEST_PG_DIR")
             .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-pg"));
+            .unwrap_or_else(|| {
+                std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-pg")
+            });
         let postgres = LocalPostgres::start(&ClusterOptions {
             data_dir,
             ephemeral: true,
