@@ -1,0 +1,96 @@
+//! What `odb demo` adds to serving: the demo dataset, generated profiles and
+//! two accounts, all created on first start only.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+
+use odb::auth::admin::{self, Bootstrap};
+use odb::auth::model::Role;
+use odb::crypto::Keyring;
+
+use super::detail;
+use super::fixtures::{generate_officials, load_demo};
+use super::user::print_account;
+
+const DEMO_OFFICIALS: u64 = 400;
+const DEMO_SEED: u64 = 2025;
+
+/// Loads what is missing and prints the demo accounts.
+pub(super) fn prepare(
+    conn: &mut PgConnection,
+    keyring: &Keyring,
+    data_dir: &Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    load_demo(conn, keyring, now)?;
+    if odb::officials::repo::count(conn)? == 0 {
+        generate_officials(conn, keyring, DEMO_OFFICIALS, DEMO_SEED, now)?;
+    }
+    demo_accounts(conn, data_dir, now)
+}
+
+/// Demo accounts: an administrator at the root and one province-level user.
+/// Their credentials are kept (mode 0600) in the data directory so that every
+/// demo start can print them; a real deployment uses `odb user create`.
+fn demo_accounts(
+    conn: &mut PgConnection,
+    data_dir: &Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let file = data_dir.join("demo-accounts.json");
+    if !file.exists() {
+        create_demo_accounts(conn, &file, now)?;
+    }
+    let accounts: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(&file)?)?;
+    println!("demo accounts (sign in with the password, then a TOTP code from the secret):");
+    for account in accounts {
+        let field = |name: &str| account[name].as_str().unwrap_or_default().to_owned();
+        print_account(&Bootstrap {
+            username: field("username"),
+            password: field("password"),
+            totp_secret: field("totp_secret"),
+            otpauth_url: field("otpauth_url"),
+        });
+        println!();
+    }
+    Ok(())
+}
+
+fn create_demo_accounts(
+    conn: &mut PgConnection,
+    file: &Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let admin_account = admin::bootstrap_user(
+        conn,
+        "demo.admin",
+        None,
+        &[Role::SystemAdmin, Role::Auditor],
+        now,
+    )
+    .map_err(detail)?;
+    let province = admin::bootstrap_user(
+        conn,
+        "hanoi.officer",
+        Some("P01"),
+        &[Role::OrgAdmin, Role::PersonnelViewer],
+        now,
+    )
+    .map_err(detail)?;
+    let text = serde_json::to_string_pretty(&[admin_account, province])?;
+    write_private(file, text.as_bytes())?;
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)
+}

@@ -1,0 +1,86 @@
+//! The `odb` command line: arguments and one module per command. Private to
+//! the binary; everything it does goes through the library.
+
+mod audit;
+mod database;
+mod demo;
+mod fixtures;
+mod keys;
+mod serve;
+mod user;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use odb::clock::Clock;
+use odb::config::Settings;
+use odb::error::AppError;
+
+use audit::AuditCommand;
+use fixtures::FixturesCommand;
+use keys::KeysCommand;
+use user::UserCommand;
+
+#[derive(Parser)]
+#[command(
+    name = "odb",
+    version,
+    about = "ODB: the Officials Database of Vietnam's political system"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (migrations run first).
+    Serve,
+    /// Serve with the demo dataset and demo accounts, created on first start.
+    Demo,
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Load fixtures into the database.
+    Fixtures {
+        #[command(subcommand)]
+        command: FixturesCommand,
+    },
+    /// Manage accounts from the command line (bootstrap, recovery).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Field-encryption keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = cli.settings;
+    let now = Clock::default().now();
+    match cli.command {
+        Command::Migrate => database::migrate(&settings)?,
+        Command::Fixtures { command } => fixtures::run(&settings, command, now)?,
+        Command::Keys { command } => keys::run(&settings, command, now)?,
+        Command::User { command } => user::run(&settings, command, now)?,
+        Command::Audit { command } => return audit::run(&settings, command, now),
+        Command::Serve => serve::serve(&settings, false)?,
+        Command::Demo => serve::serve(&settings, true)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A service error as the operator reads it: its problem detail.
+fn detail(error: AppError) -> anyhow::Error {
+    anyhow::anyhow!("{}", error.to_problem().detail)
+}
