@@ -7,6 +7,7 @@ use validator::Validate;
 
 use super::model::RecordKind;
 use crate::error::{field_errors, AppError, AppResult, FieldError};
+use crate::ids::OrganizationId;
 
 /// Quá trình công tác (item 25).
 #[derive(Serialize, Deserialize, Validate)]
@@ -180,7 +181,7 @@ pub fn checked(kind: RecordKind, data: &serde_json::Value) -> AppResult<serde_js
 
 /// A career entry written by a transfer.
 pub fn career(
-    organization_id: Uuid,
+    organization_id: OrganizationId,
     organization_name: &str,
     position: &str,
     decision_number: &str,
