@@ -97,6 +97,7 @@ uuid_id!(
 );
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

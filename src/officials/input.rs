@@ -151,6 +151,9 @@ pub struct Lookup {
     pub whole: bool,
 }
 
+const ONE_NUMBER: &str = "give exactly one of identity_card_number, \
+    personal_identification_code, social_insurance_number";
+
 impl TryFrom<LookupRequest> for Lookup {
     type Error = AppError;
 
@@ -174,10 +177,7 @@ impl TryFrom<LookupRequest> for Lookup {
                 v,
                 false,
             ),
-            _ => return Err(AppError::invalid(
-                "$",
-                "give exactly one of identity_card_number, personal_identification_code, social_insurance_number",
-            )),
+            _ => return Err(AppError::invalid("$", ONE_NUMBER)),
         };
         let normalized = crate::crypto::normalize_identifier(&value);
         if normalized.is_empty() || normalized.len() > 20 {

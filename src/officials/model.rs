@@ -229,7 +229,12 @@ impl std::ops::DerefMut for Profile {
 /// codes search filters on, blind indexes beside the sealed numbers, and
 /// the life cycle.
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = officials, check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+#[diesel(
+    table_name = officials,
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false,
+)]
 pub struct OfficialRow {
     pub id: OfficialId,
     pub classification: Classification,
@@ -263,7 +268,13 @@ pub struct OfficialRow {
 
 /// Who the person is and how to reach them; the sealed items are ciphertexts.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = official_personal, primary_key(official_id), check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+#[diesel(
+    table_name = official_personal,
+    primary_key(official_id),
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false,
+)]
 pub struct PersonalRow {
     pub official_id: OfficialId,
     pub other_names: Option<String>,
@@ -283,7 +294,13 @@ pub struct PersonalRow {
 
 /// Recruitment, rank and salary, positions, education and training.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = official_career, primary_key(official_id), check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+#[diesel(
+    table_name = official_career,
+    primary_key(official_id),
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false,
+)]
 pub struct CareerRow {
     pub official_id: OfficialId,
     pub first_recruited_on: Option<NaiveDate>,
@@ -339,7 +356,12 @@ impl RecordKind {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = official_records, check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+#[diesel(
+    table_name = official_records,
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false,
+)]
 pub struct RecordRow {
     pub id: RecordId,
     pub official_id: OfficialId,

@@ -2,7 +2,6 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 use validator::Validate;
 
 use super::model::RecordKind;
@@ -13,7 +12,7 @@ use crate::ids::OrganizationId;
 #[derive(Serialize, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 struct Career {
-    organization_id: Option<Uuid>,
+    organization_id: Option<OrganizationId>,
     /// TenCoQuan
     #[validate(length(min = 1, max = 300))]
     organization_name: String,

@@ -323,9 +323,33 @@ fn page<'a>(
 ) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
     // the keys of the page first (an index-only scan when only name, scope and
     // status are asked), then the rows
-    let mut q = SqlBuilder::new(
+    let q = SqlBuilder::new(
         "SELECT p.* FROM officials p WHERE p.id IN (SELECT p.id FROM officials p WHERE TRUE",
     );
+    let q = by_name(q, search, name);
+    let q = by_place(q, search, narrow);
+    let q = by_attributes(q, search);
+    let q = match &search.after {
+        Some(NameKey(name, id)) => q
+            .sql(" AND (p.name_folded, p.id) > (")
+            .bind::<Text, _>(name.clone())
+            .sql(", ")
+            .bind::<SqlUuid, _>(*id)
+            .sql(")"),
+        None => q,
+    };
+    q.sql(" ORDER BY p.name_folded, p.id LIMIT ")
+        .bind::<BigInt, _>(search.limit)
+        .sql(") ORDER BY p.name_folded, p.id")
+        .build()
+}
+
+/// The name word driving the scan, and with more words, the whole name.
+fn by_name<'a>(
+    mut q: SqlBuilder<'a>,
+    search: &'a Search,
+    name: Option<(&'static str, &'a String)>,
+) -> SqlBuilder<'a> {
     if let Some((column, word)) = name {
         q = q
             .sql(&format!(" AND p.{column} = "))
@@ -349,6 +373,15 @@ fn page<'a>(
             .sql(" AND p.name_folded < ")
             .bind::<Text, _>(format!("{family}!"));
     }
+    q
+}
+
+/// The organization asked for, the units of a narrow scope, and the scope.
+fn by_place<'a>(
+    mut q: SqlBuilder<'a>,
+    search: &'a Search,
+    narrow: Option<&'a [OrganizationId]>,
+) -> SqlBuilder<'a> {
     if let Some((id, path, subtree)) = &search.organization {
         q = if *subtree {
             q.sql(" AND (p.managing_path <@ ")
@@ -381,6 +414,11 @@ fn page<'a>(
             .bind::<Text, _>(roots)
             .sql("::ltree[]))");
     }
+    q
+}
+
+/// Codes, sex, status, age and party membership.
+fn by_attributes<'a>(mut q: SqlBuilder<'a>, search: &'a Search) -> SqlBuilder<'a> {
     for (column, value) in [
         (
             "classification",
@@ -412,16 +450,5 @@ fn page<'a>(
             .sql(" AND (p.party_admitted_on IS NOT NULL) = ")
             .bind::<Bool, _>(member);
     }
-    if let Some(NameKey(name, id)) = &search.after {
-        q = q
-            .sql(" AND (p.name_folded, p.id) > (")
-            .bind::<Text, _>(name.clone())
-            .sql(", ")
-            .bind::<SqlUuid, _>(*id)
-            .sql(")");
-    }
-    q.sql(" ORDER BY p.name_folded, p.id LIMIT ")
-        .bind::<BigInt, _>(search.limit)
-        .sql(") ORDER BY p.name_folded, p.id")
-        .build()
+    q
 }

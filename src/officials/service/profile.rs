@@ -25,6 +25,9 @@ const REVEALED: [&str; 4] = [
     "party_card_number",
 ];
 
+const REVEAL_NEEDS: &str =
+    "revealing identity numbers needs the personnel_editor role over the managing organization";
+
 pub fn create(ctx: &mut Ctx, data: ProfileData) -> AppResult<OfficialView> {
     let managing = check_rules(ctx, &data)?;
     let keys = Keys::new(ctx.keyring, ctx.conn)?;
@@ -55,7 +58,7 @@ pub fn reveal(ctx: &mut Ctx, id: OfficialId) -> AppResult<OfficialView> {
         entity: "organization",
     })?;
     if !ctx.scope.can_write(managing) {
-        return Err(AppError::Forbidden("revealing identity numbers needs the personnel_editor role over the managing organization".into()));
+        return Err(AppError::Forbidden(REVEAL_NEEDS.into()));
     }
     let view = view(ctx, &found.profile, true)?;
     let fields = REVEALED.map(String::from).into();
