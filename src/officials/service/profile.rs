@@ -50,8 +50,10 @@ pub fn get(ctx: &mut Ctx, id: OfficialId) -> AppResult<OfficialView> {
 }
 
 /// The profile with its identity numbers in full, for those who may edit
-/// it (a personnel editor over its managing organization); audited. The
-/// caller has proved a second factor recently.
+/// it: `ctx.scope` is the caller's EditPersonnel scope, whose write roots
+/// are its personnel_editor (and system_admin) grants, so it must write the
+/// managing organization. Audited. The caller has proved a second factor
+/// recently (checked where the request arrives).
 pub fn reveal(ctx: &mut Ctx, id: OfficialId) -> AppResult<OfficialView> {
     let found = readable(ctx, id)?;
     let managing = found.managing.as_ref().ok_or(AppError::NotFound {
