@@ -4,7 +4,6 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::model::{GrantScope, Role};
-use crate::audit::AuditEvent;
 use crate::context::{Actor, RequestMeta, Scope};
 use crate::db::ltree::TreePath;
 use crate::error::{AppError, AppResult};
@@ -137,33 +136,6 @@ impl Caller {
             });
         }
         Ok(())
-    }
-
-    /// An audit record of something this caller did.
-    ///
-    /// Transitional: only the organization and profile handlers not yet moved
-    /// to `Ctx::event` still call this; delete it once they have moved.
-    pub fn event(
-        &self,
-        action: &str,
-        entity_type: &str,
-        entity_id: Option<String>,
-        organization_path: Option<TreePath>,
-        fields: Vec<String>,
-    ) -> AuditEvent {
-        AuditEvent {
-            actor_id: Some(self.user_id.into()),
-            actor: Some(self.username.clone()),
-            action: action.to_owned(),
-            entity_type: Some(entity_type.to_owned()),
-            entity_id,
-            organization_path,
-            fields,
-            outcome: "success".to_owned(),
-            address: self.context.address.clone(),
-            request_id: self.context.request_id.clone(),
-            details: serde_json::json!({}),
-        }
     }
 }
 

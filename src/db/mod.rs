@@ -13,7 +13,6 @@ use diesel::Connection;
 use diesel::RunQueryDsl;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::context::Scope;
 use crate::error::{AppError, AppResult};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -79,22 +78,6 @@ impl Db {
         tokio::task::spawn_blocking(move || span.in_scope(|| work(&mut *pool.get()?)))
             .await
             .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
-    }
-
-    /// Like `run`, inside one transaction that first sets the caller's scope
-    /// for row-level security: all of it lands or none of it.
-    pub async fn scoped<T, F>(&self, scope: Scope, work: F) -> AppResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut PgConnection, &Scope) -> AppResult<T> + Send + 'static,
-    {
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                scope.apply(conn)?;
-                work(conn, &scope)
-            })
-        })
-        .await
     }
 
     /// A transaction without a scope: for sign-in, before anyone is known.

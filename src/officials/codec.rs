@@ -1,14 +1,15 @@
-//! Between what an editor states (plain `ProfileData`) and the stored row
-//! (sealed items, blind indexes, folded names).
+//! Between what an editor states (plain `ProfileData`) and the stored rows
+//! (sealed items, blind indexes, folded names). Each row is one table of
+//! fields in each direction; the sealed items go through `seal` and `open`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::model::{CareerRow, OfficialRow, PersonalRow, Profile, ProfileData, ProfileStatus};
 use crate::crypto::{normalize_identifier, Keyring, Sealer};
 use crate::error::{AppError, AppResult};
+use crate::ids::OfficialId;
 
 /// The table named in the associated data of every sealed profile item and
 /// in the blind-index keys. The sealed items now live in official_personal,
@@ -31,74 +32,101 @@ pub fn name_parts(full_name: &str) -> (String, String, String) {
     (folded, family, given)
 }
 
-fn seal(
-    sealer: &Sealer<'_>,
-    column: &str,
-    id: Uuid,
-    value: Option<&str>,
-) -> AppResult<Option<Vec<u8>>> {
-    value
-        .map(|v| {
-            sealer
-                .seal_str(TABLE, column, id, v)
-                .map_err(AppError::from)
-        })
-        .transpose()
-}
-
 pub fn index(keyring: &Keyring, column: &str, value: Option<&str>, whole: bool) -> Option<Vec<u8>> {
     value.map(|v| keyring.blind_index(TABLE, column, &normalize_identifier(v), whole))
 }
 
-/// The rows for `data`: a new profile (`base` None) or an update of `base`.
-pub fn to_row(
-    keyring: &Keyring,
-    sealer: &Sealer<'_>,
-    id: Uuid,
+/// What writing a profile takes: the keyring for the blind indexes and
+/// this transaction's sealer.
+pub struct Keys<'k> {
+    pub keyring: &'k Keyring,
+    pub sealer: Sealer<'k>,
+}
+
+impl<'k> Keys<'k> {
+    pub fn new(keyring: &'k Keyring, conn: &mut PgConnection) -> AppResult<Keys<'k>> {
+        Ok(Keys {
+            keyring,
+            sealer: keyring.sealer(conn)?,
+        })
+    }
+
+    fn seal(
+        &self,
+        column: &str,
+        id: OfficialId,
+        value: Option<&str>,
+    ) -> AppResult<Option<Vec<u8>>> {
+        value
+            .map(|v| self.sealer.seal_str(TABLE, column, id.into(), v))
+            .transpose()
+            .map_err(AppError::from)
+    }
+}
+
+/// The rows of a new, active profile stating `data`.
+pub fn new_rows(
+    keys: &Keys<'_>,
+    id: OfficialId,
     data: &ProfileData,
-    base: Option<&Profile>,
     now: DateTime<Utc>,
 ) -> AppResult<Profile> {
-    let (name_folded, family, given) = name_parts(&data.full_name);
-    let issue = match (
-        &data.identity_card_issued_on,
-        &data.identity_card_issued_place,
-    ) {
-        (None, None) => None,
-        (on, place) => Some(
-            serde_json::to_string(&CardIssue {
-                issued_on: *on,
-                issued_place: place.clone(),
-            })
-            .map_err(|e| AppError::Internal(e.to_string()))?,
-        ),
-    };
-    let official = OfficialRow {
+    Ok(Profile {
+        official: official_row(keys.keyring, id, data, now),
+        personal: personal_row(keys, id, data)?,
+        career: career_row(id, data)?,
+    })
+}
+
+/// `base` restated as `data`: the same profile and life cycle, one version on.
+pub fn restated(
+    keys: &Keys<'_>,
+    base: &Profile,
+    data: &ProfileData,
+    now: DateTime<Utc>,
+) -> AppResult<Profile> {
+    let mut rows = new_rows(keys, base.id, data, now)?;
+    let row = &mut rows.official;
+    row.status = base.status;
+    row.retired_on = base.retired_on;
+    row.died_on = base.died_on;
+    row.archived_at = base.archived_at;
+    row.version = base.version + 1;
+    row.created_at = base.created_at;
+    Ok(rows)
+}
+
+fn official_row(
+    keyring: &Keyring,
+    id: OfficialId,
+    data: &ProfileData,
+    now: DateTime<Utc>,
+) -> OfficialRow {
+    let (name_folded, family_name_folded, given_name_folded) = name_parts(&data.full_name);
+    let index = |column, value: Option<&str>, whole| index(keyring, column, value, whole);
+    OfficialRow {
         id,
-        classification: data.classification.as_str().to_owned(),
+        classification: data.classification,
         managing_organization_id: data.managing_organization_id,
         using_organization_id: data.using_organization_id,
         cbccvc_code: data.cbccvc_code.clone(),
         full_name: data.full_name.trim().to_owned(),
         name_folded,
-        family_name_folded: family,
-        given_name_folded: given,
-        sex: data.sex.as_str().to_owned(),
+        family_name_folded,
+        given_name_folded,
+        sex: data.sex,
         birth_date: data.birth_date,
         identity_card_index: index(
-            keyring,
             "identity_card_number",
             data.identity_card_number.as_deref(),
             false,
         ),
         personal_identification_index: index(
-            keyring,
             "personal_identification_code",
             Some(&data.personal_identification_code),
             true,
         ),
         social_insurance_index: index(
-            keyring,
             "social_insurance_number",
             data.social_insurance_number.as_deref(),
             false,
@@ -110,58 +138,61 @@ pub fn to_row(
         degree_code: data.degree_code.clone(),
         party_admitted_on: data.party_admitted_on,
         party_official_on: data.party_official_on,
-        status: base.map_or(ProfileStatus::Active.as_str().to_owned(), |b| {
-            b.status.clone()
-        }),
-        retired_on: base.and_then(|b| b.retired_on),
-        died_on: base.and_then(|b| b.died_on),
-        archived_at: base.and_then(|b| b.archived_at),
-        version: base.map_or(1, |b| b.version + 1),
-        created_at: base.map_or(now, |b| b.created_at),
+        status: ProfileStatus::Active,
+        retired_on: None,
+        died_on: None,
+        archived_at: None,
+        version: 1,
+        created_at: now,
         updated_at: now,
-    };
-    let personal = PersonalRow {
+    }
+}
+
+/// The card's issue date and place, as sealed together.
+fn card_issue(data: &ProfileData) -> AppResult<Option<String>> {
+    let (issued_on, issued_place) = (
+        data.identity_card_issued_on,
+        data.identity_card_issued_place.clone(),
+    );
+    if issued_on.is_none() && issued_place.is_none() {
+        return Ok(None);
+    }
+    serde_json::to_string(&CardIssue {
+        issued_on,
+        issued_place,
+    })
+    .map(Some)
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn personal_row(keys: &Keys<'_>, id: OfficialId, data: &ProfileData) -> AppResult<PersonalRow> {
+    let seal = |column, value: Option<&str>| keys.seal(column, id, value);
+    Ok(PersonalRow {
         official_id: id,
         other_names: data.other_names.clone(),
-        identity_card_number: seal(
-            sealer,
-            "identity_card_number",
-            id,
-            data.identity_card_number.as_deref(),
-        )?,
-        identity_card_issue: seal(sealer, "identity_card_issue", id, issue.as_deref())?,
+        identity_card_number: seal("identity_card_number", data.identity_card_number.as_deref())?,
+        identity_card_issue: seal("identity_card_issue", card_issue(data)?.as_deref())?,
         personal_identification_code: seal(
-            sealer,
             "personal_identification_code",
-            id,
             Some(&data.personal_identification_code),
         )?,
         social_insurance_number: seal(
-            sealer,
             "social_insurance_number",
-            id,
             data.social_insurance_number.as_deref(),
         )?,
         religion_code: data.religion_code.clone(),
         hometown: data.hometown.clone(),
         birthplace: data.birthplace.clone(),
-        current_address: seal(
-            sealer,
-            "current_address",
-            id,
-            data.current_address.as_deref(),
-        )?,
-        phone: seal(sealer, "phone", id, data.phone.as_deref())?,
-        email: seal(sealer, "email", id, data.email.as_deref())?,
-        party_card_number: seal(
-            sealer,
-            "party_card_number",
-            id,
-            data.party_card_number.as_deref(),
-        )?,
+        current_address: seal("current_address", data.current_address.as_deref())?,
+        phone: seal("phone", data.phone.as_deref())?,
+        email: seal("email", data.email.as_deref())?,
+        party_card_number: seal("party_card_number", data.party_card_number.as_deref())?,
         party_position: data.party_position.clone(),
-    };
-    let career = CareerRow {
+    })
+}
+
+fn career_row(id: OfficialId, data: &ProfileData) -> AppResult<CareerRow> {
+    Ok(CareerRow {
         official_id: id,
         first_recruited_on: data.first_recruited_on,
         recruiting_agency: data.recruiting_agency.clone(),
@@ -190,29 +221,50 @@ pub fn to_row(
         academic_title_on: data.academic_title_on,
         degree_on: data.degree_on,
         degree_specialty: data.degree_specialty.clone(),
-    };
-    Ok(Profile {
-        official,
-        personal,
-        career,
     })
 }
 
-fn open(
-    keyring: &Keyring,
-    conn: &mut PgConnection,
-    column: &str,
-    id: Uuid,
-    sealed: &Option<Vec<u8>>,
-) -> AppResult<Option<String>> {
-    sealed
-        .as_deref()
-        .map(|bytes| {
-            keyring
-                .open_string(conn, TABLE, column, id, bytes)
-                .map_err(AppError::from)
-        })
+/// The sealed items of a profile, opened.
+struct Opened {
+    identity_card_number: Option<String>,
+    card_issue: Option<CardIssue>,
+    personal_identification_code: Option<String>,
+    social_insurance_number: Option<String>,
+    current_address: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    party_card_number: Option<String>,
+}
+
+fn open(keyring: &Keyring, conn: &mut PgConnection, personal: &PersonalRow) -> AppResult<Opened> {
+    let id = personal.official_id.into();
+    let mut open = |column: &str, sealed: &Option<Vec<u8>>| -> AppResult<Option<String>> {
+        sealed
+            .as_deref()
+            .map(|bytes| keyring.open_string(conn, TABLE, column, id, bytes))
+            .transpose()
+            .map_err(AppError::from)
+    };
+    let card_issue = open("identity_card_issue", &personal.identity_card_issue)?
+        .map(|text| serde_json::from_str(&text))
         .transpose()
+        .map_err(|e| AppError::Internal(format!("sealed card issue unreadable: {e}")))?;
+    Ok(Opened {
+        identity_card_number: open("identity_card_number", &personal.identity_card_number)?,
+        card_issue,
+        personal_identification_code: open(
+            "personal_identification_code",
+            &personal.personal_identification_code,
+        )?,
+        social_insurance_number: open(
+            "social_insurance_number",
+            &personal.social_insurance_number,
+        )?,
+        current_address: open("current_address", &personal.current_address)?,
+        phone: open("phone", &personal.phone)?,
+        email: open("email", &personal.email)?,
+        party_card_number: open("party_card_number", &personal.party_card_number)?,
+    })
 }
 
 /// The plain data of a stored profile (every sealed item opened).
@@ -221,70 +273,41 @@ pub fn to_data(
     conn: &mut PgConnection,
     profile: &Profile,
 ) -> AppResult<ProfileData> {
+    let opened = open(keyring, conn, &profile.personal)?;
+    Ok(stated(profile, opened))
+}
+
+/// What `profile` states, its sealed items given opened.
+fn stated(profile: &Profile, opened: Opened) -> ProfileData {
     let Profile {
         official: row,
         personal,
         career,
     } = profile;
-    let id = row.id;
-    let issue: Option<CardIssue> = open(
-        keyring,
-        conn,
-        "identity_card_issue",
-        id,
-        &personal.identity_card_issue,
-    )?
-    .map(|text| serde_json::from_str(&text))
-    .transpose()
-    .map_err(|e| AppError::Internal(format!("sealed card issue unreadable: {e}")))?;
-    let unreadable = || AppError::Internal("stored profile code unreadable".into());
-    Ok(ProfileData {
-        classification: super::model::Classification::parse(&row.classification)
-            .ok_or_else(unreadable)?,
+    let (issued_on, issued_place) = opened
+        .card_issue
+        .map_or((None, None), |i| (i.issued_on, i.issued_place));
+    ProfileData {
+        classification: row.classification,
         managing_organization_id: row.managing_organization_id,
         using_organization_id: row.using_organization_id,
         cbccvc_code: row.cbccvc_code.clone(),
         full_name: row.full_name.clone(),
         other_names: personal.other_names.clone(),
-        sex: super::model::Sex::parse(&row.sex).ok_or_else(unreadable)?,
+        sex: row.sex,
         birth_date: row.birth_date,
-        identity_card_number: open(
-            keyring,
-            conn,
-            "identity_card_number",
-            id,
-            &personal.identity_card_number,
-        )?,
-        identity_card_issued_on: issue.as_ref().and_then(|i| i.issued_on),
-        identity_card_issued_place: issue.and_then(|i| i.issued_place),
-        personal_identification_code: open(
-            keyring,
-            conn,
-            "personal_identification_code",
-            id,
-            &personal.personal_identification_code,
-        )?
-        .unwrap_or_default(),
-        social_insurance_number: open(
-            keyring,
-            conn,
-            "social_insurance_number",
-            id,
-            &personal.social_insurance_number,
-        )?,
+        identity_card_number: opened.identity_card_number,
+        identity_card_issued_on: issued_on,
+        identity_card_issued_place: issued_place,
+        personal_identification_code: opened.personal_identification_code.unwrap_or_default(),
+        social_insurance_number: opened.social_insurance_number,
         ethnic_group_code: row.ethnic_group_code.clone(),
         religion_code: personal.religion_code.clone(),
         hometown: personal.hometown.clone(),
         birthplace: personal.birthplace.clone(),
-        current_address: open(
-            keyring,
-            conn,
-            "current_address",
-            id,
-            &personal.current_address,
-        )?,
-        phone: open(keyring, conn, "phone", id, &personal.phone)?,
-        email: open(keyring, conn, "email", id, &personal.email)?,
+        current_address: opened.current_address,
+        phone: opened.phone,
+        email: opened.email,
         first_recruited_on: career.first_recruited_on,
         recruiting_agency: career.recruiting_agency.clone(),
         recruiting_position: career.recruiting_position.clone(),
@@ -320,56 +343,14 @@ pub fn to_data(
         degree_specialty: career.degree_specialty.clone(),
         party_admitted_on: row.party_admitted_on,
         party_official_on: row.party_official_on,
-        party_card_number: open(
-            keyring,
-            conn,
-            "party_card_number",
-            id,
-            &personal.party_card_number,
-        )?,
+        party_card_number: opened.party_card_number,
         party_position: personal.party_position.clone(),
-    })
-}
-
-/// `001234567890` -> `0012******90`: enough to recognise, not to use.
-pub fn mask(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    if chars.len() <= 6 {
-        return "*".repeat(chars.len());
     }
-    let (head, tail) = (4, 2);
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i < head || i >= chars.len() - tail {
-                *c
-            } else {
-                '*'
-            }
-        })
-        .collect()
-}
-
-/// Identity numbers masked for a caller not entitled to see them.
-pub fn masked(mut data: ProfileData) -> ProfileData {
-    data.identity_card_number = data.identity_card_number.as_deref().map(mask);
-    data.personal_identification_code = mask(&data.personal_identification_code);
-    data.social_insurance_number = data.social_insurance_number.as_deref().map(mask);
-    data.party_card_number = data.party_card_number.as_deref().map(mask);
-    data
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masks_keep_a_recognisable_edge() {
-        assert_eq!(mask("001234567890"), "0012******90");
-        assert_eq!(mask("123456789"), "1234***89");
-        assert_eq!(mask("12345"), "*****");
-    }
 
     #[test]
     fn vietnamese_names_split_family_first_given_last() {

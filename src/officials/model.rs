@@ -4,12 +4,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 use validator::Validate;
 
 use crate::db::schema::{
     official_career, official_changes, official_personal, official_records, officials,
 };
+use crate::ids::{OfficialId, OrganizationId, RecordId, UserId};
 use crate::text_enum;
 
 text_enum!(
@@ -56,9 +56,9 @@ pub struct ForeignLanguage {
 pub struct ProfileData {
     pub classification: Classification,
     /// MaDonVi
-    pub managing_organization_id: Uuid,
+    pub managing_organization_id: OrganizationId,
     /// MaDonViSuDung
-    pub using_organization_id: Uuid,
+    pub using_organization_id: OrganizationId,
     /// SoHieuCBCCVC
     #[validate(regex(path = *CBCCVC_CODE, message = "1 to 30 letters, digits, '.', '/' or '-'"))]
     pub cbccvc_code: Option<String>,
@@ -229,18 +229,23 @@ impl std::ops::DerefMut for Profile {
 /// codes search filters on, blind indexes beside the sealed numbers, and
 /// the life cycle.
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = officials, check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+#[diesel(
+    table_name = officials,
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false,
+)]
 pub struct OfficialRow {
-    pub id: Uuid,
-    pub classification: String,
-    pub managing_organization_id: Uuid,
-    pub using_organization_id: Uuid,
+    pub id: OfficialId,
+    pub classification: Classification,
+    pub managing_organization_id: OrganizationId,
+    pub using_organization_id: OrganizationId,
     pub cbccvc_code: Option<String>,
     pub full_name: String,
     pub name_folded: String,
     pub family_name_folded: String,
     pub given_name_folded: String,
-    pub sex: String,
+    pub sex: Sex,
     pub birth_date: NaiveDate,
     pub identity_card_index: Option<Vec<u8>>,
     pub personal_identification_index: Option<Vec<u8>>,
@@ -252,7 +257,7 @@ pub struct OfficialRow {
     pub degree_code: Option<String>,
     pub party_admitted_on: Option<NaiveDate>,
     pub party_official_on: Option<NaiveDate>,
-    pub status: String,
+    pub status: ProfileStatus,
     pub retired_on: Option<NaiveDate>,
     pub died_on: Option<NaiveDate>,
     pub archived_at: Option<DateTime<Utc>>,
@@ -263,9 +268,15 @@ pub struct OfficialRow {
 
 /// Who the person is and how to reach them; the sealed items are ciphertexts.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = official_personal, primary_key(official_id), check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+#[diesel(
+    table_name = official_personal,
+    primary_key(official_id),
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false,
+)]
 pub struct PersonalRow {
-    pub official_id: Uuid,
+    pub official_id: OfficialId,
     pub other_names: Option<String>,
     pub identity_card_number: Option<Vec<u8>>,
     pub identity_card_issue: Option<Vec<u8>>,
@@ -283,9 +294,15 @@ pub struct PersonalRow {
 
 /// Recruitment, rank and salary, positions, education and training.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = official_career, primary_key(official_id), check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+#[diesel(
+    table_name = official_career,
+    primary_key(official_id),
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false,
+)]
 pub struct CareerRow {
-    pub official_id: Uuid,
+    pub official_id: OfficialId,
     pub first_recruited_on: Option<NaiveDate>,
     pub recruiting_agency: Option<String>,
     pub recruiting_position: Option<String>,
@@ -314,59 +331,6 @@ pub struct CareerRow {
     pub degree_specialty: Option<String>,
 }
 
-/// A profile as the API shows it: the data (identity numbers masked unless
-/// revealed) and its life cycle.
-#[derive(Debug, Clone, Serialize)]
-pub struct OfficialView {
-    pub id: Uuid,
-    #[serde(flatten)]
-    pub data: ProfileData,
-    pub party_member: bool,
-    pub status: String,
-    pub retired_on: Option<NaiveDate>,
-    pub died_on: Option<NaiveDate>,
-    pub archived_at: Option<DateTime<Utc>>,
-    /// Whether identity numbers are shown in full.
-    pub revealed: bool,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A short line for search results and lookups.
-#[derive(Debug, Clone, Serialize)]
-pub struct OfficialSummary {
-    pub id: Uuid,
-    pub full_name: String,
-    pub sex: String,
-    pub birth_date: NaiveDate,
-    pub classification: String,
-    pub managing_organization_id: Uuid,
-    pub using_organization_id: Uuid,
-    pub cbccvc_code: Option<String>,
-    pub rank_code: Option<String>,
-    pub position_code: Option<String>,
-    pub status: String,
-}
-
-impl From<&OfficialRow> for OfficialSummary {
-    fn from(row: &OfficialRow) -> Self {
-        OfficialSummary {
-            id: row.id,
-            full_name: row.full_name.clone(),
-            sex: row.sex.clone(),
-            birth_date: row.birth_date,
-            classification: row.classification.clone(),
-            managing_organization_id: row.managing_organization_id,
-            using_organization_id: row.using_organization_id,
-            cbccvc_code: row.cbccvc_code.clone(),
-            rank_code: row.rank_code.clone(),
-            position_code: row.position_code.clone(),
-            status: row.status.clone(),
-        }
-    }
-}
-
 text_enum!(
     RecordKind {
         Career = "career",
@@ -392,11 +356,16 @@ impl RecordKind {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = official_records, check_for_backend(diesel::pg::Pg), treat_none_as_null = true, treat_none_as_default_value = false)]
+#[diesel(
+    table_name = official_records,
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false,
+)]
 pub struct RecordRow {
-    pub id: Uuid,
-    pub official_id: Uuid,
-    pub kind: String,
+    pub id: RecordId,
+    pub official_id: OfficialId,
+    pub kind: RecordKind,
     pub from_date: Option<NaiveDate>,
     pub to_date: Option<NaiveDate>,
     pub data: Option<serde_json::Value>,
@@ -418,27 +387,15 @@ pub struct RecordInput {
     pub data: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct RecordView {
-    pub id: Uuid,
-    pub kind: String,
-    pub from_date: Option<NaiveDate>,
-    pub to_date: Option<NaiveDate>,
-    pub data: serde_json::Value,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = official_changes, check_for_backend(diesel::pg::Pg))]
 pub struct Change {
     #[serde(skip)]
     pub id: i64,
     #[serde(skip)]
-    pub official_id: Uuid,
+    pub official_id: OfficialId,
     pub at: DateTime<Utc>,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub actor: Option<String>,
     pub action: String,
     pub fields: Vec<String>,
@@ -447,9 +404,9 @@ pub struct Change {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = official_changes)]
 pub struct NewChange {
-    pub official_id: Uuid,
+    pub official_id: OfficialId,
     pub at: DateTime<Utc>,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub actor: Option<String>,
     pub action: String,
     pub fields: Vec<String>,

@@ -2,17 +2,17 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 use validator::Validate;
 
 use super::model::RecordKind;
 use crate::error::{field_errors, AppError, AppResult, FieldError};
+use crate::ids::OrganizationId;
 
 /// Quá trình công tác (item 25).
 #[derive(Serialize, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 struct Career {
-    organization_id: Option<Uuid>,
+    organization_id: Option<OrganizationId>,
     /// TenCoQuan
     #[validate(length(min = 1, max = 300))]
     organization_name: String,
@@ -180,7 +180,7 @@ pub fn checked(kind: RecordKind, data: &serde_json::Value) -> AppResult<serde_js
 
 /// A career entry written by a transfer.
 pub fn career(
-    organization_id: Uuid,
+    organization_id: OrganizationId,
     organization_name: &str,
     position: &str,
     decision_number: &str,

@@ -3,15 +3,18 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Bytea, Date, Text, Uuid as SqlUuid};
-use uuid::Uuid;
 
-use super::model::{Change, NewChange, OfficialRow, Profile, RecordRow};
+use super::model::{
+    Change, Classification, NewChange, OfficialRow, Profile, ProfileStatus, RecordKind, RecordRow,
+    Sex,
+};
 use crate::db::ltree::TreePath;
 use crate::db::schema::sql_types::Ltree;
 use crate::db::schema::{
     official_career, official_changes, official_personal, official_records, officials,
 };
 use crate::db::sql::SqlBuilder;
+use crate::ids::{OfficialId, OrganizationId, RecordId};
 use crate::pagination::NameKey;
 
 /// A new profile: its officials row, then its two parts.
@@ -57,7 +60,7 @@ fn joined() -> Joined {
         .inner_join(official_career::table)
 }
 
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Profile>> {
+pub fn find(conn: &mut PgConnection, id: OfficialId) -> QueryResult<Option<Profile>> {
     joined()
         .filter(officials::id.eq(id))
         .select(Profile::as_select())
@@ -66,7 +69,7 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Profile>> {
 }
 
 /// The profile with its three rows locked.
-pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Profile>> {
+pub fn find_for_update(conn: &mut PgConnection, id: OfficialId) -> QueryResult<Option<Profile>> {
     joined()
         .filter(officials::id.eq(id))
         .select(Profile::as_select())
@@ -79,11 +82,11 @@ pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<
 pub fn holder_of_personal_index(
     conn: &mut PgConnection,
     index: &[u8],
-) -> QueryResult<Option<Uuid>> {
+) -> QueryResult<Option<OfficialId>> {
     #[derive(QueryableByName)]
     struct Holder {
         #[diesel(sql_type = diesel::sql_types::Nullable<SqlUuid>)]
-        id: Option<Uuid>,
+        id: Option<OfficialId>,
     }
     let holder: Holder = diesel::sql_query("SELECT odb_official_by_personal_index($1) AS id")
         .bind::<Bytea, _>(index)
@@ -91,6 +94,8 @@ pub fn holder_of_personal_index(
     Ok(holder.id)
 }
 
+/// The blind index a lookup goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexColumn {
     IdentityCard,
     PersonalIdentification,
@@ -132,8 +137,8 @@ pub fn save_record(conn: &mut PgConnection, row: &RecordRow) -> QueryResult<()> 
 
 pub fn record_for_update(
     conn: &mut PgConnection,
-    official: Uuid,
-    id: Uuid,
+    official: OfficialId,
+    id: RecordId,
 ) -> QueryResult<Option<RecordRow>> {
     official_records::table
         .find(id)
@@ -146,15 +151,15 @@ pub fn record_for_update(
 
 pub fn records(
     conn: &mut PgConnection,
-    official: Uuid,
-    kind: Option<&str>,
+    official: OfficialId,
+    kind: Option<RecordKind>,
 ) -> QueryResult<Vec<RecordRow>> {
     let mut query = official_records::table
         .filter(official_records::official_id.eq(official))
         .select(RecordRow::as_select())
         .into_boxed();
     if let Some(kind) = kind {
-        query = query.filter(official_records::kind.eq(kind.to_owned()));
+        query = query.filter(official_records::kind.eq(kind));
     }
     query
         .order((
@@ -166,10 +171,13 @@ pub fn records(
 }
 
 /// The open career entry (no end date), which a transfer closes.
-pub fn open_career(conn: &mut PgConnection, official: Uuid) -> QueryResult<Option<RecordRow>> {
+pub fn open_career(
+    conn: &mut PgConnection,
+    official: OfficialId,
+) -> QueryResult<Option<RecordRow>> {
     official_records::table
         .filter(official_records::official_id.eq(official))
-        .filter(official_records::kind.eq("career"))
+        .filter(official_records::kind.eq(RecordKind::Career))
         .filter(official_records::to_date.is_null())
         .select(RecordRow::as_select())
         .order(official_records::from_date.desc().nulls_last())
@@ -184,7 +192,7 @@ pub fn insert_change(conn: &mut PgConnection, change: &NewChange) -> QueryResult
         .map(drop)
 }
 
-pub fn changes(conn: &mut PgConnection, official: Uuid) -> QueryResult<Vec<Change>> {
+pub fn changes(conn: &mut PgConnection, official: OfficialId) -> QueryResult<Vec<Change>> {
     official_changes::table
         .filter(official_changes::official_id.eq(official))
         .order(official_changes::id)
@@ -198,18 +206,18 @@ pub struct Search {
     /// Folded name words; the last is matched as the given name.
     pub name_words: Vec<String>,
     /// Managing or using organization inside this subtree (or exactly this unit).
-    pub organization: Option<(Uuid, TreePath, bool)>,
-    pub classification: Option<String>,
+    pub organization: Option<(OrganizationId, TreePath, bool)>,
+    pub classification: Option<Classification>,
     pub rank_code: Option<String>,
     pub position_code: Option<String>,
     pub degree_code: Option<String>,
     pub political_theory_code: Option<String>,
     pub ethnic_group_code: Option<String>,
-    pub sex: Option<String>,
+    pub sex: Option<Sex>,
     pub born_on_or_after: Option<NaiveDate>,
     pub born_on_or_before: Option<NaiveDate>,
     pub party_member: Option<bool>,
-    pub status: Option<String>,
+    pub status: Option<ProfileStatus>,
     pub roots: Option<Vec<TreePath>>,
     pub scan: ScanOrder,
     pub after: Option<NameKey>,
@@ -263,11 +271,14 @@ const NARROW_SCOPE_UNITS: i64 = 200;
 
 /// The units of a narrow scope (the organization filter, else the caller's
 /// grants), or None when the scope is wide or unbounded.
-fn narrow_scope(conn: &mut PgConnection, search: &Search) -> QueryResult<Option<Vec<Uuid>>> {
+fn narrow_scope(
+    conn: &mut PgConnection,
+    search: &Search,
+) -> QueryResult<Option<Vec<OrganizationId>>> {
     if search.scan == ScanOrder::NameFirst {
         return Ok(None);
     }
-    let units: Vec<Uuid> = match (&search.organization, &search.roots) {
+    let units: Vec<OrganizationId> = match (&search.organization, &search.roots) {
         (Some((id, _, false)), _) => vec![*id],
         (Some((_, path, true)), _) => units_under(conn, std::slice::from_ref(path))?,
         (None, Some(roots)) => units_under(conn, roots)?,
@@ -292,7 +303,7 @@ fn narrow_scope(conn: &mut PgConnection, search: &Search) -> QueryResult<Option<
 }
 
 /// The units in these subtrees, up to one more than a narrow scope may have.
-fn units_under(conn: &mut PgConnection, roots: &[TreePath]) -> QueryResult<Vec<Uuid>> {
+fn units_under(conn: &mut PgConnection, roots: &[TreePath]) -> QueryResult<Vec<OrganizationId>> {
     use crate::db::schema::organizations;
     organizations::table
         .filter(
@@ -308,13 +319,37 @@ fn units_under(conn: &mut PgConnection, roots: &[TreePath]) -> QueryResult<Vec<U
 fn page<'a>(
     search: &'a Search,
     name: Option<(&'static str, &'a String)>,
-    narrow: Option<&'a [Uuid]>,
+    narrow: Option<&'a [OrganizationId]>,
 ) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
     // the keys of the page first (an index-only scan when only name, scope and
     // status are asked), then the rows
-    let mut q = SqlBuilder::new(
+    let q = SqlBuilder::new(
         "SELECT p.* FROM officials p WHERE p.id IN (SELECT p.id FROM officials p WHERE TRUE",
     );
+    let q = by_name(q, search, name);
+    let q = by_place(q, search, narrow);
+    let q = by_attributes(q, search);
+    let q = match &search.after {
+        Some(NameKey(name, id)) => q
+            .sql(" AND (p.name_folded, p.id) > (")
+            .bind::<Text, _>(name.clone())
+            .sql(", ")
+            .bind::<SqlUuid, _>(*id)
+            .sql(")"),
+        None => q,
+    };
+    q.sql(" ORDER BY p.name_folded, p.id LIMIT ")
+        .bind::<BigInt, _>(search.limit)
+        .sql(") ORDER BY p.name_folded, p.id")
+        .build()
+}
+
+/// The name word driving the scan, and with more words, the whole name.
+fn by_name<'a>(
+    mut q: SqlBuilder<'a>,
+    search: &'a Search,
+    name: Option<(&'static str, &'a String)>,
+) -> SqlBuilder<'a> {
     if let Some((column, word)) = name {
         q = q
             .sql(&format!(" AND p.{column} = "))
@@ -338,6 +373,15 @@ fn page<'a>(
             .sql(" AND p.name_folded < ")
             .bind::<Text, _>(format!("{family}!"));
     }
+    q
+}
+
+/// The organization asked for, the units of a narrow scope, and the scope.
+fn by_place<'a>(
+    mut q: SqlBuilder<'a>,
+    search: &'a Search,
+    narrow: Option<&'a [OrganizationId]>,
+) -> SqlBuilder<'a> {
     if let Some((id, path, subtree)) = &search.organization {
         q = if *subtree {
             q.sql(" AND (p.managing_path <@ ")
@@ -370,20 +414,29 @@ fn page<'a>(
             .bind::<Text, _>(roots)
             .sql("::ltree[]))");
     }
+    q
+}
+
+/// Codes, sex, status, age and party membership.
+fn by_attributes<'a>(mut q: SqlBuilder<'a>, search: &'a Search) -> SqlBuilder<'a> {
     for (column, value) in [
-        ("classification", &search.classification),
-        ("rank_code", &search.rank_code),
-        ("position_code", &search.position_code),
-        ("degree_code", &search.degree_code),
-        ("political_theory_code", &search.political_theory_code),
-        ("ethnic_group_code", &search.ethnic_group_code),
-        ("sex", &search.sex),
-        ("status", &search.status),
+        (
+            "classification",
+            search.classification.map(Classification::as_str),
+        ),
+        ("rank_code", search.rank_code.as_deref()),
+        ("position_code", search.position_code.as_deref()),
+        ("degree_code", search.degree_code.as_deref()),
+        (
+            "political_theory_code",
+            search.political_theory_code.as_deref(),
+        ),
+        ("ethnic_group_code", search.ethnic_group_code.as_deref()),
+        ("sex", search.sex.map(Sex::as_str)),
+        ("status", search.status.map(ProfileStatus::as_str)),
     ] {
         if let Some(value) = value {
-            q = q
-                .sql(&format!(" AND p.{column} = "))
-                .bind::<Text, _>(value.clone());
+            q = q.sql(&format!(" AND p.{column} = ")).bind::<Text, _>(value);
         }
     }
     if let Some(date) = search.born_on_or_after {
@@ -397,16 +450,5 @@ fn page<'a>(
             .sql(" AND (p.party_admitted_on IS NOT NULL) = ")
             .bind::<Bool, _>(member);
     }
-    if let Some(NameKey(name, id)) = &search.after {
-        q = q
-            .sql(" AND (p.name_folded, p.id) > (")
-            .bind::<Text, _>(name.clone())
-            .sql(", ")
-            .bind::<SqlUuid, _>(*id)
-            .sql(")");
-    }
-    q.sql(" ORDER BY p.name_folded, p.id LIMIT ")
-        .bind::<BigInt, _>(search.limit)
-        .sql(") ORDER BY p.name_folded, p.id")
-        .build()
+    q
 }

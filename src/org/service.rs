@@ -12,7 +12,7 @@ use super::model::{
 use super::read::one_view;
 use super::repo;
 use super::tree::{self, Move};
-use crate::context::{Ctx, Scope};
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::ids::OrganizationId;
 use crate::validation::validated;
@@ -42,17 +42,8 @@ pub fn find_by_code(conn: &mut PgConnection, code: &str) -> AppResult<Organizati
 /// The organization if the caller may see it; 404 alike whether it is
 /// missing or out of scope, so existence does not leak.
 pub fn visible(ctx: &mut Ctx, id: OrganizationId) -> AppResult<Organization> {
-    visible_in(ctx.conn, &ctx.scope, id)
-}
-
-/// `visible` for code that holds a connection and a scope, not a `Ctx`.
-pub fn visible_in(
-    conn: &mut PgConnection,
-    scope: &Scope,
-    id: OrganizationId,
-) -> AppResult<Organization> {
-    repo::find(conn, id)?
-        .filter(|o| scope.can_read(&o.path))
+    repo::find(ctx.conn, id)?
+        .filter(|o| ctx.scope.can_read(&o.path))
         .ok_or_else(not_found)
 }
 

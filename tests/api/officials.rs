@@ -802,6 +802,8 @@ fn the_master_key_must_fit_and_keys_rotate_from_the_command_line() {
 
 #[test]
 fn narrow_and_wide_scopes_give_the_same_pages_by_either_scan() {
+    use odb::ids::OrganizationId;
+    use odb::officials::model::ProfileStatus;
     use odb::officials::repo::{self, ScanOrder, Search};
     let app = TestApp::with_demo();
     let mut conn = app.db.connect();
@@ -817,7 +819,7 @@ fn narrow_and_wide_scopes_give_the_same_pages_by_either_scan() {
     #[derive(QueryableByName)]
     struct Unit {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
-        id: uuid::Uuid,
+        id: OrganizationId,
         #[diesel(sql_type = diesel::sql_types::Text)]
         path: String,
     }
@@ -860,7 +862,7 @@ fn narrow_and_wide_scopes_give_the_same_pages_by_either_scan() {
         &["tran", "thi"],
     ];
     let mut pages = |roots: &[odb::db::ltree::TreePath],
-                     organization: &Option<(uuid::Uuid, odb::db::ltree::TreePath, bool)>,
+                     organization: &Option<(OrganizationId, odb::db::ltree::TreePath, bool)>,
                      words: &[&str],
                      scan: ScanOrder| {
         let scope = odb::context::Scope::Paths {
@@ -873,7 +875,7 @@ fn narrow_and_wide_scopes_give_the_same_pages_by_either_scan() {
             let search = Search {
                 name_words: words.iter().map(|w| w.to_string()).collect(),
                 organization: organization.clone(),
-                status: Some("active".into()),
+                status: Some(ProfileStatus::Active),
                 roots: Some(roots.to_vec()),
                 scan,
                 after: after.take(),
@@ -890,7 +892,10 @@ fn narrow_and_wide_scopes_give_the_same_pages_by_either_scan() {
             seen.extend(rows.iter().map(|r| (r.name_folded.clone(), r.id)));
             match rows.last() {
                 Some(last) if rows.len() == 7 => {
-                    after = Some(odb::pagination::NameKey(last.name_folded.clone(), last.id))
+                    after = Some(odb::pagination::NameKey(
+                        last.name_folded.clone(),
+                        last.id.0,
+                    ))
                 }
                 _ => return seen,
             }

@@ -1,0 +1,162 @@
+//! Rules for profiles: who may see and change them, what makes them valid,
+//! one profile per person, histories, search and lookups. Every function
+//! takes the request's `Ctx` and its typed input, and writes its own audit
+//! entry, placed at the profile's managing organization so the auditors of
+//! that subtree see it.
+
+mod profile;
+mod records;
+mod rules;
+mod search;
+
+pub use profile::{create, get, life_event, reveal, transfer, update};
+pub use records::{add_record, changes, list_records, update_record};
+pub use search::{lookup, search};
+
+use super::codec;
+use super::model::{NewChange, Profile, ProfileStatus};
+use super::repo;
+use super::view::OfficialView;
+use crate::context::Ctx;
+use crate::db::ltree::TreePath;
+use crate::error::{AppError, AppResult};
+use crate::ids::{OfficialId, OrganizationId};
+
+/// An organization as profiles see it: its name and its place in the tree.
+struct Unit {
+    id: OrganizationId,
+    name: String,
+    path: TreePath,
+}
+
+/// The organization, as far as row-level security lets this request see it.
+/// The one place this module reads the organization tree.
+fn unit(ctx: &mut Ctx, id: OrganizationId) -> AppResult<Option<Unit>> {
+    Ok(crate::org::repo::find(ctx.conn, id)?.map(|o| Unit {
+        id,
+        name: o.name,
+        path: o.path,
+    }))
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound { entity: "official" }
+}
+
+/// What an audit entry is about: a profile, placed at its managing
+/// organization (when the caller may see it).
+struct Subject {
+    id: OfficialId,
+    managing: Option<TreePath>,
+}
+
+impl Subject {
+    /// Appends the entry: call it last, once the change is made.
+    fn audit(self, ctx: &mut Ctx, action: &str, fields: Vec<String>) -> AppResult<()> {
+        let event = ctx.event(
+            action,
+            "official",
+            Some(self.id.to_string()),
+            self.managing,
+            fields,
+        );
+        ctx.audit(&event)
+    }
+}
+
+/// A profile as this request found it, with the path of its managing
+/// organization.
+struct Found {
+    profile: Profile,
+    managing: Option<TreePath>,
+}
+
+impl Found {
+    fn subject(&self) -> Subject {
+        Subject {
+            id: self.profile.id,
+            managing: self.managing.clone(),
+        }
+    }
+}
+
+/// The profile, if the caller may read its managing or its using organization.
+fn readable(ctx: &mut Ctx, id: OfficialId) -> AppResult<Found> {
+    let profile = repo::find(ctx.conn, id)?.ok_or_else(not_found)?;
+    let managing = unit(ctx, profile.managing_organization_id)?.map(|u| u.path);
+    let using = unit(ctx, profile.using_organization_id)?.map(|u| u.path);
+    let visible = [&managing, &using]
+        .into_iter()
+        .flatten()
+        .any(|path| ctx.scope.can_read(path));
+    if visible {
+        Ok(Found { profile, managing })
+    } else {
+        Err(not_found())
+    }
+}
+
+/// The profile locked for change, if the caller may write its managing
+/// organization.
+fn editable(ctx: &mut Ctx, id: OfficialId) -> AppResult<Found> {
+    let seen = readable(ctx, id)?;
+    let profile = repo::find_for_update(ctx.conn, id)?.ok_or_else(not_found)?;
+    // moved meanwhile by another transaction: where it is managed now
+    let managing = if profile.managing_organization_id == seen.profile.managing_organization_id {
+        seen.managing
+    } else {
+        unit(ctx, profile.managing_organization_id)?.map(|u| u.path)
+    };
+    let path = managing.ok_or_else(not_found)?;
+    ctx.scope
+        .require_write(&path, "this profile (it is managed elsewhere)")?;
+    Ok(Found {
+        profile,
+        managing: Some(path),
+    })
+}
+
+/// 412 unless the client changes the version it read.
+fn check_version(expected: i32, current: i32) -> AppResult<()> {
+    if expected == current {
+        Ok(())
+    } else {
+        Err(AppError::StaleVersion { expected, current })
+    }
+}
+
+/// Retired, deceased and archived profiles are history: no more edits.
+fn still_active(profile: &Profile) -> AppResult<()> {
+    if profile.status == ProfileStatus::Active {
+        Ok(())
+    } else {
+        Err(AppError::conflict(
+            "profile-closed",
+            format!("the profile is {}; its data is history", profile.status),
+        ))
+    }
+}
+
+/// The profile as the API shows it, its data opened.
+fn view(ctx: &mut Ctx, profile: &Profile, revealed: bool) -> AppResult<OfficialView> {
+    let data = codec::to_data(ctx.keyring, ctx.conn, profile)?;
+    Ok(OfficialView::new(profile, data, revealed))
+}
+
+/// A line of the profile's own change history.
+fn record_change(
+    ctx: &mut Ctx,
+    official: OfficialId,
+    action: &str,
+    fields: Vec<String>,
+) -> AppResult<()> {
+    let change = NewChange {
+        official_id: official,
+        at: ctx.now,
+        actor_id: ctx.actor.id,
+        actor: Some(ctx.actor.name.clone()),
+        action: action.to_owned(),
+        fields,
+    };
+    Ok(repo::insert_change(ctx.conn, &change)?)
+}

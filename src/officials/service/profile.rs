@@ -1,0 +1,299 @@
+//! A profile's life: created, read, revealed, changed, transferred, and
+//! closed by retirement, death or archiving.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{Connection, PgConnection, QueryResult};
+
+use super::rules::check_rules;
+use super::{
+    check_version, editable, readable, record_change, still_active, view, Found, Subject, Unit,
+};
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::ids::OfficialId;
+use crate::officials::codec::{self, Keys};
+use crate::officials::input::{LifeEvent, LifeEventInput, Patch, TransferRequest};
+use crate::officials::model::{Profile, ProfileData, ProfileStatus, RecordInput, RecordKind};
+use crate::officials::repo;
+use crate::officials::view::OfficialView;
+
+/// The identity numbers a reveal shows in full.
+const REVEALED: [&str; 4] = [
+    "identity_card_number",
+    "personal_identification_code",
+    "social_insurance_number",
+    "party_card_number",
+];
+
+const REVEAL_NEEDS: &str =
+    "revealing identity numbers needs the personnel_editor role over the managing organization";
+
+pub fn create(ctx: &mut Ctx, data: ProfileData) -> AppResult<OfficialView> {
+    let managing = check_rules(ctx, &data)?;
+    let keys = Keys::new(ctx.keyring, ctx.conn)?;
+    let profile = codec::new_rows(&keys, OfficialId::new_random(), &data, ctx.now)?;
+    write_unique(ctx.conn, &profile, repo::insert)?;
+    record_change(ctx, profile.id, "created", Vec::new())?;
+    let view = view(ctx, &profile, false)?;
+    let subject = Subject {
+        id: profile.id,
+        managing: Some(managing.path),
+    };
+    subject.audit(ctx, "official.create", Vec::new())?;
+    Ok(view)
+}
+
+/// The profile with its identity numbers masked.
+pub fn get(ctx: &mut Ctx, id: OfficialId) -> AppResult<OfficialView> {
+    let found = readable(ctx, id)?;
+    view(ctx, &found.profile, false)
+}
+
+/// The profile with its identity numbers in full, for those who may edit
+/// it: `ctx.scope` is the caller's EditPersonnel scope, whose write roots
+/// are its personnel_editor (and system_admin) grants, so it must write the
+/// managing organization. Audited. The caller has proved a second factor
+/// recently (checked where the request arrives).
+pub fn reveal(ctx: &mut Ctx, id: OfficialId) -> AppResult<OfficialView> {
+    let found = readable(ctx, id)?;
+    let managing = found.managing.as_ref().ok_or(AppError::NotFound {
+        entity: "organization",
+    })?;
+    if !ctx.scope.can_write(managing) {
+        return Err(AppError::Forbidden(REVEAL_NEEDS.into()));
+    }
+    let view = view(ctx, &found.profile, true)?;
+    let fields = REVEALED.map(String::from).into();
+    found.subject().audit(ctx, "official.reveal", fields)?;
+    Ok(view)
+}
+
+/// Merges `patch` into the profile and audits the fields it changed.
+pub fn update(
+    ctx: &mut Ctx,
+    id: OfficialId,
+    expected: i32,
+    patch: Patch,
+) -> AppResult<OfficialView> {
+    let patched = patch_profile(ctx, id, expected, patch)?;
+    let subject = Subject {
+        id,
+        managing: Some(patched.managing.path),
+    };
+    subject.audit(ctx, "official.update", patched.fields)?;
+    Ok(patched.view)
+}
+
+/// A profile changed by a patch, where it is now managed, and which fields
+/// changed.
+struct Patched {
+    view: OfficialView,
+    managing: Unit,
+    fields: Vec<String>,
+}
+
+fn patch_profile(ctx: &mut Ctx, id: OfficialId, expected: i32, patch: Patch) -> AppResult<Patched> {
+    let Found { profile, .. } = editable(ctx, id)?;
+    check_version(expected, profile.version)?;
+    still_active(&profile)?;
+    let current = codec::to_data(ctx.keyring, ctx.conn, &profile)?;
+    let (data, fields) = merged(&current, patch)?;
+    let managing = check_rules(ctx, &data)?;
+    if fields.is_empty() {
+        let view = OfficialView::new(&profile, current, false);
+        return Ok(Patched {
+            view,
+            managing,
+            fields,
+        });
+    }
+    let keys = Keys::new(ctx.keyring, ctx.conn)?;
+    let updated = codec::restated(&keys, &profile, &data, ctx.now)?;
+    write_unique(ctx.conn, &updated, repo::save)?;
+    record_change(ctx, id, "updated", fields.clone())?;
+    Ok(Patched {
+        view: view(ctx, &updated, false)?,
+        managing,
+        fields,
+    })
+}
+
+/// `current` with `patch` applied (absent keys stay, `null` clears), and the
+/// keys whose value changed.
+fn merged(current: &ProfileData, patch: Patch) -> AppResult<(ProfileData, Vec<String>)> {
+    let mut merged =
+        serde_json::to_value(current).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut fields = Vec::new();
+    if let Some(object) = merged.as_object_mut() {
+        for (key, value) in patch {
+            if object.get(&key) != Some(&value) {
+                fields.push(key.clone());
+            }
+            object.insert(key, value);
+        }
+    }
+    let data = serde_path_to_error::deserialize(merged).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let field = if path == "." {
+            message.split('`').nth(1).unwrap_or("$").to_owned()
+        } else {
+            path
+        };
+        AppError::invalid(field, message)
+    })?;
+    Ok((data, fields))
+}
+
+/// Writes `profile` once no other profile holds its personal identification
+/// code. A concurrent writer that took the code between the check and the
+/// write trips the unique index; the loser then gets the same pointer as a
+/// sequential duplicate would, not a bare conflict.
+fn write_unique(
+    conn: &mut PgConnection,
+    profile: &Profile,
+    write: fn(&mut PgConnection, &Profile) -> QueryResult<()>,
+) -> AppResult<()> {
+    duplicate_check(conn, profile)?;
+    // a savepoint, so the transaction is still usable for the second look
+    match conn.transaction(|conn| write(conn, profile)) {
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
+            if info.constraint_name() == Some(PERSONAL_CODE_CONSTRAINT) =>
+        {
+            duplicate_check(conn, profile)?;
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info).into())
+        }
+        written => Ok(written?),
+    }
+}
+
+const PERSONAL_CODE_CONSTRAINT: &str = "officials_personal_identification_index_key";
+
+fn duplicate_check(conn: &mut PgConnection, profile: &Profile) -> AppResult<()> {
+    let Some(index) = &profile.personal_identification_index else {
+        return Ok(());
+    };
+    match repo::holder_of_personal_index(conn, index)? {
+        Some(existing) if existing != profile.id => Err(AppError::Duplicate {
+            detail:
+                "a profile with this personal identification code exists: one person, one profile"
+                    .into(),
+            existing: format!("/api/v1/officials/{existing}"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Moves the profile to another organization; the career history closes the
+/// old posting and opens the new one.
+pub fn transfer(
+    ctx: &mut Ctx,
+    id: OfficialId,
+    expected: i32,
+    request: TransferRequest,
+) -> AppResult<OfficialView> {
+    request.check()?;
+    close_posting(ctx, id, &request)?;
+    let patched = patch_profile(ctx, id, expected, request.patch())?;
+    let managing = patched.managing;
+    let posting = RecordInput {
+        kind: RecordKind::Career,
+        from_date: Some(request.effective_date),
+        to_date: None,
+        data: crate::officials::records::career(
+            managing.id,
+            &managing.name,
+            &request.position,
+            &request.decision_number,
+        ),
+    };
+    super::records::insert_record(ctx, id, posting)?;
+    let fields = vec![
+        "managing_organization_id".to_owned(),
+        "using_organization_id".to_owned(),
+    ];
+    record_change(ctx, id, "transferred", fields.clone())?;
+    let subject = Subject {
+        id,
+        managing: Some(managing.path),
+    };
+    subject.audit(ctx, "official.transfer", fields)?;
+    Ok(patched.view)
+}
+
+/// Ends the open career entry on the day the transfer takes effect.
+fn close_posting(ctx: &mut Ctx, id: OfficialId, request: &TransferRequest) -> AppResult<()> {
+    let Some(mut open) = repo::open_career(ctx.conn, id)? else {
+        return Ok(());
+    };
+    if open
+        .from_date
+        .is_some_and(|from| from > request.effective_date)
+    {
+        return Err(AppError::invalid(
+            "effective_date",
+            "is before the current posting began",
+        ));
+    }
+    open.to_date = Some(request.effective_date);
+    open.version += 1;
+    open.updated_at = ctx.now;
+    Ok(repo::save_record(ctx.conn, &open)?)
+}
+
+/// What a life event does: the statuses it may follow, the one it leads to,
+/// and the field that records when.
+fn transition(event: LifeEvent) -> (&'static [ProfileStatus], ProfileStatus, &'static str) {
+    use ProfileStatus::{Active, Archived, Deceased, Retired};
+    match event {
+        LifeEvent::Retire => (&[Active], Retired, "retired_on"),
+        LifeEvent::Death => (&[Active, Retired], Deceased, "died_on"),
+        LifeEvent::Archive => (&[Active, Retired, Deceased], Archived, "archived_at"),
+    }
+}
+
+/// Retirement, death and archiving end active life; nothing is deleted.
+pub fn life_event(
+    ctx: &mut Ctx,
+    id: OfficialId,
+    expected: i32,
+    input: LifeEventInput,
+) -> AppResult<OfficialView> {
+    let found = editable(ctx, id)?;
+    let subject = found.subject();
+    let mut profile = found.profile;
+    check_version(expected, profile.version)?;
+    let on = input.effective_date.unwrap_or(ctx.today);
+    if on <= profile.birth_date || on > ctx.today {
+        return Err(AppError::invalid(
+            "effective_date",
+            "must be after the birth date and not in the future",
+        ));
+    }
+    let (allowed, status, field) = transition(input.event);
+    if !allowed.contains(&profile.status) {
+        return Err(AppError::conflict(
+            "profile-closed",
+            format!("the profile is already {}", profile.status),
+        ));
+    }
+    match input.event {
+        LifeEvent::Retire => profile.retired_on = Some(on),
+        LifeEvent::Death => profile.died_on = Some(on),
+        LifeEvent::Archive => profile.archived_at = Some(ctx.now),
+    }
+    profile.status = status;
+    profile.version += 1;
+    profile.updated_at = ctx.now;
+    repo::save(ctx.conn, &profile)?;
+    record_change(
+        ctx,
+        id,
+        status.as_str(),
+        vec!["status".into(), field.into()],
+    )?;
+    let view = view(ctx, &profile, false)?;
+    let action = format!("official.{status}");
+    subject.audit(ctx, &action, vec!["status".into()])?;
+    Ok(view)
+}

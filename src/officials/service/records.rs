@@ -1,0 +1,162 @@
+//! A profile's histories (career, salary, training, evaluations, rewards,
+//! discipline, property, income) and its change log.
+
+use super::{check_version, editable, readable, record_change, still_active};
+use crate::catalogs;
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::ids::{OfficialId, RecordId};
+use crate::officials::model::{Change, RecordInput, RecordKind, RecordRow};
+use crate::officials::records::checked;
+use crate::officials::repo;
+use crate::officials::view::RecordView;
+
+/// The table and column named in a sealed record's associated data.
+const SEALED: (&str, &str) = ("official_records", "sealed");
+
+/// Stored details: in the clear, or sealed for discipline, property and
+/// income (items 60 to 62).
+type Details = (Option<serde_json::Value>, Option<Vec<u8>>);
+
+fn seal_details(
+    ctx: &mut Ctx,
+    kind: RecordKind,
+    id: RecordId,
+    data: serde_json::Value,
+) -> AppResult<Details> {
+    if !kind.is_sealed() {
+        return Ok((Some(data), None));
+    }
+    let sealer = ctx.keyring.sealer(ctx.conn)?;
+    let sealed = sealer.seal_str(SEALED.0, SEALED.1, id.into(), &data.to_string())?;
+    Ok((None, Some(sealed)))
+}
+
+/// The entry as the API shows it, sealed details opened.
+fn record_view(ctx: &mut Ctx, row: RecordRow) -> AppResult<RecordView> {
+    let data = match (&row.data, &row.sealed) {
+        (Some(data), _) => data.clone(),
+        (None, Some(sealed)) => {
+            let (table, column) = SEALED;
+            let text = ctx
+                .keyring
+                .open_string(ctx.conn, table, column, row.id.into(), sealed)?;
+            serde_json::from_str(&text)
+                .map_err(|e| AppError::Internal(format!("sealed record unreadable: {e}")))?
+        }
+        (None, None) => serde_json::Value::Null,
+    };
+    Ok(RecordView::new(row, data))
+}
+
+/// Writes a new entry whose details are already checked.
+pub(super) fn insert_record(
+    ctx: &mut Ctx,
+    official: OfficialId,
+    input: RecordInput,
+) -> AppResult<RecordRow> {
+    let id = RecordId::new_random();
+    let (data, sealed) = seal_details(ctx, input.kind, id, input.data)?;
+    let row = RecordRow {
+        id,
+        official_id: official,
+        kind: input.kind,
+        from_date: input.from_date,
+        to_date: input.to_date,
+        data,
+        sealed,
+        version: 1,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    };
+    repo::insert_record(ctx.conn, &row)?;
+    Ok(row)
+}
+
+fn check_period(input: &RecordInput) -> AppResult<()> {
+    match (input.from_date, input.to_date) {
+        (Some(f), Some(t)) if t < f => {
+            Err(AppError::invalid("to_date", "must not be before from_date"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What the history and the audit log say an entry of this kind changed.
+fn changed(kind: RecordKind) -> Vec<String> {
+    vec![format!("records.{kind}")]
+}
+
+pub fn add_record(
+    ctx: &mut Ctx,
+    official: OfficialId,
+    input: RecordInput,
+) -> AppResult<RecordView> {
+    let found = editable(ctx, official)?;
+    still_active(&found.profile)?;
+    check_period(&input)?;
+    let data = checked(input.kind, &input.data)?;
+    if input.kind == RecordKind::Evaluation {
+        let code = data["result_code"].as_str();
+        catalogs::check(ctx.conn, "evaluation_result", code, "data.result_code")?;
+    }
+    let kind = input.kind;
+    let record = insert_record(ctx, official, RecordInput { data, ..input })?;
+    record_change(ctx, official, &format!("{kind}_added"), changed(kind))?;
+    let view = record_view(ctx, record)?;
+    found
+        .subject()
+        .audit(ctx, "official.record_add", changed(kind))?;
+    Ok(view)
+}
+
+pub fn update_record(
+    ctx: &mut Ctx,
+    (official, id): (OfficialId, RecordId),
+    expected: i32,
+    input: RecordInput,
+) -> AppResult<RecordView> {
+    let found = editable(ctx, official)?;
+    still_active(&found.profile)?;
+    let mut record = repo::record_for_update(ctx.conn, official, id)?
+        .ok_or(AppError::NotFound { entity: "record" })?;
+    check_version(expected, record.version)?;
+    if record.kind != input.kind {
+        return Err(AppError::invalid(
+            "kind",
+            format!("a {} record stays a {} record", record.kind, record.kind),
+        ));
+    }
+    check_period(&input)?;
+    let data = checked(input.kind, &input.data)?;
+    (record.data, record.sealed) = seal_details(ctx, input.kind, id, data)?;
+    record.from_date = input.from_date;
+    record.to_date = input.to_date;
+    record.version += 1;
+    record.updated_at = ctx.now;
+    repo::save_record(ctx.conn, &record)?;
+    let kind = input.kind;
+    record_change(ctx, official, &format!("{kind}_updated"), changed(kind))?;
+    let view = record_view(ctx, record)?;
+    found
+        .subject()
+        .audit(ctx, "official.record_update", changed(kind))?;
+    Ok(view)
+}
+
+pub fn list_records(
+    ctx: &mut Ctx,
+    official: OfficialId,
+    kind: Option<RecordKind>,
+) -> AppResult<Vec<RecordView>> {
+    readable(ctx, official)?;
+    repo::records(ctx.conn, official, kind)?
+        .into_iter()
+        .map(|row| record_view(ctx, row))
+        .collect()
+}
+
+pub fn changes(ctx: &mut Ctx, official: OfficialId) -> AppResult<Vec<Change>> {
+    readable(ctx, official)?;
+    Ok(repo::changes(ctx.conn, official)?)
+}
