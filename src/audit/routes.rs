@@ -13,8 +13,8 @@ use crate::org::service::parse;
 use crate::pagination::{self, Limit, Page};
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/audit").route(web::get().to(entries)));
+pub fn configure(table: &mut crate::http::route_table::RouteTable) {
+    table.resource("/audit", |r| r.get(entries));
 }
 
 /// Everything as text, so a malformed value is a 422 naming its field.

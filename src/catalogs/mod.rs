@@ -81,8 +81,8 @@ pub fn check(
     }
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/catalogs/{name}").route(web::get().to(catalog)));
+pub fn configure(table: &mut crate::http::route_table::RouteTable) {
+    table.resource("/catalogs/{name}", |r| r.get(catalog));
 }
 
 /// Any signed-in user may read the code lists.

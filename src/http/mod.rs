@@ -5,29 +5,46 @@ pub mod json;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
+pub mod route_table;
 pub mod versioning;
 
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, App, HttpResponse};
 use serde_json::json;
 
 use crate::startup::AppState;
+use route_table::{Route, RouteTable};
 
 /// Largest JSON body any route accepts.
 pub const JSON_LIMIT: usize = 256 * 1024;
 
 /// Every route of the service, registered in this one place.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
-        .service(web::resource("/readyz").route(web::get().to(readyz)))
-        .service(
-            web::scope("/api/v1")
-                .configure(crate::auth::routes::configure)
-                .configure(crate::org::routes::configure)
-                .configure(crate::officials::routes::configure)
-                .configure(crate::catalogs::configure)
-                .configure(crate::audit::routes::configure),
-        );
+    register(&mut RouteTable::new(cfg, &mut Vec::new()));
+}
+
+/// (method, full path) of every served route, from the same registration
+/// the server runs, so the contract test sees what the server serves.
+pub fn route_list() -> Vec<(String, String)> {
+    let mut routes = Vec::new();
+    App::new().configure(|cfg| register(&mut RouteTable::new(cfg, &mut routes)));
+    routes
+        .into_iter()
+        .map(|Route { method, path }| (method.to_string(), path))
+        .collect()
+}
+
+fn register(table: &mut RouteTable) {
+    table
+        .resource("/healthz", |r| r.get(healthz))
+        .resource("/readyz", |r| r.get(readyz))
+        .scope("/api/v1", |table| {
+            crate::auth::routes::configure(table);
+            crate::org::routes::configure(table);
+            crate::officials::routes::configure(table);
+            crate::catalogs::configure(table);
+            crate::audit::routes::configure(table);
+        });
 }
 
 pub fn error_handlers<B: actix_web::body::MessageBody + 'static>() -> ErrorHandlers<B> {

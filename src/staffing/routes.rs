@@ -10,13 +10,13 @@ use crate::http::json::Json;
 use crate::http::versioning::{etag, optional_if_match};
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/organizations/{id}/quotas").route(web::get().to(list)))
-        .service(
-            web::resource("/organizations/{id}/quotas/{period}/{category}")
-                .route(web::put().to(put)),
-        )
-        .service(web::resource("/staffing/deviations").route(web::get().to(deviations)));
+pub fn configure(table: &mut crate::http::route_table::RouteTable) {
+    table
+        .resource("/organizations/{id}/quotas", |r| r.get(list))
+        .resource("/organizations/{id}/quotas/{period}/{category}", |r| {
+            r.put(put)
+        })
+        .resource("/staffing/deviations", |r| r.get(deviations));
 }
 
 #[derive(serde::Deserialize)]

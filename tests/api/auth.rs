@@ -4,14 +4,14 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn login(app: &TestApp, username: &str, password: &str) -> reqwest::blocking::Response {
+fn login(app: &TestApp, username: &str, password: &str) -> Response {
     app.anonymous_post(
         "/api/v1/auth/login",
         &json!({"username": username, "password": password}),
     )
 }
 
-fn mfa(app: &TestApp, token: &Value, code: &str) -> reqwest::blocking::Response {
+fn mfa(app: &TestApp, token: &Value, code: &str) -> Response {
     app.anonymous_post(
         "/api/v1/auth/mfa",
         &json!({"mfa_token": token, "code": code}),
@@ -501,9 +501,8 @@ fn sign_in_routes_are_rate_limited_per_address() {
     assert_eq!(forged.status(), 429);
 }
 
-fn forwarded_login(app: &TestApp, client: &str, body: &Value) -> reqwest::blocking::Response {
-    reqwest::blocking::Client::new()
-        .post(app.url("/api/v1/auth/login"))
+fn forwarded_login(app: &TestApp, client: &str, body: &Value) -> Response {
+    app.anonymous(Method::POST, "/api/v1/auth/login")
         .header("X-Forwarded-For", client)
         .json(body)
         .send()
