@@ -40,13 +40,12 @@ pub struct Validator<'a> {
 }
 
 /// What applying a schema in place found: mismatches, and the properties it
-/// described (for closedness).
+/// spoke of (for closedness).
 #[derive(Default)]
 struct Outcome {
     mismatches: Vec<Mismatch>,
     evaluated: BTreeSet<String>,
     describes_object: bool,
-    open: bool,
 }
 
 impl Outcome {
@@ -70,7 +69,6 @@ impl Outcome {
     fn absorb_annotations(&mut self, other: Outcome) {
         self.evaluated.extend(other.evaluated);
         self.describes_object |= other.describes_object;
-        self.open |= other.open;
     }
 }
 
@@ -107,9 +105,7 @@ impl<'a> Validator<'a> {
     /// A schema applied where a value stands: in place, then closed.
     fn at_place(&self, schema: &Value, value: &Value, pointer: &str) -> Vec<Mismatch> {
         let mut outcome = self.in_place(schema, value, pointer);
-        if let (Value::Object(members), true, false) =
-            (value, outcome.describes_object, outcome.open)
-        {
+        if let (Value::Object(members), true) = (value, outcome.describes_object) {
             for name in members.keys() {
                 if !outcome.evaluated.contains(name) {
                     outcome.fail(
@@ -263,16 +259,8 @@ impl<'a> Validator<'a> {
                 let named = schema.get("properties").map(as_object);
                 let is_named = |name: &String| named.is_some_and(|n| n.contains_key(name));
                 for (name, member) in members.iter().filter(|(name, _)| !is_named(name)) {
-                    let place = child(pointer, name);
-                    if argument == &Value::Bool(false) {
-                        outcome.fail(&place, format!("property `{name}` is not allowed"));
-                    } else {
-                        outcome
-                            .mismatches
-                            .extend(self.at_place(argument, member, &place));
-                    }
+                    self.rest(argument, name, member, pointer, outcome);
                 }
-                outcome.open |= argument != &Value::Bool(false);
             }
             "minProperties" if (members.len() as u64) < as_u64(argument) => {
                 outcome.fail(pointer, format!("fewer than {argument} properties"));
@@ -291,18 +279,30 @@ impl<'a> Validator<'a> {
             return;
         };
         for (name, member) in members {
-            if outcome.evaluated.contains(name) {
-                continue;
-            }
-            let place = child(pointer, name);
-            if rest == &Value::Bool(false) {
-                outcome.fail(&place, format!("property `{name}` is not allowed"));
-            } else {
-                let mismatches = self.at_place(rest, member, &place);
-                outcome.mismatches.extend(mismatches);
+            if !outcome.evaluated.contains(name) {
+                self.rest(rest, name, member, pointer, outcome);
             }
         }
-        outcome.open |= rest != &Value::Bool(false);
+    }
+
+    /// A property left to `additionalProperties` or `unevaluatedProperties`:
+    /// refused by `false`, else checked; either way the schema spoke of it.
+    fn rest(
+        &self,
+        schema: &Value,
+        name: &str,
+        member: &Value,
+        pointer: &str,
+        outcome: &mut Outcome,
+    ) {
+        let place = child(pointer, name);
+        if schema == &Value::Bool(false) {
+            outcome.fail(&place, format!("property `{name}` is not allowed"));
+        } else {
+            let mismatches = self.at_place(schema, member, &place);
+            outcome.mismatches.extend(mismatches);
+        }
+        outcome.evaluated.insert(name.to_owned());
     }
 
     fn alternatives(
