@@ -51,6 +51,10 @@ impl<'a> RouteTable<'a> {
             methods: Vec::new(),
         });
         let full_path = format!("{}{path}", self.prefix);
+        assert!(
+            !self.routes.iter().any(|route| route.path == full_path),
+            "{full_path} is registered twice; give all its methods to one resource"
+        );
         self.routes
             .extend(built.methods.into_iter().map(|method| Route {
                 method,
@@ -170,5 +174,47 @@ where
             inner: self.inner.wrap(middleware),
             methods: self.methods,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn ok() -> &'static str {
+        "ok"
+    }
+
+    fn record(register: impl FnOnce(&mut RouteTable)) -> Vec<Route> {
+        let mut routes = Vec::new();
+        actix_web::App::new().configure(|cfg| register(&mut RouteTable::new(cfg, &mut routes)));
+        routes
+    }
+
+    #[test]
+    fn records_every_method_with_its_full_path() {
+        let routes = record(|table| {
+            table.scope("/api", |table| {
+                table.resource("/items/{id}", |r| r.get(ok).patch(ok));
+            });
+        });
+        let listed: Vec<(&str, &str)> = routes
+            .iter()
+            .map(|r| (r.method.as_str(), r.path.as_str()))
+            .collect();
+        assert_eq!(
+            listed,
+            [("GET", "/api/items/{id}"), ("PATCH", "/api/items/{id}")]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "registered twice")]
+    fn refuses_a_path_split_over_two_resources() {
+        record(|table| {
+            table
+                .resource("/items", |r| r.get(ok))
+                .resource("/items", |r| r.post(ok));
+        });
     }
 }

@@ -91,7 +91,7 @@ impl Spec {
             exchange.path,
             exchange.status,
             mismatches.join("\n  "),
-            String::from_utf8_lossy(exchange.response_body),
+            excerpt(exchange.response_body),
         ))
     }
 
@@ -241,6 +241,11 @@ fn declared_response(operation: &Value, status: u16) -> Option<&Value> {
 
 fn in_body(part: &str, mismatches: Vec<Mismatch>) -> Vec<String> {
     mismatches.iter().map(|m| format!("{part} {m}")).collect()
+}
+
+/// The start of a body: enough to recognise it in a failure report.
+fn excerpt(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).chars().take(2000).collect()
 }
 
 fn keys(object: &Value) -> String {
