@@ -8,8 +8,8 @@ use crate::auth::caller::{Caller, Permission};
 use crate::error::AppResult;
 use crate::http::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/audit").route(web::get().to(entries)));
+pub fn configure(table: &mut crate::http::route_table::RouteTable) {
+    table.resource("/audit", |r| r.get(entries));
 }
 
 async fn entries(

@@ -16,50 +16,29 @@ use crate::http::versioning::{etag, required_if_match};
 use crate::http::{list_of, AppState};
 use crate::ids::{GrantId, SessionId, UserId};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/auth/login")
-            .wrap(from_fn(limit_sign_in))
-            .route(web::post().to(login)),
-    )
-    .service(
-        web::resource("/auth/mfa")
-            .wrap(from_fn(limit_sign_in))
-            .route(web::post().to(mfa)),
-    )
-    .service(
-        web::resource("/auth/step-up")
-            .wrap(from_fn(limit_sign_in))
-            .route(web::post().to(step_up)),
-    )
-    .service(web::resource("/auth/logout").route(web::post().to(logout)))
-    .service(web::resource("/auth/me").route(web::get().to(me)))
-    .service(
-        web::resource("/auth/password")
-            .wrap(from_fn(limit_sign_in))
-            .route(web::post().to(change_password)),
-    )
-    .service(web::resource("/auth/sessions").route(web::get().to(sessions)))
-    .service(web::resource("/auth/sessions/{id}").route(web::delete().to(revoke_session)))
-    .service(
-        web::resource("/users")
-            .route(web::get().to(list_users))
-            .route(web::post().to(create_user)),
-    )
-    .service(
-        web::resource("/users/{id}")
-            .route(web::get().to(get_user))
-            .route(web::patch().to(update_user)),
-    )
-    .service(web::resource("/users/{id}/sessions").route(web::delete().to(revoke_user_sessions)))
-    .service(
-        web::resource("/users/{id}/grants")
-            .route(web::get().to(list_grants))
-            .route(web::post().to(add_grant)),
-    )
-    .service(web::resource("/users/{id}/grants/{grant_id}").route(web::delete().to(remove_grant)))
-    .service(web::resource("/policies").route(web::get().to(list_policies)))
-    .service(web::resource("/policies/{level}").route(web::put().to(put_policy)));
+pub fn configure(table: &mut crate::http::route_table::RouteTable) {
+    table
+        .resource("/auth/login", |r| {
+            r.wrap(from_fn(limit_sign_in)).post(login)
+        })
+        .resource("/auth/mfa", |r| r.wrap(from_fn(limit_sign_in)).post(mfa))
+        .resource("/auth/step-up", |r| {
+            r.wrap(from_fn(limit_sign_in)).post(step_up)
+        })
+        .resource("/auth/logout", |r| r.post(logout))
+        .resource("/auth/me", |r| r.get(me))
+        .resource("/auth/password", |r| {
+            r.wrap(from_fn(limit_sign_in)).post(change_password)
+        })
+        .resource("/auth/sessions", |r| r.get(sessions))
+        .resource("/auth/sessions/{id}", |r| r.delete(revoke_session))
+        .resource("/users", |r| r.get(list_users).post(create_user))
+        .resource("/users/{id}", |r| r.get(get_user).patch(update_user))
+        .resource("/users/{id}/sessions", |r| r.delete(revoke_user_sessions))
+        .resource("/users/{id}/grants", |r| r.get(list_grants).post(add_grant))
+        .resource("/users/{id}/grants/{grant_id}", |r| r.delete(remove_grant))
+        .resource("/policies", |r| r.get(list_policies))
+        .resource("/policies/{level}", |r| r.put(put_policy));
 }
 
 async fn login(

@@ -2,15 +2,13 @@
 //! come from. They ship in fixtures/catalogs.json and are brought up to date
 //! at every start.
 
-mod routes;
+pub mod routes;
 
 use std::collections::BTreeMap;
 
-use actix_web::web;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use self::routes::catalog;
 use crate::context::Ctx;
 use crate::db::schema::catalog_entries;
 use crate::error::{AppError, AppResult};
@@ -87,8 +85,4 @@ pub fn check(
             format!("{code:?} is not in the {catalog} catalog (GET /api/v1/catalogs/{catalog})"),
         ))
     }
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/catalogs/{name}").route(web::get().to(catalog)));
 }

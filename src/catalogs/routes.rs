@@ -1,4 +1,4 @@
-//! The code lists over HTTP (registered by `configure` in the module).
+//! The code lists over HTTP.
 
 use actix_web::{web, HttpResponse};
 
@@ -7,9 +7,13 @@ use crate::context::Scope;
 use crate::error::AppResult;
 use crate::http::{list_of, AppState};
 
+pub fn configure(table: &mut crate::http::route_table::RouteTable) {
+    table.resource("/catalogs/{name}", |r| r.get(catalog));
+}
+
 /// Any signed-in user may read the code lists; they belong to no
 /// organization, so the scope covers none.
-pub(super) async fn catalog(
+async fn catalog(
     app: web::Data<AppState>,
     caller: Caller,
     name: web::Path<String>,

@@ -1,4 +1,7 @@
-//! actix glue: the route table, middleware, extractors and problem+json.
+//! actix glue: the route-table recorder, middleware, extractors, application
+//! state and problem+json. Nothing here names a domain's routes: the service's
+//! route table is `crate::routes`, so `http/` and the domains import each
+//! other in one direction only.
 
 pub mod client_address;
 pub mod extract;
@@ -6,31 +9,18 @@ pub mod json;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
+pub mod route_table;
 pub mod state;
 pub mod versioning;
 
 pub use state::AppState;
 
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use serde_json::json;
 
 /// Largest JSON body any route accepts.
 pub const JSON_LIMIT: usize = 256 * 1024;
-
-/// Every route of the service, registered in this one place.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
-        .service(web::resource("/readyz").route(web::get().to(readyz)))
-        .service(
-            web::scope("/api/v1")
-                .configure(crate::auth::routes::configure)
-                .configure(crate::org::routes::configure)
-                .configure(crate::officials::routes::configure)
-                .configure(crate::catalogs::configure)
-                .configure(crate::audit::routes::configure),
-        );
-}
 
 /// A whole list in the shape of a page: `{"items": [...], "next_cursor": null}`.
 pub fn list_of<T: serde::Serialize>(items: Vec<T>) -> HttpResponse {
@@ -51,13 +41,4 @@ pub fn security_headers() -> DefaultHeaders {
             "Content-Security-Policy",
             "default-src 'none'; frame-ancestors 'none'",
         ))
-}
-
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
-}
-
-async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, crate::error::AppError> {
-    state.db.readiness().await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
 }

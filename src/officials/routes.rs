@@ -16,31 +16,22 @@ use crate::http::versioning::{etag, required_if_match};
 use crate::http::{list_of, AppState};
 use crate::ids::{OfficialId, RecordId};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/officials")
-            .route(web::get().to(search))
-            .route(web::post().to(create)),
-    )
-    .service(web::resource("/officials/lookup").route(web::post().to(lookup)))
-    .service(
-        web::resource("/officials/{id}")
-            .route(web::get().to(read))
-            .route(web::patch().to(update)),
-    )
-    .service(web::resource("/officials/{id}/history").route(web::get().to(history)))
-    .service(web::resource("/officials/{id}/transfer").route(web::post().to(transfer)))
-    .service(web::resource("/officials/{id}/retire").route(web::post().to(retire)))
-    .service(web::resource("/officials/{id}/death").route(web::post().to(death)))
-    .service(web::resource("/officials/{id}/archive").route(web::post().to(archive)))
-    .service(
-        web::resource("/officials/{id}/records")
-            .route(web::get().to(list_records))
-            .route(web::post().to(add_record)),
-    )
-    .service(
-        web::resource("/officials/{id}/records/{record_id}").route(web::put().to(update_record)),
-    );
+pub fn configure(table: &mut crate::http::route_table::RouteTable) {
+    table
+        .resource("/officials", |r| r.get(search).post(create))
+        .resource("/officials/lookup", |r| r.post(lookup))
+        .resource("/officials/{id}", |r| r.get(read).patch(update))
+        .resource("/officials/{id}/history", |r| r.get(history))
+        .resource("/officials/{id}/transfer", |r| r.post(transfer))
+        .resource("/officials/{id}/retire", |r| r.post(retire))
+        .resource("/officials/{id}/death", |r| r.post(death))
+        .resource("/officials/{id}/archive", |r| r.post(archive))
+        .resource("/officials/{id}/records", |r| {
+            r.get(list_records).post(add_record)
+        })
+        .resource("/officials/{id}/records/{record_id}", |r| {
+            r.put(update_record)
+        });
 }
 
 fn with_etag(mut response: actix_web::HttpResponseBuilder, view: &OfficialView) -> HttpResponse {

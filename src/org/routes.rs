@@ -16,25 +16,18 @@ use crate::http::versioning::{etag, required_if_match};
 use crate::http::AppState;
 use crate::ids::OrganizationId;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/organizations")
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(web::resource("/organizations/by-code/{code}").route(web::get().to(by_code)))
-    .service(
-        web::resource("/organizations/{id}")
-            .route(web::get().to(read))
-            .route(web::patch().to(update)),
-    )
-    .service(web::resource("/organizations/{id}/children").route(web::get().to(children)))
-    .service(web::resource("/organizations/{id}/subtree").route(web::get().to(subtree)))
-    .service(web::resource("/organizations/{id}/history").route(web::get().to(history)))
-    .service(web::resource("/reorganizations/merge").route(web::post().to(merge)))
-    .service(web::resource("/reorganizations/split").route(web::post().to(split)))
-    .service(web::resource("/reorganizations/dissolve").route(web::post().to(dissolve)))
-    .configure(crate::staffing::routes::configure);
+pub fn configure(table: &mut crate::http::route_table::RouteTable) {
+    table
+        .resource("/organizations", |r| r.get(list).post(create))
+        .resource("/organizations/by-code/{code}", |r| r.get(by_code))
+        .resource("/organizations/{id}", |r| r.get(read).patch(update))
+        .resource("/organizations/{id}/children", |r| r.get(children))
+        .resource("/organizations/{id}/subtree", |r| r.get(subtree))
+        .resource("/organizations/{id}/history", |r| r.get(history))
+        .resource("/reorganizations/merge", |r| r.post(merge))
+        .resource("/reorganizations/split", |r| r.post(split))
+        .resource("/reorganizations/dissolve", |r| r.post(dissolve));
+    crate::staffing::routes::configure(table);
 }
 
 fn with_etag(

@@ -11,13 +11,13 @@ use crate::http::versioning::{etag, optional_if_match};
 use crate::http::{list_of, AppState};
 use crate::ids::OrganizationId;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/organizations/{id}/quotas").route(web::get().to(list)))
-        .service(
-            web::resource("/organizations/{id}/quotas/{period}/{category}")
-                .route(web::put().to(put)),
-        )
-        .service(web::resource("/staffing/deviations").route(web::get().to(deviations)));
+pub fn configure(table: &mut crate::http::route_table::RouteTable) {
+    table
+        .resource("/organizations/{id}/quotas", |r| r.get(list))
+        .resource("/organizations/{id}/quotas/{period}/{category}", |r| {
+            r.put(put)
+        })
+        .resource("/staffing/deviations", |r| r.get(deviations));
 }
 
 #[derive(serde::Deserialize)]

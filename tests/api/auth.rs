@@ -4,14 +4,14 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn login(app: &TestApp, username: &str, password: &str) -> reqwest::blocking::Response {
+fn login(app: &TestApp, username: &str, password: &str) -> Response {
     app.anonymous_post(
         "/api/v1/auth/login",
         &json!({"username": username, "password": password}),
     )
 }
 
-fn mfa(app: &TestApp, token: &Value, code: &str) -> reqwest::blocking::Response {
+fn mfa(app: &TestApp, token: &Value, code: &str) -> Response {
     app.anonymous_post(
         "/api/v1/auth/mfa",
         &json!({"mfa_token": token, "code": code}),
@@ -321,7 +321,8 @@ fn sessions_expire_when_idle_and_can_be_listed_and_revoked() {
 
     let token = app.sign_in(&app.admin);
     app.use_token(Some(token));
-    assert_eq!(app.post("/api/v1/auth/logout", &json!({})).status(), 204);
+    let logout = app.request(Method::POST, "/api/v1/auth/logout").send();
+    assert_eq!(logout.unwrap().status(), 204);
     assert_problem(app.get("/api/v1/organizations"), 401, "unauthenticated");
 }
 
@@ -501,9 +502,8 @@ fn sign_in_routes_are_rate_limited_per_address() {
     assert_eq!(forged.status(), 429);
 }
 
-fn forwarded_login(app: &TestApp, client: &str, body: &Value) -> reqwest::blocking::Response {
-    reqwest::blocking::Client::new()
-        .post(app.url("/api/v1/auth/login"))
+fn forwarded_login(app: &TestApp, client: &str, body: &Value) -> Response {
+    app.anonymous(Method::POST, "/api/v1/auth/login")
         .header("X-Forwarded-For", client)
         .json(body)
         .send()
@@ -546,4 +546,62 @@ fn behind_a_trusted_proxy_limits_and_records_the_forwarded_client() {
     assert_problem(rotated, 429, "too-many-attempts");
     let next_door = forwarded_login(&app, "2001:db8:7:8::1", &json!({"username": "x"}));
     assert_eq!(next_door.status(), 422, "another /64 is another client");
+}
+
+#[test]
+fn accounts_grants_passwords_and_sessions_are_administered() {
+    let app = TestApp::spawn();
+    let (status, users) = json(app.get("/api/v1/users"));
+    assert_eq!(status, 200, "{users}");
+    let (status, made) = json(app.post(
+        "/api/v1/users",
+        &json!({"username": "new.officer", "display_name": "Cán bộ mới",
+                "home_organization_id": id(&app.root)}),
+    ));
+    assert_eq!(status, 201, "{made}");
+    let user = format!("/api/v1/users/{}", id(&made["user"]));
+    let (status, grant) = json(app.post(
+        &format!("{user}/grants"),
+        &json!({"role": "personnel_viewer", "organization_id": id(&app.root)}),
+    ));
+    assert_eq!(status, 201, "{grant}");
+    let (_, grants) = json(app.get(&format!("{user}/grants")));
+    assert_eq!(grants["items"][0]["id"], grant["id"]);
+    let (status, revoked) = json(
+        app.request(Method::DELETE, &format!("{user}/sessions"))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!((status, revoked["revoked"].as_i64()), (200, Some(0)));
+
+    // a second session of one's own, ended from the first
+    let other_device = app.sign_in(&app.admin);
+    let (_, sessions) = json(app.get("/api/v1/auth/sessions"));
+    let other = sessions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == false)
+        .unwrap();
+    let ended = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/auth/sessions/{}", id(other)),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(ended.status(), 204);
+    app.use_token(Some(other_device));
+    assert_problem(app.get("/api/v1/auth/me"), 401, "unauthenticated");
+
+    let password = made["initial_password"].as_str().unwrap().to_owned();
+    let (_, login) = json(login(&app, "new.officer", &password));
+    let secret = login["enrollment"]["secret"].as_str().unwrap().to_owned();
+    let (_, session) = json(mfa(&app, &login["mfa_token"], &app.code(&secret)));
+    app.use_token(session["access_token"].as_str().map(str::to_owned));
+    let changed = app.post(
+        "/api/v1/auth/password",
+        &json!({"current_password": password, "new_password": "a long new passphrase"}),
+    );
+    assert_eq!(changed.status(), 204);
 }

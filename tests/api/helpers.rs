@@ -8,8 +8,10 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use odb::clock::Clock;
 use odb::context::Ctx;
 use odb::db::launcher::{ClusterOptions, LocalPostgres};
-use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::blocking::{Client, RequestBuilder};
 use serde_json::Value;
+
+use crate::openapi::{spec, Exchange};
 
 const TEMPLATE: &str = "odb_template";
 const TEST_DB_PREFIX: &str = "odb_test_";
@@ -283,36 +285,44 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
+    /// A request with the bearer token set by `use_token`.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> Request<'_> {
+        let request = self.anonymous(method, path);
         match self.token.lock().unwrap().as_ref() {
-            Some(token) => builder.bearer_auth(token),
-            None => builder,
+            Some(token) => Request {
+                builder: request.builder.bearer_auth(token),
+                ..request
+            },
+            None => request,
         }
     }
 
     pub fn get(&self, path: &str) -> Response {
-        self.authorized(self.client.get(self.url(path)))
+        self.request(reqwest::Method::GET, path)
             .send()
             .expect("GET")
     }
 
     pub fn post(&self, path: &str, body: &Value) -> Response {
-        self.authorized(self.client.post(self.url(path)))
+        self.request(reqwest::Method::POST, path)
             .json(body)
             .send()
             .expect("POST")
     }
 
     pub fn anonymous_post(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
+        self.anonymous(reqwest::Method::POST, path)
             .json(body)
             .send()
             .expect("POST")
     }
 
-    pub fn request(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
-        self.authorized(self.client.request(method, self.url(path)))
+    /// A request without the bearer token.
+    pub fn anonymous(&self, method: reqwest::Method, path: &str) -> Request<'_> {
+        Request {
+            client: &self.client,
+            builder: self.client.request(method, self.url(path)),
+        }
     }
 
     pub fn patch(&self, path: &str, version: i64, body: &Value) -> Response {
@@ -347,6 +357,94 @@ impl TestApp {
             made.insert((*code).to_owned(), json);
         }
         made
+    }
+}
+
+/// A request being built; `send` holds the exchange to api/openapi.yaml.
+pub struct Request<'a> {
+    client: &'a Client,
+    builder: RequestBuilder,
+}
+
+impl Request<'_> {
+    pub fn header(self, name: &str, value: impl AsRef<str>) -> Self {
+        Request {
+            builder: self.builder.header(name, value.as_ref()),
+            ..self
+        }
+    }
+
+    pub fn json(self, body: &Value) -> Self {
+        Request {
+            builder: self.builder.json(body),
+            ..self
+        }
+    }
+
+    pub fn body(self, body: Vec<u8>) -> Self {
+        Request {
+            builder: self.builder.body(body),
+            ..self
+        }
+    }
+
+    /// Sends the request and panics when the request, the status or the
+    /// response body strays from the spec.
+    pub fn send(self) -> reqwest::Result<Response> {
+        let request = self.builder.build()?;
+        let method = request.method().to_string();
+        let path = request.url().path().to_owned();
+        let sent = request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .map(<[u8]>::to_vec);
+        let answer = self.client.execute(request)?;
+        let response = Response {
+            status: answer.status(),
+            headers: answer.headers().clone(),
+            body: answer.bytes()?.to_vec(),
+        };
+        let exchange = Exchange {
+            method: &method,
+            path: &path,
+            request_body: sent.as_deref(),
+            status: response.status.as_u16(),
+            content_type: response.header("content-type"),
+            response_body: &response.body,
+        };
+        if let Err(report) = spec().check(&exchange) {
+            panic!("{report}");
+        }
+        Ok(response)
+    }
+}
+
+/// A whole response, read before the tests see it so it could be checked.
+pub struct Response {
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Response {
+    pub fn status(&self) -> reqwest::StatusCode {
+        self.status
+    }
+
+    pub fn headers(&self) -> &reqwest::header::HeaderMap {
+        &self.headers
+    }
+
+    pub fn json<T: serde::de::DeserializeOwned>(self) -> serde_json::Result<T> {
+        serde_json::from_slice(&self.body)
+    }
+
+    pub fn text(self) -> Result<String, std::string::FromUtf8Error> {
+        String::from_utf8(self.body)
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 

@@ -8,6 +8,8 @@ mod crypto;
 mod errors;
 mod helpers;
 mod officials;
+mod openapi;
 mod organizations;
 mod reorganizations;
+mod schema;
 mod staffing;

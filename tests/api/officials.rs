@@ -924,3 +924,56 @@ fn narrow_and_wide_scopes_give_the_same_pages_by_either_scan() {
     }
     assert!(found > 100, "pages to compare: {found}");
 }
+
+#[test]
+fn a_record_is_replaced_and_a_profile_ends_in_death_then_archive() {
+    let s = setup();
+    as_editor(&s.app, "editor.ending", None);
+    let made = create(
+        &s.app,
+        &profile(id(&s.hanoi), "Trịnh Văn Sơn", "001080044444"),
+    );
+    let base = format!("/api/v1/officials/{}", id(&made));
+    let career = json!({"kind": "career", "from_date": "2005-09-01",
+                        "data": {"organization_name": "Sở Nội vụ", "position": "Chuyên viên"}});
+    let (status, record) = json(s.app.post(&format!("{base}/records"), &career));
+    assert_eq!(status, 201, "{record}");
+    let mut promoted = career;
+    promoted["data"]["position"] = json!("Phó Trưởng phòng");
+    let (status, replaced) = json(
+        s.app
+            .request(Method::PUT, &format!("{base}/records/{}", id(&record)))
+            .header("If-Match", "\"1\"")
+            .json(&promoted)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(
+        (status, replaced["version"].as_i64()),
+        (200, Some(2)),
+        "{replaced}"
+    );
+
+    let event = |name: &str, version: i64| {
+        json(
+            s.app
+                .request(Method::POST, &format!("{base}/{name}"))
+                .header("If-Match", format!("\"{version}\""))
+                .json(&json!({"effective_date": "2025-01-01"}))
+                .send()
+                .unwrap(),
+        )
+    };
+    let (status, deceased) = event("death", made["version"].as_i64().unwrap());
+    assert_eq!(
+        (status, deceased["status"].as_str()),
+        (200, Some("deceased")),
+        "{deceased}"
+    );
+    let (status, archived) = event("archive", deceased["version"].as_i64().unwrap());
+    assert_eq!(
+        (status, archived["status"].as_str()),
+        (200, Some("archived")),
+        "{archived}"
+    );
+}
