@@ -56,12 +56,15 @@ impl Settings {
 }
 
 /// Logging: `ODB_LOG` takes a tracing filter (default `info`), `ODB_LOG_FORMAT`
-/// is `text` or `json`.
+/// is `text` or `json`. Colours only on a terminal: escape codes in a log
+/// file or journal are noise.
 pub fn init_tracing() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("ODB_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let json = std::env::var("ODB_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     let result = if json {

@@ -32,7 +32,10 @@ pub enum AppError {
     #[error("{0}")]
     Unauthenticated(String),
     /// Too many failures: the account is locked until the given time.
-    #[error("too many failed attempts; the account is locked until {until}")]
+    #[error(
+        "too many failed attempts; the account is locked until {}",
+        until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    )]
     Locked {
         until: chrono::DateTime<chrono::Utc>,
     },

@@ -83,6 +83,33 @@ impl Permission {
         }
     }
 
+    /// The action, as the refusal names it.
+    fn action(self) -> &'static str {
+        match self {
+            Permission::ReadOrganizations => "reading the organization tree",
+            Permission::ManageOrganizations => "changing the organization tree",
+            Permission::ReadPersonnel => "reading profiles",
+            Permission::EditPersonnel => "changing profiles",
+            Permission::ManageUsers => "managing accounts",
+            Permission::ReadAudit => "reading the audit log",
+            Permission::ManagePolicies => "changing the level policies",
+        }
+    }
+
+    /// Says in words what a caller without any allowing grant lacks.
+    fn refusal(self) -> String {
+        let roles: Vec<&str> = self.roles().iter().map(|r| r.as_str()).collect();
+        let needs = match roles.as_slice() {
+            [] => "the system_admin role".to_owned(),
+            _ if self.roles() == Role::ALL => "a grant of any role".to_owned(),
+            _ => format!("the {} role (or system_admin)", roles.join(" or ")),
+        };
+        format!(
+            "{} needs {needs} over an organization; you hold no such grant",
+            self.action()
+        )
+    }
+
     /// Roles whose subtrees the action may read.
     fn read_roles(self) -> &'static [Role] {
         match self {
@@ -120,9 +147,7 @@ impl Caller {
     pub fn require(&self, permission: Permission) -> AppResult<Scope> {
         let write = self.grants.roots(permission.roles());
         if write.is_empty() {
-            return Err(AppError::Forbidden(format!(
-                "this needs a grant allowing {permission:?}"
-            )));
+            return Err(AppError::Forbidden(permission.refusal()));
         }
         let read = self.grants.roots(permission.read_roles());
         Ok(Scope::Paths { read, write })
@@ -169,5 +194,23 @@ mod tests {
             [TreePath("a.b".into()), TreePath("c".into())]
         );
         assert_eq!(grants.roots(&[Role::Auditor]), [TreePath("c".into())]);
+    }
+
+    #[test]
+    fn a_refusal_names_the_roles_in_words() {
+        assert_eq!(
+            Permission::EditPersonnel.refusal(),
+            "changing profiles needs the personnel_editor role (or system_admin) \
+             over an organization; you hold no such grant"
+        );
+        assert!(Permission::ReadPersonnel
+            .refusal()
+            .contains("the personnel_viewer or personnel_editor role"));
+        assert!(Permission::ManagePolicies
+            .refusal()
+            .starts_with("changing the level policies needs the system_admin role"));
+        assert!(Permission::ReadOrganizations
+            .refusal()
+            .starts_with("reading the organization tree needs a grant of any role"));
     }
 }

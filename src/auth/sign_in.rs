@@ -137,27 +137,66 @@ pub fn enrollment_for(secret: &str, username: &str) -> AppResult<Enrollment> {
     })
 }
 
+/// What a second-factor code proved.
+enum SecondFactor {
+    Proved,
+    /// A right TOTP code of a time step already used: not a guess, so it
+    /// counts toward no lock, but it opens nothing.
+    Reused,
+    Wrong,
+}
+
 /// A TOTP code (once per time step) or an unused recovery code.
-fn second_factor_ok(ctx: &mut Ctx, user: &mut User, code: &str) -> AppResult<bool> {
+fn second_factor(ctx: &mut Ctx, user: &mut User, code: &str) -> AppResult<SecondFactor> {
     let Some(secret) = user.totp_secret.clone() else {
-        return Ok(false);
+        return Ok(SecondFactor::Wrong);
     };
+    let internal = |e: totp::TotpError| AppError::Internal(e.to_string());
     let unix = u64::try_from(ctx.now.timestamp()).unwrap_or(0);
-    let step = totp::verify(&secret, code, unix, user.totp_last_step)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    if let Some(step) = step {
+    if let Some(step) = totp::verify(&secret, code, unix, user.totp_last_step).map_err(internal)? {
         user.totp_last_step = Some(step);
-        return Ok(true);
+        return Ok(SecondFactor::Proved);
+    }
+    // right for now, yet refused: its step has been used already
+    if totp::verify(&secret, code, unix, None)
+        .map_err(internal)?
+        .is_some()
+    {
+        return Ok(SecondFactor::Reused);
     }
     if user.totp_confirmed && code.trim().len() > totp::DIGITS {
         let hash = totp::hash_recovery_code(code);
-        return Ok(repo::use_recovery_code(ctx.conn, user.id, &hash, ctx.now)?);
+        if repo::use_recovery_code(ctx.conn, user.id, &hash, ctx.now)? {
+            return Ok(SecondFactor::Proved);
+        }
     }
-    Ok(false)
+    Ok(SecondFactor::Wrong)
 }
 
 fn wrong_code() -> AppError {
     AppError::Unauthenticated("wrong code".into())
+}
+
+fn reused_code() -> AppError {
+    AppError::Unauthenticated(format!(
+        "this code has been used already; wait for the next one (codes change every {} seconds)",
+        totp::STEP_SECONDS
+    ))
+}
+
+/// The answer to a code that proved nothing: a reused one is audited as
+/// such and counts toward no lock; a wrong one counts as a failure.
+fn refused(
+    ctx: &mut Ctx,
+    user: &mut User,
+    action: &str,
+    verdict: SecondFactor,
+) -> AppResult<AppError> {
+    if let SecondFactor::Reused = verdict {
+        attempts::audit(ctx, action, user, "reused")?;
+        return Ok(reused_code());
+    }
+    attempts::failed(ctx, user, action, wrong_code())
 }
 
 /// The second step: a code for the token of the first. Opens a session; an
@@ -178,8 +217,9 @@ pub fn complete_mfa(
         return Ok(Err(locked));
     }
     let enrolling = !user.totp_confirmed;
-    if !second_factor_ok(ctx, &mut user, &request.code)? {
-        let answer = attempts::failed(ctx, &mut user, "auth.mfa", wrong_code())?;
+    let verdict = second_factor(ctx, &mut user, &request.code)?;
+    if !matches!(verdict, SecondFactor::Proved) {
+        let answer = refused(ctx, &mut user, "auth.mfa", verdict)?;
         if matches!(answer, AppError::Locked { .. }) {
             repo::consume_challenge(ctx.conn, &challenge)?;
         }
@@ -237,9 +277,9 @@ pub fn step_up(
     if let Err(locked) = refuse_if_locked(&mut user, ctx.now) {
         return Ok(Err(locked));
     }
-    if !second_factor_ok(ctx, &mut user, &request.code)? {
-        let answer = attempts::failed(ctx, &mut user, "auth.step_up", wrong_code())?;
-        return Ok(Err(answer));
+    let verdict = second_factor(ctx, &mut user, &request.code)?;
+    if !matches!(verdict, SecondFactor::Proved) {
+        return Ok(Err(refused(ctx, &mut user, "auth.step_up", verdict)?));
     }
     user.failed_attempts = 0;
     repo::save_user(ctx.conn, &user)?;

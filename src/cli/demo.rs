@@ -9,13 +9,11 @@ use diesel::PgConnection;
 use odb::auth::admin::{self, Bootstrap};
 use odb::auth::model::Role;
 use odb::crypto::Keyring;
+use odb::fixtures::officials::{DEMO_PROFILES, DEMO_SEED};
 
 use super::detail;
 use super::fixtures::{generate_officials, load_demo};
 use super::user::print_account;
-
-const DEMO_OFFICIALS: u64 = 400;
-const DEMO_SEED: u64 = 2025;
 
 /// Loads what is missing and prints the demo accounts.
 pub(super) fn prepare(
@@ -26,7 +24,7 @@ pub(super) fn prepare(
 ) -> anyhow::Result<()> {
     load_demo(conn, keyring, now)?;
     if odb::officials::repo::count(conn)? == 0 {
-        generate_officials(conn, keyring, DEMO_OFFICIALS, DEMO_SEED, now)?;
+        generate_officials(conn, keyring, DEMO_PROFILES, DEMO_SEED, now)?;
     }
     demo_accounts(conn, data_dir, now)
 }

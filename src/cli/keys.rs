@@ -25,8 +25,10 @@ pub(super) fn run(
     command: KeysCommand,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
+    // before starting anything: without the key there is nothing to report
+    let master = master_key(settings, false)?;
     let (_db, mut conn) = owner_connection(settings)?;
-    let keyring = open_keyring(settings, &mut conn, false)?;
+    let keyring = open_keyring(master, &mut conn)?;
     match command {
         KeysCommand::Status => {
             let status = rotation::status(&mut conn)?;
@@ -56,18 +58,15 @@ fn rotate(
 /// Opens the keyring as the database owner (creating the first data key on a
 /// new database) and refuses to go on with a master key that does not fit.
 /// Catalogs are brought up to date on the way.
-pub(super) fn open_keyring(
-    settings: &Settings,
-    conn: &mut PgConnection,
-    demo: bool,
-) -> anyhow::Result<Keyring> {
-    let master = master_key(settings, demo)?;
+pub(super) fn open_keyring(master: MasterKey, conn: &mut PgConnection) -> anyhow::Result<Keyring> {
     odb::catalogs::load(conn).map_err(|e| anyhow::anyhow!("loading catalogs: {e:?}"))?;
     Ok(Keyring::initialize(conn, master)?)
 }
 
 /// The master key: ODB_MASTER_KEY, else the key file; the demo creates one.
-fn master_key(settings: &Settings, demo: bool) -> anyhow::Result<MasterKey> {
+/// Commands read it before they start a database, so a missing key is the
+/// first thing they say.
+pub(super) fn master_key(settings: &Settings, demo: bool) -> anyhow::Result<MasterKey> {
     if let Ok(text) = std::env::var("ODB_MASTER_KEY") {
         return Ok(MasterKey::from_base64(&text)?);
     }

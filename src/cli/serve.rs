@@ -10,22 +10,26 @@ use diesel::{Connection, PgConnection};
 use odb::audit::CheckpointStore;
 use odb::clock::Clock;
 use odb::config::Settings;
-use odb::crypto::Keyring;
+use odb::crypto::{Keyring, MasterKey};
 use odb::db::PgPool;
 use odb::startup::Application;
 
 use super::audit::checkpoints;
 use super::database::{database, Database};
 use super::demo;
-use super::keys::open_keyring;
+use super::keys::{master_key, open_keyring};
 
 pub(super) fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+    if demo {
+        std::fs::create_dir_all(&settings.data_dir)?;
+    }
+    let master = master_key(settings, demo)?;
     let db = database(settings)?;
     let applied = odb::db::run_migrations(&db.url)?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "migrations applied");
     }
-    let keyring = Arc::new(prepare_data(settings, &db, demo)?);
+    let keyring = Arc::new(prepare_data(settings, &db, master, demo)?);
     let store = Arc::new(checkpoints(settings)?);
     let pool = odb::db::build_pool(&db.url, settings.pool_size)?;
     let listener = TcpListener::bind(settings.bind)?;
@@ -35,13 +39,15 @@ pub(super) fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
 }
 
 /// Opens the keyring and, for the demo, creates what the demo shows.
-fn prepare_data(settings: &Settings, db: &Database, demo: bool) -> anyhow::Result<Keyring> {
+fn prepare_data(
+    settings: &Settings,
+    db: &Database,
+    master: MasterKey,
+    demo: bool,
+) -> anyhow::Result<Keyring> {
     let now = Clock::default().now();
-    if demo {
-        std::fs::create_dir_all(&settings.data_dir)?;
-    }
     let mut conn = PgConnection::establish(&db.url)?;
-    let keyring = open_keyring(settings, &mut conn, demo)?;
+    let keyring = open_keyring(master, &mut conn)?;
     if demo {
         demo::prepare(&mut conn, &keyring, &settings.data_dir, now)?;
     }

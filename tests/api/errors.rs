@@ -139,14 +139,18 @@ fn hostile_input_never_produces_a_server_error() {
             body[field] = value.clone();
             let status = app.post("/api/v1/organizations", &body).status();
             assert!(status.as_u16() < 500, "{field} = {value} gave {status}");
+            // the current version, so the value reaches the write path
+            // rather than stopping at the version check
+            let (_, current) = json(app.get(&format!("/api/v1/organizations/{root_id}")));
             let patch = app
                 .patch(
                     &format!("/api/v1/organizations/{root_id}"),
-                    1,
+                    current["version"].as_i64().unwrap(),
                     &json!({ field: value }),
                 )
                 .status();
             assert!(patch.as_u16() < 500, "PATCH {field} = {value} gave {patch}");
+            assert_ne!(patch, 412, "PATCH {field} = {value} met a stale version");
         }
     }
     for path in [

@@ -17,12 +17,35 @@ const TEMPLATE: &str = "odb_template";
 const TEST_DB_PREFIX: &str = "odb_test_";
 
 struct Cluster {
-    /// Never dropped: the cluster outlives the tests and is reused next run.
-    postgres: LocalPostgres,
+    /// Stopped when the test binary exits (see `stop_at_exit`); its data
+    /// directory stays, so the next run starts it again in a fraction of a
+    /// second without `initdb`.
+    postgres: std::sync::Mutex<LocalPostgres>,
+}
+
+static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+
+/// The test harness never drops statics, so the cluster is stopped by a
+/// C `atexit` hook instead. A cluster this run found running (another run's,
+/// or one left by a killed run) is not this run's to stop.
+fn stop_at_exit() {
+    extern "C" fn stop() {
+        if let Some(cluster) = CLUSTER.get() {
+            if let Ok(mut postgres) = cluster.postgres.lock() {
+                let _ = postgres.stop();
+            }
+        }
+    }
+    extern "C" {
+        fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+    }
+    // SAFETY: registers a function that takes and returns nothing, as atexit expects.
+    unsafe {
+        atexit(stop);
+    }
 }
 
 fn cluster() -> &'static Cluster {
-    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
     CLUSTER.get_or_init(|| {
         // ODB_TEST_PG_DIR lets checkouts that share a target directory keep
         // their clusters apart.
@@ -37,8 +60,20 @@ fn cluster() -> &'static Cluster {
         })
         .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL cluster: {e}"));
         prepare_template(&postgres);
-        Cluster { postgres }
+        stop_at_exit();
+        Cluster {
+            postgres: std::sync::Mutex::new(postgres),
+        }
     })
+}
+
+/// A URL for `dbname` on the test cluster.
+fn cluster_url(dbname: &str) -> String {
+    cluster()
+        .postgres
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .url(dbname)
 }
 
 fn admin(postgres: &LocalPostgres) -> PgConnection {
@@ -79,20 +114,57 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub fn new() -> Self {
-        let cluster = cluster();
         let name = format!("{TEST_DB_PREFIX}{}", uuid::Uuid::new_v4().simple());
+        let mut admin =
+            PgConnection::establish(&cluster_url("postgres")).expect("connect to the test cluster");
         diesel::sql_query(format!(
             "CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY"
         ))
-        .execute(&mut admin(&cluster.postgres))
+        .execute(&mut admin)
         .expect("clone template");
         TestDatabase {
-            url: cluster.postgres.url(&name),
+            url: cluster_url(&name),
         }
     }
 
     pub fn connect(&self) -> PgConnection {
         PgConnection::establish(&self.url).expect("connect to test database")
+    }
+
+    /// Waits until another session waits on a lock that `holder`'s open
+    /// transaction holds (true), or a minute passes (false): a lock wait
+    /// observed in PostgreSQL rather than guessed from a pause.
+    pub fn someone_waits_for(&self, holder: &mut PgConnection) -> bool {
+        #[derive(diesel::QueryableByName)]
+        struct Pid {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            pid: i32,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Waiting {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            waiting: bool,
+        }
+        let holder: Pid = diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result(holder)
+            .expect("holder pid");
+        // a connection of its own: pg_stat_activity is read once per transaction
+        let mut watcher = self.connect();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            let now: Waiting = diesel::sql_query(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                                 WHERE $1 = ANY (pg_blocking_pids(pid))) AS waiting",
+            )
+            .bind::<diesel::sql_types::Integer, _>(holder.pid)
+            .get_result(&mut watcher)
+            .expect("lock waits");
+            if now.waiting {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        false
     }
 }
 
@@ -510,6 +582,22 @@ pub fn org(code: &str, name: &str, level: &str, parent: Option<&str>) -> Value {
         "parent_id": parent,
         "established_on": "2000-01-01",
     })
+}
+
+/// The first sign-in step: a password.
+pub fn login(app: &TestApp, username: &str, password: &str) -> Response {
+    app.anonymous_post(
+        "/api/v1/auth/login",
+        &serde_json::json!({"username": username, "password": password}),
+    )
+}
+
+/// The second sign-in step: a code for the first step's token.
+pub fn mfa(app: &TestApp, token: &Value, code: &str) -> Response {
+    app.anonymous_post(
+        "/api/v1/auth/mfa",
+        &serde_json::json!({"mfa_token": token, "code": code}),
+    )
 }
 
 pub fn json(response: Response) -> (u16, Value) {

@@ -4,8 +4,10 @@
 mod audit;
 mod auth;
 mod contract;
+mod credentials;
 mod crypto;
 mod errors;
+mod fresh_clone;
 mod helpers;
 mod officials;
 mod openapi;

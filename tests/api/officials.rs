@@ -249,11 +249,11 @@ fn a_duplicate_racing_the_first_profile_still_gets_the_pointer() {
                 &profile(id(&s.hue), "Đỗ Văn Phúc", code),
             )
         });
-        std::thread::sleep(std::time::Duration::from_millis(500));
         assert!(
-            !second.is_finished(),
+            s.app.db.someone_waits_for(&mut other),
             "the second create waits on the index"
         );
+        assert!(!second.is_finished());
         diesel::sql_query("COMMIT").execute(&mut other).unwrap();
         let problem = assert_problem(second.join().unwrap(), 409, "duplicate");
         assert_eq!(
@@ -337,8 +337,11 @@ fn a_profile_created_during_a_move_takes_the_new_path() {
                 &profile(id(&t["A1"]), "Tạ Văn Quý", "001080077771"),
             )
         });
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        assert!(!create.is_finished(), "the placement waits for the move");
+        assert!(
+            app.db.someone_waits_for(&mut mover),
+            "the placement waits for the move"
+        );
+        assert!(!create.is_finished());
         diesel::sql_query("COMMIT").execute(&mut mover).unwrap();
         json(create.join().unwrap())
     });

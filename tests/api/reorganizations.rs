@@ -67,6 +67,10 @@ fn merging_provinces_keeps_the_old_units_and_their_history() {
     assert_eq!(codes(&old_sub), ["HG", "DV", "DV1"]);
     let (_, merged) = json(app.get("/api/v1/organizations?status=merged"));
     assert_eq!(codes(&merged), ["HG"]);
+    assert_eq!(
+        merged["items"][0]["parent_id"], t["ROOT"]["id"],
+        "a closed unit keeps its last parent, as docs/api.md says"
+    );
 
     let (_, story) = json(app.get(&format!("/api/v1/organizations/{}/history", id(&t["HG"]))));
     assert_eq!(event_kinds(&story), ["created", "merged_into"]);
