@@ -195,6 +195,7 @@ static SOCIAL_INSURANCE: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| pattern(r"^[0-9]{10}$"));
 static PARTY_CARD: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| pattern(r"^[0-9]{6,12}$"));
+
 /// `*` marks what a read without reveal masked: such a value copied back
 /// into a PATCH would overwrite the real one.
 fn not_masked(value: &str) -> Result<(), validator::ValidationError> {

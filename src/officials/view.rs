@@ -70,7 +70,7 @@ pub fn mask(number: &str) -> String {
 }
 
 /// What stands for an address that is not shown: there is one, ask for it.
-pub const MASKED_ADDRESS: &str = "***";
+const MASKED_ADDRESS: &str = "***";
 
 /// `an.nguyen@moha.gov.vn` -> `a***@moha.gov.vn`: the domain says where, not who.
 pub fn mask_email(email: &str) -> String {
