@@ -14,6 +14,11 @@ use crate::validation::{parse, parse_word, NameQuery};
 /// A PATCH body: keys absent stay as they are, `null` clears.
 pub type Patch = serde_json::Map<String, serde_json::Value>;
 
+/// `?reveal=true`: the sealed items asked for in full.
+fn reveal(raw: &Option<String>) -> AppResult<bool> {
+    Ok(parse::<bool>("reveal", raw, "true or false")?.unwrap_or(false))
+}
+
 /// `GET /officials/{id}` as sent.
 #[derive(Debug, Default, Deserialize)]
 pub struct ReadQuery {
@@ -21,9 +26,9 @@ pub struct ReadQuery {
 }
 
 impl ReadQuery {
-    /// Whether identity numbers are asked for in full.
+    /// Whether the sealed items are asked for in full.
     pub fn reveal(&self) -> AppResult<bool> {
-        Ok(parse::<bool>("reveal", &self.reveal, "true or false")?.unwrap_or(false))
+        reveal(&self.reveal)
     }
 }
 
@@ -31,9 +36,15 @@ impl ReadQuery {
 #[derive(Debug, Default, Deserialize)]
 pub struct RecordsQuery {
     pub kind: Option<String>,
+    pub reveal: Option<String>,
 }
 
 impl RecordsQuery {
+    /// Whether the sealed details are asked for in full.
+    pub fn reveal(&self) -> AppResult<bool> {
+        reveal(&self.reveal)
+    }
+
     /// The one kind of entry asked for, if any.
     pub fn kind(&self) -> AppResult<Option<RecordKind>> {
         self.kind

@@ -94,11 +94,11 @@ pub struct ProfileData {
     #[validate(length(max = 300))]
     pub birthplace: Option<String>,
     /// NoiOHienNay
-    #[validate(length(max = 500))]
+    #[validate(length(max = 500), custom(function = "not_masked"))]
     pub current_address: Option<String>,
-    #[validate(length(min = 6, max = 20))]
+    #[validate(length(min = 6, max = 20), custom(function = "not_masked"))]
     pub phone: Option<String>,
-    #[validate(email)]
+    #[validate(email, custom(function = "not_masked"))]
     pub email: Option<String>,
     /// NgayTuyenDungLanDau
     pub first_recruited_on: Option<NaiveDate>,
@@ -195,6 +195,17 @@ static SOCIAL_INSURANCE: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| pattern(r"^[0-9]{10}$"));
 static PARTY_CARD: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| pattern(r"^[0-9]{6,12}$"));
+
+/// `*` marks what a read without reveal masked: such a value copied back
+/// into a PATCH would overwrite the real one.
+fn not_masked(value: &str) -> Result<(), validator::ValidationError> {
+    if !value.contains('*') {
+        return Ok(());
+    }
+    Err(validator::ValidationError::new("masked").with_message(
+        "contains '*', as masked values do: send the real value or leave the field out".into(),
+    ))
+}
 
 /// A stored profile: its officials row and the two one-to-one rows holding
 /// the rest of Table 26, read together in one join. It derefs to the

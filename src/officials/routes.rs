@@ -10,6 +10,7 @@ use super::model::{ProfileData, RecordInput};
 use super::service;
 use super::view::OfficialView;
 use crate::auth::caller::{Caller, Permission};
+use crate::context::Scope;
 use crate::error::AppResult;
 use crate::http::json::Json;
 use crate::http::versioning::{etag, required_if_match};
@@ -67,26 +68,36 @@ async fn create(
     Ok(with_etag(response, &view))
 }
 
-/// `?reveal=true` shows identity numbers in full: it needs a fresh second
-/// factor and the editor role over the profile's managing organization, and
-/// it is audited.
+/// The scope a read runs in. `?reveal=true` shows the sealed items in
+/// full: it needs the editor role (over the managing organization, checked
+/// by the service) and a fresh second factor, and it is audited.
+fn read_scope(app: &AppState, caller: &Caller, reveal: bool) -> AppResult<Scope> {
+    if !reveal {
+        return caller.require(Permission::ReadPersonnel);
+    }
+    let scope = caller.require(Permission::EditPersonnel)?;
+    caller.require_fresh_mfa(app.clock.now())?;
+    Ok(scope)
+}
+
 async fn read(
     app: web::Data<AppState>,
     caller: Caller,
     id: web::Path<OfficialId>,
     query: web::Query<ReadQuery>,
 ) -> AppResult<HttpResponse> {
+    let reveal = query.reveal()?;
+    let scope = read_scope(&app, &caller, reveal)?;
     let id = id.into_inner();
-    let view = if query.reveal()? {
-        caller.require_fresh_mfa(app.clock.now())?;
-        let scope = caller.require(Permission::EditPersonnel)?;
-        app.as_caller(&caller, scope, move |ctx| service::reveal(ctx, id))
-            .await?
-    } else {
-        let scope = caller.require(Permission::ReadPersonnel)?;
-        app.as_caller(&caller, scope, move |ctx| service::get(ctx, id))
-            .await?
-    };
+    let view = app
+        .as_caller(&caller, scope, move |ctx| {
+            if reveal {
+                service::reveal(ctx, id)
+            } else {
+                service::get(ctx, id)
+            }
+        })
+        .await?;
     Ok(with_etag(HttpResponse::Ok(), &view))
 }
 
@@ -195,11 +206,16 @@ async fn list_records(
     id: web::Path<OfficialId>,
     query: web::Query<RecordsQuery>,
 ) -> AppResult<HttpResponse> {
-    let scope = caller.require(Permission::ReadPersonnel)?;
-    let kind = query.kind()?;
+    let reveal = query.reveal()?;
+    let scope = read_scope(&app, &caller, reveal)?;
+    let (id, kind) = (id.into_inner(), query.kind()?);
     let items = app
         .as_caller(&caller, scope, move |ctx| {
-            service::list_records(ctx, id.into_inner(), kind)
+            if reveal {
+                service::reveal_records(ctx, id, kind)
+            } else {
+                service::list_records(ctx, id, kind)
+            }
         })
         .await?;
     Ok(list_of(items))

@@ -1,5 +1,6 @@
-//! What the API shows of a profile: the whole of it (identity numbers masked
-//! unless revealed), a short line for lists, and history entries.
+//! What the API shows of a profile: the whole of it (its sealed items masked
+//! or withheld unless revealed), a short line for lists, and history entries
+//! (sealed details withheld unless revealed).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -9,8 +10,8 @@ use super::model::{
 };
 use crate::ids::{OfficialId, OrganizationId, RecordId};
 
-/// A profile as the API shows it: the data (identity numbers masked unless
-/// revealed) and its life cycle.
+/// A profile as the API shows it: the data (sealed items masked or withheld
+/// unless revealed) and its life cycle.
 #[derive(Debug, Clone, Serialize)]
 pub struct OfficialView {
     pub id: OfficialId,
@@ -21,7 +22,7 @@ pub struct OfficialView {
     pub retired_on: Option<NaiveDate>,
     pub died_on: Option<NaiveDate>,
     pub archived_at: Option<DateTime<Utc>>,
-    /// Whether identity numbers are shown in full.
+    /// Whether the sealed items are shown in full.
     pub revealed: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -29,8 +30,8 @@ pub struct OfficialView {
 }
 
 impl OfficialView {
-    /// The profile stored as `row`, whose data is `data`: identity numbers in
-    /// full when `revealed`, else masked.
+    /// The profile stored as `row`, whose data is `data`: sealed items in
+    /// full when `revealed`, else masked or withheld.
     pub fn new(row: &OfficialRow, data: ProfileData, revealed: bool) -> OfficialView {
         OfficialView {
             id: row.id,
@@ -68,14 +69,64 @@ pub fn mask(number: &str) -> String {
         .collect()
 }
 
+/// What stands for an address that is not shown: there is one, ask for it.
+const MASKED_ADDRESS: &str = "***";
+
+/// `an.nguyen@moha.gov.vn` -> `a***@moha.gov.vn`: the domain says where, not who.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => mask(email),
+    }
+}
+
 impl ProfileData {
-    /// Identity numbers masked for a caller not entitled to see them.
+    /// The sealed items for a caller not entitled to see them: identity
+    /// numbers and the phone masked, the e-mail down to a letter and its domain, the
+    /// address a placeholder, the card's issue date and place withheld.
     pub fn masked(mut self) -> ProfileData {
         self.identity_card_number = self.identity_card_number.as_deref().map(mask);
+        self.identity_card_issued_on = None;
+        self.identity_card_issued_place = None;
         self.personal_identification_code = mask(&self.personal_identification_code);
         self.social_insurance_number = self.social_insurance_number.as_deref().map(mask);
         self.party_card_number = self.party_card_number.as_deref().map(mask);
+        self.current_address = self.current_address.as_ref().map(|_| MASKED_ADDRESS.into());
+        self.phone = self.phone.as_deref().map(mask);
+        self.email = self.email.as_deref().map(mask_email);
         self
+    }
+
+    /// The sealed items that hold a value: what a reveal discloses, named
+    /// in its audit entry.
+    pub fn sealed_items_held(&self) -> Vec<String> {
+        let held = [
+            ("identity_card_number", self.identity_card_number.is_some()),
+            (
+                "identity_card_issued_on",
+                self.identity_card_issued_on.is_some(),
+            ),
+            (
+                "identity_card_issued_place",
+                self.identity_card_issued_place.is_some(),
+            ),
+            ("personal_identification_code", true),
+            (
+                "social_insurance_number",
+                self.social_insurance_number.is_some(),
+            ),
+            ("party_card_number", self.party_card_number.is_some()),
+            ("current_address", self.current_address.is_some()),
+            ("phone", self.phone.is_some()),
+            ("email", self.email.is_some()),
+        ];
+        held.into_iter()
+            .filter(|(_, is_held)| *is_held)
+            .map(|(name, _)| name.to_owned())
+            .collect()
     }
 }
 
@@ -113,7 +164,8 @@ impl From<&OfficialRow> for OfficialSummary {
     }
 }
 
-/// A history entry with its details in plain text (sealed ones opened).
+/// A history entry. The details of a sealed kind (discipline, property,
+/// income) are withheld (`data` null) unless revealed.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordView {
     pub id: RecordId,
@@ -121,6 +173,8 @@ pub struct RecordView {
     pub from_date: Option<NaiveDate>,
     pub to_date: Option<NaiveDate>,
     pub data: serde_json::Value,
+    /// Whether `data` is held back because the kind is sealed.
+    pub withheld: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -129,12 +183,22 @@ pub struct RecordView {
 impl RecordView {
     /// The entry stored as `row`, whose details are `data`.
     pub fn new(row: RecordRow, data: serde_json::Value) -> RecordView {
+        RecordView::with(row, data, false)
+    }
+
+    /// The entry stored as `row`, its sealed details held back.
+    pub fn withheld(row: RecordRow) -> RecordView {
+        RecordView::with(row, serde_json::Value::Null, true)
+    }
+
+    fn with(row: RecordRow, data: serde_json::Value, withheld: bool) -> RecordView {
         RecordView {
             id: row.id,
             kind: row.kind,
             from_date: row.from_date,
             to_date: row.to_date,
             data,
+            withheld,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -151,5 +215,11 @@ mod tests {
         assert_eq!(mask("001234567890"), "0012******90");
         assert_eq!(mask("123456789"), "1234***89");
         assert_eq!(mask("12345"), "*****");
+    }
+
+    #[test]
+    fn an_email_keeps_its_first_letter_and_its_domain() {
+        assert_eq!(mask_email("an.nguyen@moha.gov.vn"), "a***@moha.gov.vn");
+        assert_eq!(mask_email("@x.vn"), "***@x.vn");
     }
 }

@@ -87,6 +87,7 @@ fn nested_and_composed_schemas_are_closed_too() {
         "to_date": null,
         "data": {"organization_id": null, "organization_name": "Sở Nội vụ",
                  "position": "Chuyên viên", "decision_number": null},
+        "withheld": false,
         "version": 1,
         "created_at": "2026-11-28T06:00:00Z",
         "updated_at": "2026-11-28T06:00:00Z",
@@ -102,13 +103,26 @@ fn nested_and_composed_schemas_are_closed_too() {
             "at /colour: property `colour` is not in the schema",
         ]
     );
-    let mut wrong_kind = record;
+    let mut wrong_kind = record.clone();
     wrong_kind["kind"] = json!("income");
     assert!(
         problems("RecordView", &wrong_kind)
             .contains(&"at /data: required property `year` is missing".to_owned()),
         "career data under kind income"
     );
+    // withheld: only a sealed kind, and without its data
+    let mut withheld = record;
+    withheld["withheld"] = json!(true);
+    let problems_of = problems("RecordView", &withheld);
+    assert!(
+        problems_of.len() == 2
+            && problems_of[0].ends_with("is not of type \"null\"")
+            && problems_of[1].starts_with("at /kind: \"career\" is not one of"),
+        "career withheld: {problems_of:?}"
+    );
+    withheld["kind"] = json!("income");
+    withheld["data"] = json!(null);
+    assert_eq!(problems("RecordView", &withheld), Vec::<String>::new());
 }
 
 fn exchange<'a>(method: &'a str, path: &'a str, status: u16, body: &'a [u8]) -> Exchange<'a> {

@@ -12,6 +12,7 @@ mod helpers;
 mod officials;
 mod openapi;
 mod organizations;
+mod privacy;
 mod reorganizations;
 mod schema;
 mod staffing;

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn profile(org: &str, name: &str, personal_code: &str) -> Value {
+pub fn profile(org: &str, name: &str, personal_code: &str) -> Value {
     json!({
         "classification": "civil_servant",
         "managing_organization_id": org,
@@ -50,14 +50,14 @@ fn setup() -> Setup {
     }
 }
 
-fn as_editor(app: &TestApp, username: &str, org: Option<&str>) -> Account {
+pub fn as_editor(app: &TestApp, username: &str, org: Option<&str>) -> Account {
     let account = app.account(username, org, &["personnel_editor"]);
     let token = app.sign_in(&account);
     app.use_token(Some(token));
     account
 }
 
-fn create(app: &TestApp, body: &Value) -> Value {
+pub fn create(app: &TestApp, body: &Value) -> Value {
     let (status, made) = json(app.post("/api/v1/officials", body));
     assert_eq!(status, 201, "{made}");
     made
@@ -565,7 +565,11 @@ fn histories_transfers_and_retirement_keep_the_record() {
         .map(|r| r["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["discipline", "salary"]);
-    assert_eq!(records["items"][0]["data"]["form"], "Khiển trách");
+    // sealed details only on reveal, even for the editor who wrote them
+    assert_eq!(records["items"][0]["withheld"], true);
+    assert_eq!(records["items"][0]["data"], Value::Null);
+    let (_, revealed) = json(s.app.get(&format!("{base}/records?reveal=true")));
+    assert_eq!(revealed["items"][0]["data"]["form"], "Khiển trách");
     let stored: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
         "(SELECT count(*) FROM official_records WHERE data::text LIKE '%Khiển trách%' OR data::text LIKE '%quy chế%')",
     ))

@@ -10,7 +10,7 @@ mod rules;
 mod search;
 
 pub use profile::{create, get, life_event, reveal, transfer, update};
-pub use records::{add_record, changes, list_records, update_record};
+pub use records::{add_record, changes, list_records, reveal_records, update_record};
 pub use search::{lookup, search};
 
 use super::codec;
@@ -96,24 +96,50 @@ fn readable(ctx: &mut Ctx, id: OfficialId) -> AppResult<Found> {
     }
 }
 
+const CHANGE_NEEDS: &str = "you may read but not change this profile (it is managed elsewhere)";
+
+const REVEAL_NEEDS: &str =
+    "revealing sealed items needs the personnel_editor role over the managing organization";
+
+/// The path of the managing organization, when the caller may write it.
+/// The caller already reads the profile (through either organization), so
+/// a refusal is 403 naming what it `needs`, not 404: the profile's
+/// existence is no secret to them, whether or not they see where it is
+/// managed.
+fn managed_by_caller(ctx: &Ctx, managing: Option<TreePath>, needs: &str) -> AppResult<TreePath> {
+    managing
+        .filter(|path| ctx.scope.can_write(path))
+        .ok_or_else(|| AppError::Forbidden(needs.into()))
+}
+
 /// The profile locked for change, if the caller may write its managing
 /// organization.
 fn editable(ctx: &mut Ctx, id: OfficialId) -> AppResult<Found> {
     let seen = readable(ctx, id)?;
+    let managing = managed_by_caller(ctx, seen.managing, CHANGE_NEEDS)?;
     let profile = repo::find_for_update(ctx.conn, id)?.ok_or_else(not_found)?;
     // moved meanwhile by another transaction: where it is managed now
     let managing = if profile.managing_organization_id == seen.profile.managing_organization_id {
-        seen.managing
+        managing
     } else {
-        unit(ctx, profile.managing_organization_id)?.map(|u| u.path)
+        let now = unit(ctx, profile.managing_organization_id)?.map(|u| u.path);
+        managed_by_caller(ctx, now, CHANGE_NEEDS)?
     };
-    let path = managing.ok_or_else(not_found)?;
-    ctx.scope
-        .require_write(&path, "this profile (it is managed elsewhere)")?;
     Ok(Found {
         profile,
-        managing: Some(path),
+        managing: Some(managing),
     })
+}
+
+/// The profile, for a reveal of its sealed items: `ctx.scope` is the
+/// caller's EditPersonnel scope, whose write roots are its personnel_editor
+/// (and system_admin) grants, so those who may change the items may see
+/// them. The caller has proved a second factor recently (checked where the
+/// request arrives).
+fn revealable(ctx: &mut Ctx, id: OfficialId) -> AppResult<Found> {
+    let found = readable(ctx, id)?;
+    managed_by_caller(ctx, found.managing.clone(), REVEAL_NEEDS)?;
+    Ok(found)
 }
 
 /// 412 unless the client changes the version it read.

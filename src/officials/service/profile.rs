@@ -6,7 +6,8 @@ use diesel::{Connection, PgConnection, QueryResult};
 
 use super::rules::check_rules;
 use super::{
-    check_version, editable, readable, record_change, still_active, view, Found, Subject, Unit,
+    check_version, editable, readable, record_change, revealable, still_active, view, Found,
+    Subject, Unit,
 };
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -16,17 +17,6 @@ use crate::officials::input::{LifeEvent, LifeEventInput, Patch, TransferRequest}
 use crate::officials::model::{Profile, ProfileData, ProfileStatus, RecordInput, RecordKind};
 use crate::officials::repo;
 use crate::officials::view::OfficialView;
-
-/// The identity numbers a reveal shows in full.
-const REVEALED: [&str; 4] = [
-    "identity_card_number",
-    "personal_identification_code",
-    "social_insurance_number",
-    "party_card_number",
-];
-
-const REVEAL_NEEDS: &str =
-    "revealing identity numbers needs the personnel_editor role over the managing organization";
 
 pub fn create(ctx: &mut Ctx, data: ProfileData) -> AppResult<OfficialView> {
     let managing = check_rules(ctx, &data)?;
@@ -43,27 +33,19 @@ pub fn create(ctx: &mut Ctx, data: ProfileData) -> AppResult<OfficialView> {
     Ok(view)
 }
 
-/// The profile with its identity numbers masked.
+/// The profile with its sealed items masked or withheld.
 pub fn get(ctx: &mut Ctx, id: OfficialId) -> AppResult<OfficialView> {
     let found = readable(ctx, id)?;
     view(ctx, &found.profile, false)
 }
 
-/// The profile with its identity numbers in full, for those who may edit
-/// it: `ctx.scope` is the caller's EditPersonnel scope, whose write roots
-/// are its personnel_editor (and system_admin) grants, so it must write the
-/// managing organization. Audited. The caller has proved a second factor
-/// recently (checked where the request arrives).
+/// The profile with its sealed items in full, for those who may edit it;
+/// audited, naming the items that hold a value.
 pub fn reveal(ctx: &mut Ctx, id: OfficialId) -> AppResult<OfficialView> {
-    let found = readable(ctx, id)?;
-    let managing = found.managing.as_ref().ok_or(AppError::NotFound {
-        entity: "organization",
-    })?;
-    if !ctx.scope.can_write(managing) {
-        return Err(AppError::Forbidden(REVEAL_NEEDS.into()));
-    }
-    let view = view(ctx, &found.profile, true)?;
-    let fields = REVEALED.map(String::from).into();
+    let found = revealable(ctx, id)?;
+    let data = codec::to_data(ctx.keyring, ctx.conn, &found.profile)?;
+    let fields = data.sealed_items_held();
+    let view = OfficialView::new(&found.profile, data, true);
     found.subject().audit(ctx, "official.reveal", fields)?;
     Ok(view)
 }
@@ -75,7 +57,8 @@ pub fn update(
     expected: i32,
     patch: Patch,
 ) -> AppResult<OfficialView> {
-    let patched = patch_profile(ctx, id, expected, patch)?;
+    let found = editable(ctx, id)?;
+    let patched = patch_profile(ctx, found, expected, patch)?;
     let subject = Subject {
         id,
         managing: Some(patched.managing.path),
@@ -92,8 +75,10 @@ struct Patched {
     fields: Vec<String>,
 }
 
-fn patch_profile(ctx: &mut Ctx, id: OfficialId, expected: i32, patch: Patch) -> AppResult<Patched> {
-    let Found { profile, .. } = editable(ctx, id)?;
+/// Merges `patch` into the profile `found` locked for change.
+fn patch_profile(ctx: &mut Ctx, found: Found, expected: i32, patch: Patch) -> AppResult<Patched> {
+    let Found { profile, .. } = found;
+    let id = profile.id;
     check_version(expected, profile.version)?;
     still_active(&profile)?;
     let current = codec::to_data(ctx.keyring, ctx.conn, &profile)?;
@@ -192,9 +177,10 @@ pub fn transfer(
     expected: i32,
     request: TransferRequest,
 ) -> AppResult<OfficialView> {
+    let found = editable(ctx, id)?;
     request.check()?;
     close_posting(ctx, id, &request)?;
-    let patched = patch_profile(ctx, id, expected, request.patch())?;
+    let patched = patch_profile(ctx, found, expected, request.patch())?;
     let managing = patched.managing;
     let posting = RecordInput {
         kind: RecordKind::Career,

@@ -1,7 +1,7 @@
 //! A profile's histories (career, salary, training, evaluations, rewards,
 //! discipline, property, income) and its change log.
 
-use super::{check_version, editable, readable, record_change, still_active};
+use super::{check_version, editable, readable, record_change, revealable, still_active};
 use crate::catalogs;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -32,8 +32,18 @@ fn seal_details(
     Ok((None, Some(sealed)))
 }
 
-/// The entry as the API shows it, sealed details opened.
-fn record_view(ctx: &mut Ctx, row: RecordRow) -> AppResult<RecordView> {
+/// The entry as a read without reveal shows it: the details of a sealed
+/// kind withheld, never opened.
+fn shown(row: RecordRow) -> RecordView {
+    if row.kind.is_sealed() {
+        return RecordView::withheld(row);
+    }
+    let data = row.data.clone().unwrap_or_default();
+    RecordView::new(row, data)
+}
+
+/// The entry with its sealed details opened.
+fn opened(ctx: &mut Ctx, row: RecordRow) -> AppResult<RecordView> {
     let data = match (&row.data, &row.sealed) {
         (Some(data), _) => data.clone(),
         (None, Some(sealed)) => {
@@ -82,9 +92,14 @@ fn check_period(input: &RecordInput) -> AppResult<()> {
     }
 }
 
+/// How the history and the audit log name the entries of this kind.
+fn field(kind: RecordKind) -> String {
+    format!("records.{kind}")
+}
+
 /// What the history and the audit log say an entry of this kind changed.
 fn changed(kind: RecordKind) -> Vec<String> {
-    vec![format!("records.{kind}")]
+    vec![field(kind)]
 }
 
 pub fn add_record(
@@ -103,7 +118,7 @@ pub fn add_record(
     let kind = input.kind;
     let record = insert_record(ctx, official, RecordInput { data, ..input })?;
     record_change(ctx, official, &format!("{kind}_added"), changed(kind))?;
-    let view = record_view(ctx, record)?;
+    let view = shown(record);
     found
         .subject()
         .audit(ctx, "official.record_add", changed(kind))?;
@@ -137,23 +152,45 @@ pub fn update_record(
     repo::save_record(ctx.conn, &record)?;
     let kind = input.kind;
     record_change(ctx, official, &format!("{kind}_updated"), changed(kind))?;
-    let view = record_view(ctx, record)?;
+    let view = shown(record);
     found
         .subject()
         .audit(ctx, "official.record_update", changed(kind))?;
     Ok(view)
 }
 
+/// The profile's entries (of one kind), sealed details withheld.
 pub fn list_records(
     ctx: &mut Ctx,
     official: OfficialId,
     kind: Option<RecordKind>,
 ) -> AppResult<Vec<RecordView>> {
     readable(ctx, official)?;
-    repo::records(ctx.conn, official, kind)?
+    let rows = repo::records(ctx.conn, official, kind)?;
+    Ok(rows.into_iter().map(shown).collect())
+}
+
+/// The profile's entries (of one kind) with their sealed details opened,
+/// for those who may edit it; audited, naming the sealed kinds shown.
+pub fn reveal_records(
+    ctx: &mut Ctx,
+    official: OfficialId,
+    kind: Option<RecordKind>,
+) -> AppResult<Vec<RecordView>> {
+    let found = revealable(ctx, official)?;
+    let rows = repo::records(ctx.conn, official, kind)?;
+    let mut fields: Vec<String> = rows
+        .iter()
+        .filter(|r| r.kind.is_sealed())
+        .map(|r| field(r.kind))
+        .collect();
+    fields.dedup(); // the rows come grouped by kind
+    let views = rows
         .into_iter()
-        .map(|row| record_view(ctx, row))
-        .collect()
+        .map(|row| opened(ctx, row))
+        .collect::<AppResult<Vec<_>>>()?;
+    found.subject().audit(ctx, "official.reveal", fields)?;
+    Ok(views)
 }
 
 pub fn changes(ctx: &mut Ctx, official: OfficialId) -> AppResult<Vec<Change>> {
