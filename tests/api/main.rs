@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod contract;
 mod crypto;
+mod dossiers;
 mod errors;
 mod helpers;
 mod officials;
