@@ -2,7 +2,8 @@
 //! the subject's managing organization a dossier does not exist: every
 //! refusal is the same 404, reached by the same statements (a caller with
 //! no dossier grant runs them under a scope covering nothing), and decided
-//! by the subject or an unguessable id before any dossier row is read.
+//! by the subject before any of its dossiers is read, or by a dossier's
+//! unguessable id.
 //! Every read and every write is audited; the entries carry no
 //! organization path, so only auditors of the whole tree see them.
 
