@@ -95,6 +95,19 @@ uuid_id!(
     /// A staffing quota of one organization and period (`staffing_quotas.id`).
     QuotaId
 );
+uuid_id!(
+    /// An internal-politics dossier (`dossiers.id`).
+    DossierId
+);
+uuid_id!(
+    /// One version of a dossier (`dossier_versions.id`): what its sealed
+    /// values are bound to.
+    DossierVersionId
+);
+uuid_id!(
+    /// A file attached to a dossier (`dossier_attachments.id`).
+    DossierAttachmentId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

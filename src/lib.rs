@@ -9,6 +9,7 @@ pub mod config;
 pub mod context;
 pub mod crypto;
 pub mod db;
+pub mod dossiers;
 pub mod error;
 pub mod fixtures;
 pub mod http;

@@ -35,6 +35,7 @@ fn register(table: &mut RouteTable) {
             crate::officials::routes::configure(table);
             crate::catalogs::routes::configure(table);
             crate::audit::routes::configure(table);
+            crate::dossiers::routes::configure(table);
         });
 }
 

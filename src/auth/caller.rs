@@ -45,11 +45,14 @@ impl Grants {
             .any(|g| (g.role == role || g.role == Role::SystemAdmin) && path.is_within(&g.path))
     }
 
-    /// The subtrees of the grants of any of `roles` (or of system_admin).
-    fn roots(&self, roles: &[Role]) -> Vec<TreePath> {
+    /// The subtrees of the grants of any of `roles` (or of system_admin,
+    /// when it counts).
+    fn roots(&self, roles: &[Role], system_admin_counts: bool) -> Vec<TreePath> {
         self.0
             .iter()
-            .filter(|g| g.role == Role::SystemAdmin || roles.contains(&g.role))
+            .filter(|g| {
+                roles.contains(&g.role) || (system_admin_counts && g.role == Role::SystemAdmin)
+            })
             .map(|g| g.path.clone())
             .collect()
     }
@@ -65,6 +68,8 @@ pub enum Permission {
     ManageUsers,
     ReadAudit,
     ManagePolicies,
+    /// Everything on internal-politics dossiers (DB3).
+    HandleDossiers,
 }
 
 const PERSONNEL: &[Role] = &[Role::PersonnelViewer, Role::PersonnelEditor];
@@ -80,6 +85,7 @@ impl Permission {
             Permission::EditPersonnel => &[Role::PersonnelEditor],
             Permission::ReadAudit => &[Role::Auditor],
             Permission::ManagePolicies => &[],
+            Permission::HandleDossiers => &[Role::DossierOfficer],
         }
     }
 
@@ -93,6 +99,7 @@ impl Permission {
             Permission::ManageUsers => "managing accounts",
             Permission::ReadAudit => "reading the audit log",
             Permission::ManagePolicies => "changing the level policies",
+            Permission::HandleDossiers => "handling internal-politics dossiers",
         }
     }
 
@@ -115,10 +122,21 @@ impl Permission {
         match self {
             Permission::ReadPersonnel | Permission::EditPersonnel => PERSONNEL,
             Permission::ReadAudit => &[Role::Auditor],
+            Permission::HandleDossiers => &[Role::DossierOfficer],
             _ => Role::ALL,
         }
     }
+
+    /// system_admin counts as every role, except for dossiers: only the
+    /// cleared officers granted `dossier_officer` read DB3 (decision 0016).
+    fn system_admin_counts(self) -> bool {
+        self != Permission::HandleDossiers
+    }
 }
+
+/// Dossier content is read and written with a second factor proved within
+/// five minutes, or sooner if the level policy asks for it.
+pub const DOSSIER_STEP_UP_SECONDS: i32 = 300;
 
 impl Caller {
     /// Who acts, as services and the change history record it.
@@ -145,20 +163,37 @@ impl Caller {
     /// The scope for an action: it reads the subtrees of all its grants and
     /// writes those of the grants that allow the action. 403 with none.
     pub fn require(&self, permission: Permission) -> AppResult<Scope> {
-        let write = self.grants.roots(permission.roles());
-        if write.is_empty() {
-            return Err(AppError::Forbidden(permission.refusal()));
+        let scope = self.require_or_nothing(permission);
+        match &scope {
+            Scope::Paths { write, .. } if write.is_empty() => {
+                Err(AppError::Forbidden(permission.refusal()))
+            }
+            _ => Ok(scope),
         }
-        let read = self.grants.roots(permission.read_roles());
-        Ok(Scope::Paths { read, write })
+    }
+
+    /// The scope for an action whose refusal must look like absence
+    /// (dossiers): without a grant allowing it, a scope covering nothing,
+    /// never a 403, so the service does the same work and finds nothing.
+    pub fn require_or_nothing(&self, permission: Permission) -> Scope {
+        let admin = permission.system_admin_counts();
+        Scope::Paths {
+            read: self.grants.roots(permission.read_roles(), admin),
+            write: self.grants.roots(permission.roles(), admin),
+        }
     }
 
     /// Sensitive actions need a second factor proved recently, per the level policy.
     pub fn require_fresh_mfa(&self, now: DateTime<Utc>) -> AppResult<()> {
-        if now - self.mfa_at > Duration::seconds(self.step_up_max_age_seconds.into()) {
-            return Err(AppError::StepUpRequired {
-                max_age_seconds: self.step_up_max_age_seconds,
-            });
+        self.require_mfa_within(now, self.step_up_max_age_seconds)
+    }
+
+    /// A second factor proved within `max_age_seconds`, and within the
+    /// level policy's step-up age when that is shorter.
+    pub fn require_mfa_within(&self, now: DateTime<Utc>, max_age_seconds: i32) -> AppResult<()> {
+        let max_age_seconds = max_age_seconds.min(self.step_up_max_age_seconds);
+        if now - self.mfa_at > Duration::seconds(max_age_seconds.into()) {
+            return Err(AppError::StepUpRequired { max_age_seconds });
         }
         Ok(())
     }
@@ -190,10 +225,86 @@ mod tests {
         assert!(!grants.holds(Role::Auditor, &TreePath("a.b".into())));
         assert!(grants.holds(Role::Auditor, &TreePath("c.d".into())));
         assert_eq!(
-            grants.roots(&[Role::OrgAdmin]),
+            grants.roots(&[Role::OrgAdmin], true),
             [TreePath("a.b".into()), TreePath("c".into())]
         );
-        assert_eq!(grants.roots(&[Role::Auditor]), [TreePath("c".into())]);
+        assert_eq!(grants.roots(&[Role::Auditor], true), [TreePath("c".into())]);
+    }
+
+    fn caller(grants: Vec<GrantScope>, mfa_age_seconds: i64) -> Caller {
+        let now = Utc::now();
+        Caller {
+            user_id: UserId::new_random(),
+            username: "officer".into(),
+            session_id: SessionId::new_random(),
+            mfa_at: now - Duration::seconds(mfa_age_seconds),
+            step_up_max_age_seconds: 900,
+            grants: Grants(grants),
+            context: RequestMeta::default(),
+        }
+    }
+
+    fn paths(scope: &Scope) -> (Vec<TreePath>, Vec<TreePath>) {
+        match scope {
+            Scope::Paths { read, write } => (read.clone(), write.clone()),
+            Scope::System => panic!("a caller never gets the system scope"),
+        }
+    }
+
+    #[test]
+    fn dossiers_need_an_officer_grant_and_system_admin_does_not_count() {
+        let admin = caller(vec![grant(Role::SystemAdmin, "a")], 0);
+        let officer = caller(
+            vec![
+                grant(Role::DossierOfficer, "a.b"),
+                grant(Role::PersonnelEditor, "a.c"),
+            ],
+            0,
+        );
+        let nothing = (Vec::new(), Vec::new());
+        assert_eq!(
+            paths(&admin.require_or_nothing(Permission::HandleDossiers)),
+            nothing
+        );
+        assert!(admin.require(Permission::HandleDossiers).is_err());
+        let only_b = vec![TreePath("a.b".into())];
+        assert_eq!(
+            paths(&officer.require_or_nothing(Permission::HandleDossiers)),
+            (only_b.clone(), only_b)
+        );
+        // elsewhere system_admin still counts as every role
+        assert_eq!(
+            paths(&admin.require(Permission::ReadPersonnel).unwrap()).0,
+            [TreePath("a".into())]
+        );
+    }
+
+    #[test]
+    fn a_shorter_step_up_age_applies_and_the_policy_caps_it() {
+        let now = Utc::now();
+        let recent = caller(vec![], 200);
+        assert!(recent.require_mfa_within(now, 300).is_ok());
+        let older = caller(vec![], 400);
+        assert!(
+            older.require_fresh_mfa(now).is_ok(),
+            "the policy allows 900 s"
+        );
+        assert!(matches!(
+            older.require_mfa_within(now, 300),
+            Err(AppError::StepUpRequired {
+                max_age_seconds: 300
+            })
+        ));
+        let strict = Caller {
+            step_up_max_age_seconds: 60,
+            ..caller(vec![], 100)
+        };
+        assert!(matches!(
+            strict.require_mfa_within(now, 300),
+            Err(AppError::StepUpRequired {
+                max_age_seconds: 60
+            })
+        ));
     }
 
     #[test]

@@ -56,6 +56,11 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     personal("email"),
     personal("party_card_number"),
     sealed("official_records", "sealed"),
+    sealed("dossier_versions", "category"),
+    sealed("dossier_versions", "summary"),
+    sealed("dossier_versions", "content"),
+    sealed("dossier_attachments", "file_name"),
+    sealed("dossier_attachments", "content"),
 ];
 
 #[derive(Debug, Clone, Serialize)]

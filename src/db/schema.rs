@@ -333,6 +333,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dossiers (id) {
+        id -> Uuid,
+        subject_kind -> Text,
+        subject_id -> Uuid,
+        version -> Int4,
+        attachment_count -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    dossier_versions (id) {
+        id -> Uuid,
+        dossier_id -> Uuid,
+        number -> Int4,
+        category -> Bytea,
+        summary -> Bytea,
+        content -> Bytea,
+        recorded_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    dossier_attachments (id) {
+        id -> Uuid,
+        dossier_id -> Uuid,
+        number -> Int4,
+        file_name -> Bytea,
+        content_type -> Text,
+        size -> Int4,
+        content -> Bytea,
+        recorded_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(official_personal -> officials (official_id));
 diesel::joinable!(official_career -> officials (official_id));
 diesel::joinable!(official_records -> officials (official_id));
@@ -346,6 +386,9 @@ diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(organization_placements -> organizations (organization_id));
 diesel::joinable!(staffing_quotas -> organizations (organization_id));
 diesel::joinable!(organization_events -> reorganizations (reorganization_id));
+
+diesel::joinable!(dossier_versions -> dossiers (dossier_id));
+diesel::joinable!(dossier_attachments -> dossiers (dossier_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -370,4 +413,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     official_career,
     official_records,
     official_changes,
+    dossiers,
+    dossier_versions,
+    dossier_attachments,
 );

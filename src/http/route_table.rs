@@ -134,6 +134,12 @@ where
         self.route(Method::DELETE, handler)
     }
 
+    /// Data for this path's handlers only, e.g. a larger body limit.
+    pub fn app_data<U: 'static>(mut self, data: U) -> Self {
+        self.inner = self.inner.app_data(data);
+        self
+    }
+
     fn route<F, Args>(mut self, method: Method, handler: F) -> Self
     where
         F: Handler<Args>,

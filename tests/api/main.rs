@@ -6,6 +6,7 @@ mod auth;
 mod contract;
 mod credentials;
 mod crypto;
+mod dossiers;
 mod errors;
 mod fresh_clone;
 mod helpers;

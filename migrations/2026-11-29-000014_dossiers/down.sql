@@ -1,0 +1,11 @@
+DROP TABLE dossier_attachments;
+DROP TABLE dossier_versions;
+DROP TABLE dossiers;
+DROP FUNCTION odb_dossier_scope();
+DROP FUNCTION dossier_attachments_only_resealed();
+DROP FUNCTION dossier_versions_only_resealed();
+DROP FUNCTION odb_resealed_or_same(bytea, bytea);
+DROP FUNCTION dossier_parts_numbered();
+DROP FUNCTION dossiers_complete();
+DROP FUNCTION dossiers_only_grow();
+DROP FUNCTION dossiers_refuse_removal();
