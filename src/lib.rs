@@ -18,6 +18,7 @@ pub mod officials;
 pub mod org;
 pub mod pagination;
 pub mod patch;
+pub mod portal;
 pub mod routes;
 pub mod staffing;
 pub mod startup;
