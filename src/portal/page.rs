@@ -48,6 +48,8 @@ fn document(lang: Lang, title: &str, header: Markup, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (site) }
+                // no favicon request (a data: URL is all the CSP allows besides this site)
+                link rel="icon" href="data:,";
                 link rel="stylesheet" href="/static/portal.css";
                 script src="/static/portal.js" defer {}
             }
