@@ -10,6 +10,7 @@ mod helpers;
 mod officials;
 mod openapi;
 mod organizations;
+mod portal;
 mod reorganizations;
 mod schema;
 mod staffing;
