@@ -94,8 +94,8 @@ impl PortalError {
                 page(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
             }
             AppError::Database(_) | AppError::Internal(_) => {
-                // logged once, with its cause, as the API does
-                let _ = error.to_problem();
+                // logged once, with its cause; the page says nothing internal
+                tracing::error!(error = ?error, "portal request failed");
                 page(StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
             }
         }

@@ -12,7 +12,7 @@ use super::sections::{self, label_key, Catalogs, Item, ItemKind, Section};
 use super::{catalogs, official_id};
 use crate::auth::caller::Permission;
 use crate::context::Scope;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::ids::OfficialId;
 use crate::officials::service;
 use crate::officials::view::OfficialView;
@@ -112,15 +112,13 @@ fn read_section(
 /// Only what differs from the profile as the service shows it now: an item
 /// left as it was shown is not sent back (so a masked value is never
 /// written over the real one).
-fn changed(typed: Map<String, Value>, current: &OfficialView) -> AppResultMap {
+fn changed(typed: Map<String, Value>, current: &OfficialView) -> AppResult<Map<String, Value>> {
     let now = serde_json::to_value(&current.data).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(typed
         .into_iter()
         .filter(|(key, value)| !same(&now[key.as_str()], value))
         .collect())
 }
-
-type AppResultMap = crate::error::AppResult<Map<String, Value>>;
 
 /// Numbers compare by value (3.3 and 3.30 are the same coefficient).
 fn same(stored: &Value, typed: &Value) -> bool {
