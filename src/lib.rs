@@ -19,6 +19,7 @@ pub mod officials;
 pub mod org;
 pub mod pagination;
 pub mod patch;
+pub mod portal;
 pub mod routes;
 pub mod staffing;
 pub mod startup;

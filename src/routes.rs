@@ -12,6 +12,8 @@ use crate::http::AppState;
 /// Every route of the service, registered in this one place.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     register(&mut RouteTable::new(cfg, &mut Vec::new()));
+    // the portal's pages are for people, not part of the API contract
+    crate::portal::configure(&mut RouteTable::new(cfg, &mut Vec::new()));
 }
 
 /// (method, full path) of every served route, from the same registration

@@ -39,6 +39,17 @@ impl TrustedProxies {
         self.0.iter().any(|net| net.contains(&address))
     }
 
+    /// Whether the browser reached ODB over TLS: a trusted proxy in front
+    /// (`peer`) says so in `X-Forwarded-Proto`. odb itself speaks plain HTTP.
+    pub fn forwards_tls(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> bool {
+        peer.is_some_and(|p| self.trusts(p.to_canonical()))
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+    }
+
     /// The address of the client behind `peer`.
     pub fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
         let mut client = peer?.to_canonical();

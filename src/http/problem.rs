@@ -164,17 +164,22 @@ pub fn path_error(err: error::PathError, _req: &HttpRequest) -> error::Error {
     error::InternalError::from_response(err, problem.response()).into()
 }
 
-/// Last line of defence: any error response not already problem+json (unknown
-/// route, wrong method, framework errors) is rewritten as one.
+/// Last line of defence: any error response not already problem+json or a
+/// portal page (unknown route, wrong method, framework errors) is rewritten
+/// as problem+json.
 pub fn ensure_problem<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
+    // problem+json already, or a page of the portal explaining itself
+    let answered = res
         .response()
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(CONTENT_TYPE.as_bytes()));
-    if is_problem {
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(CONTENT_TYPE.as_bytes())
+                || v.as_bytes().starts_with(b"text/html")
+        });
+    if answered {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod browser;
 mod contract;
 mod credentials;
 mod crypto;
@@ -13,6 +14,7 @@ mod helpers;
 mod officials;
 mod openapi;
 mod organizations;
+mod portal;
 mod privacy;
 mod reorganizations;
 mod schema;

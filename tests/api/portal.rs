@@ -1,0 +1,492 @@
+//! The portal's pages over HTTP, as a browser sends and receives them:
+//! cookie flags, CSRF refusals, the Content-Security-Policy, escaping, and
+//! the same scope, step-up and versions as the API. The flows in a real
+//! browser are in tests/browser/.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use reqwest::blocking::Client;
+use reqwest::redirect::Policy;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// A browser without JavaScript: keeps cookies, follows no redirect.
+struct Browser {
+    client: Client,
+    base: String,
+    cookies: RefCell<BTreeMap<String, String>>,
+    headers: Vec<(&'static str, &'static str)>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    csp: Option<String>,
+    body: String,
+}
+
+impl Page {
+    /// The `csrf_token` of the page's (first) form.
+    fn csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker).expect("a form with a csrf_token") + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_owned()
+    }
+
+    fn cookie(&self, name: &str) -> Option<&String> {
+        self.set_cookies
+            .iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    /// The hidden `version` of an edit form.
+    fn version(&self) -> String {
+        let marker = "name=\"version\" value=\"";
+        let start = self.body.find(marker).expect("a version field") + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_owned()
+    }
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        Browser {
+            client: Client::builder().redirect(Policy::none()).build().unwrap(),
+            base: app.base.clone(),
+            cookies: RefCell::new(BTreeMap::new()),
+            headers: Vec::new(),
+        }
+    }
+
+    fn send(&self, request: reqwest::blocking::RequestBuilder) -> Page {
+        let cookie = self
+            .cookies
+            .borrow()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut request = request.header("Cookie", cookie);
+        for (name, value) in &self.headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().unwrap();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        for cookie in &set_cookies {
+            let (pair, _) = cookie.split_once(';').unwrap_or((cookie, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.borrow_mut().remove(name);
+            } else {
+                self.cookies
+                    .borrow_mut()
+                    .insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Page {
+            status: response.status().as_u16(),
+            location: header("location"),
+            csp: header("content-security-policy"),
+            set_cookies,
+            body: response.text().unwrap(),
+        }
+    }
+
+    fn get(&self, path: &str) -> Page {
+        self.send(self.client.get(format!("{}{path}", self.base)))
+    }
+
+    fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.send(self.client.post(format!("{}{path}", self.base)).form(form))
+    }
+
+    /// Password then code, through the portal's forms.
+    fn sign_in(&self, app: &TestApp, account: &Account) -> Page {
+        let form = self.get("/sign-in");
+        let code_page = self.post(
+            "/sign-in",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("username", &account.username),
+                ("password", &account.password),
+            ],
+        );
+        assert_eq!(code_page.status, 200, "{}", code_page.body);
+        let code = app.code(&account.totp_secret);
+        let signed_in = self.post(
+            "/sign-in/code",
+            &[("csrf_token", &code_page.csrf()), ("code", &code)],
+        );
+        app.clock.advance(Duration::seconds(30));
+        signed_in
+    }
+}
+
+fn profile(org: &Value, name: &str, personal_code: &str) -> Value {
+    json!({
+        "classification": "civil_servant",
+        "managing_organization_id": org["id"],
+        "using_organization_id": org["id"],
+        "full_name": name,
+        "sex": "female",
+        "birth_date": "1985-03-09",
+        "personal_identification_code": personal_code,
+        "current_address": "Số 7 phố Tràng Thi, Hoàn Kiếm, Hà Nội",
+        "email": "can.bo@hanoi.gov.vn",
+    })
+}
+
+fn create(app: &TestApp, body: &Value) -> Value {
+    let (status, made) = json(app.post("/api/v1/officials", body));
+    assert_eq!(status, 201, "{made}");
+    made
+}
+
+#[test]
+fn an_anonymous_visitor_gets_the_vietnamese_sign_in_page_with_strict_cookies_and_a_csp() {
+    let app = TestApp::spawn();
+    let browser = Browser::new(&app);
+    let start = browser.get("/");
+    assert_eq!(start.status, 303);
+    assert_eq!(start.location.as_deref(), Some("/sign-in"));
+
+    let page = browser.get("/sign-in");
+    assert_eq!(page.status, 200);
+    assert!(page.body.starts_with("<!DOCTYPE html><html lang=\"vi\">"));
+    assert!(page.body.contains("<h1>Đăng nhập</h1>"), "{}", page.body);
+    let csp = page.csp.clone().unwrap();
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(!page.body.contains("<script>") && !page.body.contains("style="));
+    let key = page.cookie("odb_browser").unwrap();
+    assert!(key.contains("; HttpOnly") && key.contains("; SameSite=Strict"));
+    assert!(!key.contains("Secure"), "plain HTTP: {key}");
+    assert!(!page.csrf().is_empty());
+
+    // English when chosen, kept in a cookie
+    let chosen = browser.post(
+        "/language",
+        &[
+            ("csrf_token", &page.csrf()),
+            ("lang", "en"),
+            ("next", "/sign-in"),
+        ],
+    );
+    assert_eq!(chosen.location.as_deref(), Some("/sign-in"));
+    let english = browser.get("/sign-in");
+    assert!(english
+        .body
+        .starts_with("<!DOCTYPE html><html lang=\"en\">"));
+    assert!(english.body.contains("<h1>Sign in</h1>"));
+
+    let css = browser.get("/static/portal.css");
+    assert_eq!(css.status, 200);
+    assert!(css.body.contains("@media print"));
+}
+
+#[test]
+fn forms_without_their_token_are_refused_and_sign_in_sets_a_strict_session_cookie() {
+    let app = TestApp::spawn();
+    let officer = app.account("an.nguyen", None, &["personnel_viewer"]);
+    let browser = Browser::new(&app);
+    let form = browser.get("/sign-in");
+    let foreign = odb::portal::cookies::csrf_token("another browser's key");
+    for token in ["", "forged", foreign.as_str()] {
+        let refused = browser.post(
+            "/sign-in",
+            &[
+                ("csrf_token", token),
+                ("username", &officer.username),
+                ("password", &officer.password),
+            ],
+        );
+        assert_eq!(refused.status, 403, "token {token:?}");
+        assert!(refused.body.contains("Biểu mẫu đã hết hạn"));
+    }
+
+    let wrong = browser.post(
+        "/sign-in",
+        &[
+            ("csrf_token", &form.csrf()),
+            ("username", &officer.username),
+            ("password", "not the password"),
+        ],
+    );
+    assert_eq!(wrong.status, 401);
+    assert!(wrong
+        .body
+        .contains("Tên đăng nhập hoặc mật khẩu không đúng."));
+    assert!(wrong
+        .body
+        .contains(&format!("value=\"{}\"", officer.username)));
+
+    let signed_in = browser.sign_in(&app, &officer);
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    assert_eq!(signed_in.location.as_deref(), Some("/"));
+    let session = signed_in.cookie("odb_session").unwrap();
+    assert!(session.contains("; HttpOnly") && session.contains("; SameSite=Strict"));
+    assert!(signed_in
+        .cookie("odb_sign_in")
+        .unwrap()
+        .contains("Max-Age=0"));
+    let start = browser.get("/");
+    assert_eq!(start.status, 200);
+    assert!(start.body.contains("Xin chào, an.nguyen."));
+
+    // signing out is a form too
+    let forged = browser.post("/sign-out", &[("csrf_token", &form.csrf())]);
+    assert_eq!(forged.status, 403);
+    assert_eq!(browser.get("/").status, 200, "still signed in");
+    let out = browser.post("/sign-out", &[("csrf_token", &start.csrf())]);
+    assert_eq!(out.location.as_deref(), Some("/sign-in"));
+    assert!(out.cookie("odb_session").unwrap().contains("Max-Age=0"));
+    assert_eq!(browser.get("/").status, 303);
+}
+
+#[test]
+fn cookies_are_secure_when_a_trusted_proxy_says_the_browser_used_tls() {
+    let proxied = TestApp::behind_proxy();
+    let mut browser = Browser::new(&proxied);
+    browser.headers = vec![("X-Forwarded-Proto", "https")];
+    let page = browser.get("/sign-in");
+    assert!(page.cookie("odb_browser").unwrap().ends_with("; Secure"));
+
+    // from a peer that is not a trusted proxy the header proves nothing
+    let direct = TestApp::spawn();
+    let mut browser = Browser::new(&direct);
+    browser.headers = vec![("X-Forwarded-Proto", "https")];
+    let page = browser.get("/sign-in");
+    assert!(!page.cookie("odb_browser").unwrap().contains("Secure"));
+}
+
+#[test]
+fn a_first_sign_in_enrolls_the_authenticator_and_shows_the_recovery_codes_once() {
+    let app = TestApp::spawn();
+    let (status, created) = json(app.post(
+        "/api/v1/users",
+        &json!({"username": "moi.vao", "display_name": "Người mới", "home_organization_id": app.root["id"]}),
+    ));
+    assert_eq!(status, 201, "{created}");
+    let password = created["initial_password"].as_str().unwrap();
+    let browser = Browser::new(&app);
+    let form = browser.get("/sign-in");
+    let enroll = browser.post(
+        "/sign-in",
+        &[
+            ("csrf_token", &form.csrf()),
+            ("username", "moi.vao"),
+            ("password", password),
+        ],
+    );
+    assert_eq!(enroll.status, 200);
+    assert!(enroll.body.contains("src=\"data:image/png;base64,"));
+    // the key, in groups of four, for typing by hand
+    let marker = "<p class=\"secret\">";
+    let start = enroll.body.find(marker).unwrap() + marker.len();
+    let end = enroll.body[start..].find('<').unwrap() + start;
+    let secret = enroll.body[start..end].replace(' ', "");
+    let done = browser.post(
+        "/sign-in/code",
+        &[("csrf_token", &enroll.csrf()), ("code", &app.code(&secret))],
+    );
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.cookie("odb_session").is_some());
+    assert_eq!(done.body.matches("<li>").count(), 10, "ten recovery codes");
+    assert!(done.body.contains("Các mã này chỉ hiện một lần này."));
+}
+
+#[test]
+fn what_people_typed_is_escaped_on_every_page() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("HN", "province", "ROOT")]);
+    let name = "<script>alert('x')</script> Nguyễn Thị Hoa";
+    let made = create(&app, &profile(&t["HN"], name, "001185012345"));
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &app.admin);
+    let id = made["id"].as_str().unwrap();
+    for path in [
+        "/officials?q=hoa".to_owned(),
+        format!("/officials/{id}"),
+        format!("/officials/{id}/print"),
+        format!("/officials/{id}/history"),
+    ] {
+        let page = browser.get(&path);
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            page.body
+                .contains("&lt;script&gt;alert('x')&lt;/script&gt; Nguyễn Thị Hoa"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(!page.body.contains("<script>alert"), "{path}");
+    }
+}
+
+#[test]
+fn a_profile_outside_ones_scope_is_refused_as_not_found() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("HN", "province", "ROOT"), ("HUE", "province", "ROOT")]);
+    let elsewhere = create(&app, &profile(&t["HUE"], "Lê Văn Tám", "046180054321"));
+    let viewer = app.account("viewer.hn", Some("HN"), &["personnel_viewer"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &viewer);
+    let id = elsewhere["id"].as_str().unwrap();
+    for path in [
+        format!("/officials/{id}"),
+        format!("/officials/{id}/print"),
+        format!("/officials/{id}/history"),
+        "/officials/not-an-id".to_owned(),
+    ] {
+        let page = browser.get(&path);
+        assert_eq!(page.status, 404, "{path}");
+        assert!(page.body.contains("<h1>Không tìm thấy</h1>"), "{path}");
+        assert!(!page.body.contains("Lê Văn Tám"));
+    }
+    let search = browser.get("/officials?q=le+van+tam");
+    assert!(search.body.contains("Không tìm thấy hồ sơ nào."));
+    // a viewer has no edit form at all
+    let edit = browser.get(&format!("/officials/{id}/edit/contact"));
+    assert_eq!(edit.status, 403);
+}
+
+#[test]
+fn an_edit_shows_refused_values_beside_their_fields_and_needs_the_current_version() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("HN", "province", "ROOT")]);
+    let made = create(&app, &profile(&t["HN"], "Phạm Thu Trang", "001185099999"));
+    let id = made["id"].as_str().unwrap();
+    let editor = app.account("editor.hn", Some("HN"), &["personnel_editor"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &editor);
+    let path = format!("/officials/{id}/edit/contact");
+    let form = browser.get(&path);
+    assert_eq!(form.status, 200);
+    assert!(form
+        .body
+        .contains("<label for=\"f-current-address\">Nơi ở hiện nay</label>"));
+    let version = form.version();
+    let submit = |address: &str, email: &str, version: &str, token: &str| {
+        browser.post(
+            &path,
+            &[
+                ("csrf_token", token),
+                ("version", version),
+                ("current_address", address),
+                ("phone", ""),
+                ("email", email),
+            ],
+        )
+    };
+
+    let refused = submit("Số 1 Hàng Bài", "không phải thư", &version, &form.csrf());
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("id=\"f-email-error\""));
+    assert!(refused.body.contains("Thư điện tử không đúng dạng"));
+    assert!(refused.body.contains("aria-invalid=\"true\""));
+    assert!(
+        refused.body.contains("value=\"không phải thư\""),
+        "typed values stay"
+    );
+    let (_, stored) = json(app.get(&format!("/api/v1/officials/{id}")));
+    assert_eq!(
+        stored["current_address"], made["current_address"],
+        "nothing written"
+    );
+
+    let forged = submit("Số 1 Hàng Bài", "", &version, "forged");
+    assert_eq!(forged.status, 403);
+
+    let saved = submit("Số 1 Hàng Bài, Hoàn Kiếm", "", &version, &form.csrf());
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some(format!("/officials/{id}?saved=contact#section-contact").as_str())
+    );
+    let (_, stored) = json(app.get(&format!("/api/v1/officials/{id}")));
+    assert_eq!(stored["current_address"], "Số 1 Hàng Bài, Hoàn Kiếm");
+    assert_eq!(stored["email"], Value::Null);
+    let (_, audit) = json(app.get("/api/v1/audit?action=official.update"));
+    let entry = &audit["items"][0];
+    assert_eq!(entry["actor"], "editor.hn");
+    assert_eq!(entry["fields"], json!(["current_address", "email"]));
+
+    // the same form again, from the version before the save
+    let stale = submit("Số 3 Hàng Bài", "", &version, &form.csrf());
+    assert_eq!(stale.status, 412);
+    assert!(stale.body.contains("Người khác vừa sửa hồ sơ này"));
+    assert!(
+        stale.body.contains("Số 1 Hàng Bài, Hoàn Kiếm"),
+        "the latest data"
+    );
+}
+
+#[test]
+fn identity_numbers_are_shown_in_full_only_after_a_step_up() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("HN", "province", "ROOT")]);
+    let made = create(&app, &profile(&t["HN"], "Vũ Minh Khoa", "001185077777"));
+    let id = made["id"].as_str().unwrap();
+    let editor = app.account("editor.reveal", Some("HN"), &["personnel_editor"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &editor);
+    let masked = browser.get(&format!("/officials/{id}"));
+    assert!(masked.body.contains("0011******77"));
+    assert!(!masked.body.contains("001185077777"));
+
+    app.clock.advance(Duration::minutes(16));
+    let reveal = format!("/officials/{id}?reveal=true");
+    let asked = browser.get(&reveal);
+    assert_eq!(asked.status, 303);
+    let location = asked.location.unwrap();
+    assert_eq!(
+        location,
+        format!("/step-up?next=/officials/{id}%3Freveal%3Dtrue")
+    );
+    let form = browser.get(&location);
+    let wrong = browser.post(
+        "/step-up",
+        &[
+            ("csrf_token", &form.csrf()),
+            ("next", &reveal),
+            ("code", "000000"),
+        ],
+    );
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("id=\"f-code-error\""));
+    let proved = browser.post(
+        "/step-up",
+        &[
+            ("csrf_token", &form.csrf()),
+            ("next", &reveal),
+            ("code", &app.code(&editor.totp_secret)),
+        ],
+    );
+    assert_eq!(proved.location.as_deref(), Some(reveal.as_str()));
+    let shown = browser.get(&reveal);
+    assert_eq!(shown.status, 200);
+    assert!(shown.body.contains("001185077777"));
+}

@@ -1,0 +1,236 @@
+// The portal as a person uses it, in Debian's chromium against `odb demo`:
+// sign in with a TOTP code, find a person typed without diacritics, correct
+// their address (after a refused value), print their résumé, and be refused
+// a record outside one's scope. Every main page is scanned with axe-core
+// and photographed into docs/portal/.
+//
+// Run: cargo build && (cd tests/browser && npm ci && npm test)
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+import {
+  accessibilityViolations,
+  fold,
+  freshCode,
+  launchBrowser,
+  repo,
+  startDemo,
+} from "./harness.mjs";
+
+const shots = join(repo, "docs", "portal");
+const out = join(repo, "tests", "browser", "out");
+const desktop = { width: 1366, height: 768 };
+const phone = { width: 390, height: 844 };
+const usedCodes = new Set();
+
+let demo;
+let browser;
+/** The administrator's signed-in page, shared by the steps below. */
+let admin;
+/** A profile the steps open, edit and print: { name, path }. */
+let profile;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  mkdirSync(out, { recursive: true });
+  demo = await startDemo();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+// The screenshots in docs/portal/ are refreshed only when asked
+// (ODB_SCREENSHOTS=1), so a test run leaves the checkout as it was.
+async function photograph(page, name, options = {}) {
+  if (process.env.ODB_SCREENSHOTS !== "1") return;
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: options.fullPage ?? false });
+}
+
+/** No serious or critical WCAG 2.1 A/AA violation on the page. */
+async function assertAccessible(page, what) {
+  const violations = await accessibilityViolations(page);
+  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(serious, [], `${what}: ${JSON.stringify(serious, null, 2)}`);
+}
+
+async function signIn(username, viewport = desktop) {
+  const account = demo.account(username);
+  const context = await browser.newContext({ viewport, locale: "vi-VN" });
+  const page = await context.newPage();
+  await page.goto(`${demo.base}/sign-in`);
+  await page.getByLabel("Tên đăng nhập").fill(account.username);
+  await page.getByLabel("Mật khẩu").fill(account.password);
+  await page.getByRole("button", { name: "Tiếp tục" }).click();
+  await page.getByLabel("Mã xác thực").fill(await freshCode(account.totp_secret, usedCodes));
+  await page.getByRole("button", { name: "Đăng nhập" }).click();
+  await page.waitForURL(`${demo.base}/`);
+  return page;
+}
+
+test("an anonymous visitor is sent to sign in, in Vietnamese, with strict cookies", async () => {
+  const context = await browser.newContext({ viewport: desktop });
+  const page = await context.newPage();
+  const response = await page.goto(`${demo.base}/`);
+  assert.equal(page.url(), `${demo.base}/sign-in`);
+  assert.equal(await page.getAttribute("html", "lang"), "vi");
+  assert.match(response.headers()["content-security-policy"], /frame-ancestors 'none'/);
+  await assert.doesNotReject(page.getByRole("heading", { name: "Đăng nhập" }).waitFor());
+  const [browserKey] = await context.cookies();
+  assert.equal(browserKey.name, "odb_browser");
+  assert.equal(browserKey.httpOnly, true);
+  assert.equal(browserKey.sameSite, "Strict");
+  // the keyboard reaches the skip link first
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
+  await assertAccessible(page, "sign-in");
+  await photograph(page, "sign-in");
+  // English is a choice, kept in a cookie
+  await page.getByRole("button", { name: "English" }).click();
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  await assert.doesNotReject(page.getByRole("heading", { name: "Sign in" }).waitFor());
+  await context.close();
+});
+
+test("a wrong password is refused beside the form; the right one and a TOTP code sign in", async () => {
+  const context = await browser.newContext({ viewport: desktop });
+  const page = await context.newPage();
+  await page.goto(`${demo.base}/sign-in`);
+  await page.getByLabel("Tên đăng nhập").fill("demo.admin");
+  await page.getByLabel("Mật khẩu").fill("not the password");
+  await page.getByRole("button", { name: "Tiếp tục" }).click();
+  await assert.doesNotReject(page.getByText("Tên đăng nhập hoặc mật khẩu không đúng.").waitFor());
+  await context.close();
+
+  admin = await signIn("demo.admin");
+  await assert.doesNotReject(admin.getByRole("heading", { name: "Trang chủ" }).waitFor());
+  const session = (await admin.context().cookies()).find((c) => c.name === "odb_session");
+  assert.ok(session, "a session cookie");
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.sameSite, "Strict");
+  await assertAccessible(admin, "start");
+  await photograph(admin, "start");
+});
+
+test("the organization tree shows the units as they stood on a date", async () => {
+  await admin.goto(`${demo.base}/organizations`);
+  await assert.doesNotReject(admin.getByRole("heading", { name: "Sơ đồ tổ chức" }).waitFor());
+  await admin.getByLabel("Tại ngày").fill("ngày mai");
+  await admin.getByRole("button", { name: "Xem" }).click();
+  await assert.doesNotReject(admin.locator("#f-as-of-error").waitFor());
+  await admin.getByLabel("Tại ngày").fill("30/06/2025");
+  await admin.getByRole("button", { name: "Xem" }).click();
+  await assert.doesNotReject(admin.getByText("Tổ chức tại ngày 30/06/2025.").waitFor());
+  await assertAccessible(admin, "organization tree");
+  await photograph(admin, "organizations");
+});
+
+test("a name typed without diacritics finds the person", async () => {
+  await admin.goto(`${demo.base}/officials`);
+  await admin.getByLabel("Họ và tên").fill("nguyen");
+  await admin.getByRole("button", { name: "Tìm" }).click();
+  const first = admin.locator("tbody th a").first();
+  const name = (await first.textContent()).trim();
+  assert.notEqual(fold(name), name, `a name with diacritics: ${name}`);
+  await admin.getByLabel("Họ và tên").fill(fold(name));
+  await admin.getByRole("button", { name: "Tìm" }).click();
+  const found = admin.locator("tbody th a", { hasText: name }).first();
+  await assert.doesNotReject(found.waitFor());
+  profile = { name, path: await found.getAttribute("href") };
+  await assertAccessible(admin, "search results");
+  await photograph(admin, "search");
+});
+
+test("the profile is read in the sections of form 2C, also without JavaScript", async () => {
+  await admin.goto(`${demo.base}${profile.path}`);
+  await assert.doesNotReject(admin.getByRole("heading", { name: profile.name, level: 1 }).waitFor());
+  for (const section of ["Sơ yếu lý lịch", "Nơi ở và liên lạc", "Tuyển dụng và công tác", "Trình độ"]) {
+    await assert.doesNotReject(admin.getByRole("heading", { name: section, level: 2 }).waitFor());
+  }
+  await assertAccessible(admin, "profile");
+  await photograph(admin, "profile");
+
+  const plain = await browser.newContext({
+    viewport: phone,
+    javaScriptEnabled: false,
+    storageState: await admin.context().storageState(),
+  });
+  const page = await plain.newPage();
+  await page.goto(`${demo.base}${profile.path}`);
+  await assert.doesNotReject(page.getByRole("heading", { name: profile.name, level: 1 }).waitFor());
+  await photograph(page, "profile-phone");
+  await plain.close();
+});
+
+test("a refused value is shown beside its field; the corrected address is saved", async () => {
+  await admin.goto(`${demo.base}${profile.path}`);
+  await admin.getByRole("link", { name: "Sửa Nơi ở và liên lạc" }).click();
+  await admin.getByLabel("Thư điện tử").fill("không phải thư");
+  await admin.getByRole("button", { name: "Lưu" }).click();
+  const error = admin.locator("#f-email-error");
+  await assert.doesNotReject(error.waitFor());
+  assert.match(await error.textContent(), /Thư điện tử không đúng dạng/);
+  assert.equal(await admin.getAttribute("#f-email", "aria-invalid"), "true");
+  // the summary has the focus, so a screen reader reads the errors first
+  assert.equal(await admin.evaluate(() => document.activeElement.className), "error-summary");
+  await assertAccessible(admin, "edit form with an error");
+  await photograph(admin, "edit-error");
+
+  const address = "Số 12 phố Lý Thường Kiệt, phường Cửa Nam, Hà Nội";
+  await admin.getByLabel("Thư điện tử").fill("can.bo@hanoi.gov.vn");
+  await admin.getByLabel("Nơi ở hiện nay").fill(address);
+  await admin.getByRole("button", { name: "Lưu" }).click();
+  await assert.doesNotReject(admin.getByText("Đã lưu phần “Nơi ở và liên lạc”.").waitFor());
+  await assert.doesNotReject(admin.getByText(address).waitFor());
+
+  await admin.getByRole("link", { name: "Lịch sử thay đổi" }).click();
+  const change = admin.locator("tbody tr").first();
+  assert.match(await change.textContent(), /Sửa thông tin.*Nơi ở hiện nay, Thư điện tử/);
+  await assertAccessible(admin, "history");
+});
+
+test("the résumé prints with its diacritics and without the site's frame", async () => {
+  const path = `${profile.path}/print`;
+  await admin.goto(`${demo.base}${path}`);
+  await admin.emulateMedia({ media: "print" });
+  const header = await admin.evaluate(
+    () => getComputedStyle(document.querySelector(".site-header")).display,
+  );
+  assert.equal(header, "none");
+  await assert.doesNotReject(admin.getByText("SƠ YẾU LÝ LỊCH CÁN BỘ, CÔNG CHỨC").waitFor());
+  await assert.doesNotReject(admin.getByText(profile.name.toUpperCase(), { exact: true }).waitFor());
+  await photograph(admin, "resume-print", { fullPage: true });
+  const pdf = await admin.pdf({ path: join(out, "resume.pdf"), format: "A4" });
+  assert.ok(pdf.length > 10_000, "a printed résumé");
+  await admin.emulateMedia({ media: "screen" });
+  await assertAccessible(admin, "résumé");
+});
+
+test("a record outside one's scope is refused as not found", async () => {
+  // a profile managed in another city, found by the administrator from the tree
+  let outside;
+  for (const city of ["Thành phố Hồ Chí Minh", "Thành phố Đà Nẵng", "Thành phố Hải Phòng", "Thành phố Huế"]) {
+    await admin.goto(`${demo.base}/organizations`);
+    await admin.getByRole("link", { name: city, exact: true }).click();
+    await admin.getByRole("link", { name: "Cán bộ của đơn vị" }).click();
+    const first = admin.locator("tbody th a").first();
+    if ((await first.count()) > 0) {
+      outside = await first.getAttribute("href");
+      break;
+    }
+  }
+  assert.ok(outside, "a profile managed outside Hà Nội");
+
+  const officer = await signIn("hanoi.officer");
+  const response = await officer.goto(`${demo.base}${outside}`);
+  assert.equal(response.status(), 404);
+  await assert.doesNotReject(officer.getByRole("heading", { name: "Không tìm thấy" }).waitFor());
+  await assertAccessible(officer, "refusal");
+  await photograph(officer, "refused");
+  await officer.context().close();
+});
