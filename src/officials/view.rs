@@ -69,6 +69,20 @@ pub fn mask(number: &str) -> String {
         .collect()
 }
 
+/// The items `masked` masks or withholds, in the order `sealed_items_held`
+/// names them: only a reveal shows them in full.
+pub const SEALED_ITEMS: [&str; 9] = [
+    "identity_card_number",
+    "identity_card_issued_on",
+    "identity_card_issued_place",
+    "personal_identification_code",
+    "social_insurance_number",
+    "party_card_number",
+    "current_address",
+    "phone",
+    "email",
+];
+
 /// What stands for an address that is not shown: there is one, ask for it.
 const MASKED_ADDRESS: &str = "***";
 
@@ -104,26 +118,19 @@ impl ProfileData {
     /// in its audit entry.
     pub fn sealed_items_held(&self) -> Vec<String> {
         let held = [
-            ("identity_card_number", self.identity_card_number.is_some()),
-            (
-                "identity_card_issued_on",
-                self.identity_card_issued_on.is_some(),
-            ),
-            (
-                "identity_card_issued_place",
-                self.identity_card_issued_place.is_some(),
-            ),
-            ("personal_identification_code", true),
-            (
-                "social_insurance_number",
-                self.social_insurance_number.is_some(),
-            ),
-            ("party_card_number", self.party_card_number.is_some()),
-            ("current_address", self.current_address.is_some()),
-            ("phone", self.phone.is_some()),
-            ("email", self.email.is_some()),
+            self.identity_card_number.is_some(),
+            self.identity_card_issued_on.is_some(),
+            self.identity_card_issued_place.is_some(),
+            true,
+            self.social_insurance_number.is_some(),
+            self.party_card_number.is_some(),
+            self.current_address.is_some(),
+            self.phone.is_some(),
+            self.email.is_some(),
         ];
-        held.into_iter()
+        SEALED_ITEMS
+            .into_iter()
+            .zip(held)
             .filter(|(_, is_held)| *is_held)
             .map(|(name, _)| name.to_owned())
             .collect()

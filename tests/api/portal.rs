@@ -388,6 +388,10 @@ fn an_edit_shows_refused_values_beside_their_fields_and_needs_the_current_versio
     assert!(form
         .body
         .contains("<label for=\"f-current-address\">Nơi ở hiện nay</label>"));
+    assert!(
+        form.body.contains("Số 7 phố Tràng Thi") && !form.body.contains("***"),
+        "the contact form holds the values in full"
+    );
     let version = form.version();
     let submit = |address: &str, email: &str, version: &str, token: &str| {
         browser.post(
@@ -411,9 +415,10 @@ fn an_edit_shows_refused_values_beside_their_fields_and_needs_the_current_versio
         refused.body.contains("value=\"không phải thư\""),
         "typed values stay"
     );
-    let (_, stored) = json(app.get(&format!("/api/v1/officials/{id}")));
+    let revealed = format!("/api/v1/officials/{id}?reveal=true");
+    let (_, stored) = json(app.get(&revealed));
     assert_eq!(
-        stored["current_address"], made["current_address"],
+        stored["current_address"], "Số 7 phố Tràng Thi, Hoàn Kiếm, Hà Nội",
         "nothing written"
     );
 
@@ -424,10 +429,15 @@ fn an_edit_shows_refused_values_beside_their_fields_and_needs_the_current_versio
     assert_eq!(saved.status, 303, "{}", saved.body);
     assert_eq!(
         saved.location.as_deref(),
-        Some(format!("/officials/{id}?saved=contact#section-contact").as_str())
+        Some(format!("/officials/{id}?reveal=true&saved=contact#section-contact").as_str()),
+        "back to the profile revealed: the form proved the second factor"
     );
-    let (_, stored) = json(app.get(&format!("/api/v1/officials/{id}")));
+    let (_, stored) = json(app.get(&revealed));
     assert_eq!(stored["current_address"], "Số 1 Hàng Bài, Hoàn Kiếm");
+    let shown = browser.get(&format!("/officials/{id}?reveal=true&saved=contact"));
+    assert_eq!(shown.status, 200);
+    assert!(shown.body.contains("Đã lưu phần “Nơi ở và liên lạc”."));
+    assert!(shown.body.contains("Số 1 Hàng Bài, Hoàn Kiếm"));
     assert_eq!(stored["email"], Value::Null);
     let (_, audit) = json(app.get("/api/v1/audit?action=official.update"));
     let entry = &audit["items"][0];
@@ -442,6 +452,51 @@ fn an_edit_shows_refused_values_beside_their_fields_and_needs_the_current_versio
         stale.body.contains("Số 1 Hàng Bài, Hoàn Kiếm"),
         "the latest data"
     );
+}
+
+#[test]
+fn the_contact_form_holds_the_values_in_full_only_after_a_step_up_and_is_audited() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("HN", "province", "ROOT")]);
+    let made = create(&app, &profile(&t["HN"], "Đỗ Hải Yến", "001185055555"));
+    let id = made["id"].as_str().unwrap();
+    let editor = app.account("editor.contact", Some("HN"), &["personnel_editor"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &editor);
+    let masked = browser.get(&format!("/officials/{id}"));
+    assert!(
+        !masked.body.contains("Số 7 phố Tràng Thi"),
+        "masked on the profile"
+    );
+    assert!(masked.body.contains("c***@hanoi.gov.vn"));
+
+    app.clock.advance(Duration::minutes(16));
+    let path = format!("/officials/{id}/edit/contact");
+    let asked = browser.get(&path);
+    assert_eq!(asked.status, 303);
+    let location = asked.location.unwrap();
+    assert_eq!(location, format!("/step-up?next={path}"));
+    let step_up = browser.get(&location);
+    let proved = browser.post(
+        "/step-up",
+        &[
+            ("csrf_token", &step_up.csrf()),
+            ("next", &path),
+            ("code", &app.code(&editor.totp_secret)),
+        ],
+    );
+    assert_eq!(proved.location.as_deref(), Some(path.as_str()));
+    let form = browser.get(&path);
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("Số 7 phố Tràng Thi, Hoàn Kiếm, Hà Nội"));
+    assert!(form.body.contains("value=\"can.bo@hanoi.gov.vn\""));
+
+    let (_, audit) = json(app.get("/api/v1/audit?action=official.reveal"));
+    let entry = &audit["items"][0];
+    assert_eq!(entry["actor"], "editor.contact");
+    assert_eq!(entry["entity_id"], id);
+    let fields = entry["fields"].as_array().unwrap();
+    assert!(fields.contains(&json!("current_address")) && fields.contains(&json!("email")));
 }
 
 #[test]

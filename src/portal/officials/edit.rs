@@ -1,7 +1,10 @@
 //! Editing a profile one section at a time. The form carries the version it
 //! was made from (the API's If-Match); the profile service checks the
 //! version, the rules and the scope, and writes the change history and the
-//! audit entry. A refused value comes back beside its field.
+//! audit entry. A refused value comes back beside its field. A section
+//! holding sealed items (contact data) is edited as it stands in full, so
+//! its form is a reveal: the editor role over the managing organization, a
+//! fresh second factor (the step-up page, and back) and an audit entry.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
@@ -49,7 +52,8 @@ fn stored(lang: Lang, catalogs: &Catalogs, section: &Section, view: &OfficialVie
         .collect()
 }
 
-/// The section's form as the profile stands now, with a notice if any.
+/// The section's form as the profile stands now, with a notice if any;
+/// sealed items in full, through the reveal.
 async fn current_form(
     user: &SignedIn,
     id: OfficialId,
@@ -57,9 +61,18 @@ async fn current_form(
     scope: Scope,
     notice: Option<&str>,
 ) -> Result<Markup, PortalError> {
+    let reveal = section.holds_sealed();
+    if reveal {
+        user.require_fresh_mfa()?;
+    }
     let (view, catalogs) = user
         .run(scope, move |ctx| {
-            Ok((service::get(ctx, id)?, catalogs(ctx)?))
+            let view = if reveal {
+                service::reveal(ctx, id)?
+            } else {
+                service::get(ctx, id)?
+            };
+            Ok((view, catalogs(ctx)?))
         })
         .await?;
     let shown = Shown {
@@ -110,8 +123,9 @@ fn read_section(
 }
 
 /// Only what differs from the profile as the service shows it now: an item
-/// left as it was shown is not sent back (so a masked value is never
-/// written over the real one).
+/// left as it was shown is not sent back. Sealed items show masked there but
+/// in full in their form, so they are sent; the service, comparing with the
+/// stored values, records only a real change.
 fn changed(typed: Map<String, Value>, current: &OfficialView) -> AppResult<Map<String, Value>> {
     let now = serde_json::to_value(&current.data).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(typed
@@ -158,10 +172,7 @@ pub async fn save(
         .await;
     match saved {
         Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/officials/{id}?saved={0}#section-{0}", section.id),
-            ))
+            .insert_header((header::LOCATION, saved_location(id, section)))
             .finish()),
         Err(AppError::Validation(errors)) => again(&user, id, section, &form, errors, scope).await,
         Err(AppError::StaleVersion { .. }) => {
@@ -172,6 +183,18 @@ pub async fn save(
         }
         Err(other) => Err(user.fail(other)),
     }
+}
+
+/// The profile at the saved section; revealed when the section holds sealed
+/// items, so the editor sees what they wrote (the form proved the second
+/// factor moments ago).
+fn saved_location(id: OfficialId, section: &Section) -> String {
+    let reveal = if section.holds_sealed() {
+        "reveal=true&"
+    } else {
+        ""
+    };
+    format!("/officials/{id}?{reveal}saved={0}#section-{0}", section.id)
 }
 
 /// The form again, as typed, with the errors beside their fields.

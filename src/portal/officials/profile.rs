@@ -23,7 +23,8 @@ pub struct ProfileQuery {
     saved: Option<String>,
 }
 
-/// The profile; `?reveal=true` shows identity numbers in full, which needs
+/// The profile, its sealed items (identity numbers, contact data) masked;
+/// `?reveal=true` shows them in full, which needs
 /// the editor role, a fresh second factor (step-up) and is audited.
 pub async fn profile(
     user: SignedIn,

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::catalogs::Entry;
+use crate::officials::view::SEALED_ITEMS;
 use crate::portal::format;
 use crate::portal::i18n::Lang;
 
@@ -45,6 +46,15 @@ pub struct Section {
     pub items: &'static [Item],
     /// Whether the portal offers a form for this section.
     pub editable: bool,
+}
+
+impl Section {
+    /// Whether it holds items only a reveal shows in full (identity
+    /// numbers, contact data): its form needs the reveal, and so a fresh
+    /// second factor.
+    pub fn holds_sealed(&self) -> bool {
+        self.items.iter().any(|i| SEALED_ITEMS.contains(&i.key))
+    }
 }
 
 use ItemKind::*;
