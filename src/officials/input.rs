@@ -277,19 +277,18 @@ impl TryFrom<&SearchQuery> for CodeFilters {
     }
 }
 
-/// `include_subtree` counts only with an organization (and defaults to true).
+/// `include_subtree` counts only with an organization (and defaults to
+/// true), but is checked either way: what the contract refuses, the server
+/// refuses.
 fn organization_filter(query: &SearchQuery) -> AppResult<Option<OrganizationFilter>> {
-    let Some(id) = parse(
+    let id = parse(
         "organization_id",
         &query.organization_id,
         "an organization id",
-    )?
-    else {
-        return Ok(None);
-    };
+    )?;
     let subtree =
         parse::<bool>("include_subtree", &query.include_subtree, "true or false")?.unwrap_or(true);
-    Ok(Some(OrganizationFilter { id, subtree }))
+    Ok(id.map(|id| OrganizationFilter { id, subtree }))
 }
 
 /// Ages up to 120, the least not above the most.
