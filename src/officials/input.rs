@@ -180,7 +180,10 @@ impl TryFrom<LookupRequest> for Lookup {
             _ => return Err(AppError::invalid("$", ONE_NUMBER)),
         };
         let normalized = crate::crypto::normalize_identifier(&value);
-        if normalized.is_empty() || normalized.len() > 20 {
+        let readable = value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '-'));
+        if !readable || normalized.is_empty() || normalized.len() > 20 {
             return Err(AppError::invalid(
                 field,
                 "must be 1 to 20 letters or digits",
