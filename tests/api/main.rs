@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod contract;
 mod crypto;
+mod edges;
 mod errors;
 mod helpers;
 mod officials;

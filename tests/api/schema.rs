@@ -354,7 +354,9 @@ impl<'a> Validator<'a> {
     /// mismatch is reported where it is, as a generated client would see it.
     fn chosen(&self, schema: &Map<String, Value>, value: &Value) -> Option<&'a Value> {
         let discriminator = schema.get("discriminator")?;
-        let name = value.get(as_str(&discriminator["propertyName"]))?.as_str()?;
+        let name = value
+            .get(as_str(&discriminator["propertyName"]))?
+            .as_str()?;
         let reference = discriminator.get("mapping")?.get(name)?;
         Some(self.resolve(as_str(reference)))
     }
