@@ -134,9 +134,18 @@ impl LifeEventRequest {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LookupRequest {
+    #[serde(default, deserialize_with = "a_string")]
     pub identity_card_number: Option<String>,
+    #[serde(default, deserialize_with = "a_string")]
     pub personal_identification_code: Option<String>,
+    #[serde(default, deserialize_with = "a_string")]
     pub social_insurance_number: Option<String>,
+}
+
+/// A member that, when present, is a string: `null` is refused rather than
+/// read as absent, so that "exactly one number" means exactly one member.
+fn a_string<'de, D: serde::Deserializer<'de>>(member: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(member).map(Some)
 }
 
 /// An exact lookup: which identity number, normalized as its blind index

@@ -142,6 +142,15 @@ fn what_the_spec_refuses_the_server_refuses() {
             "{number:?}"
         );
     }
+    let problem = assert_problem(
+        app.post(
+            "/api/v1/officials/lookup",
+            &json!({"personal_identification_code": "001080012345", "social_insurance_number": null}),
+        ),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["social_insurance_number"]);
     let (status, _) = json(app.post(
         "/api/v1/officials/lookup",
         &json!({"social_insurance_number": "01.2345-6789"}),
