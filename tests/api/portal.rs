@@ -426,7 +426,8 @@ fn an_edit_shows_refused_values_beside_their_fields_and_needs_the_current_versio
         saved.location.as_deref(),
         Some(format!("/officials/{id}?saved=contact#section-contact").as_str())
     );
-    let (_, stored) = json(app.get(&format!("/api/v1/officials/{id}")));
+    // the address is sealed: only a revealed read shows what was stored
+    let (_, stored) = json(app.get(&format!("/api/v1/officials/{id}?reveal=true")));
     assert_eq!(stored["current_address"], "Số 1 Hàng Bài, Hoàn Kiếm");
     assert_eq!(stored["email"], Value::Null);
     let (_, audit) = json(app.get("/api/v1/audit?action=official.update"));
@@ -438,10 +439,14 @@ fn an_edit_shows_refused_values_beside_their_fields_and_needs_the_current_versio
     let stale = submit("Số 3 Hàng Bài", "", &version, &form.csrf());
     assert_eq!(stale.status, 412);
     assert!(stale.body.contains("Người khác vừa sửa hồ sơ này"));
-    assert!(
-        stale.body.contains("Số 1 Hàng Bài, Hoàn Kiếm"),
-        "the latest data"
+    // the latest data, sealed items masked as every unrevealed read shows them
+    assert_eq!(
+        stale.version(),
+        stored["version"].to_string(),
+        "the latest version"
     );
+    assert!(stale.body.contains("***"), "the address, masked");
+    assert!(!stale.body.contains("Số 1 Hàng Bài"), "not in the clear");
 }
 
 #[test]

@@ -186,6 +186,8 @@ test("a refused value is shown beside its field; the corrected address is saved"
   await admin.getByLabel("Nơi ở hiện nay").fill(address);
   await admin.getByRole("button", { name: "Lưu" }).click();
   await assert.doesNotReject(admin.getByText("Đã lưu phần “Nơi ở và liên lạc”.").waitFor());
+  // the address is sealed: shown as *** until revealed (the sign-in is a fresh second factor)
+  await admin.goto(`${demo.base}${profile.path}?reveal=true`);
   await assert.doesNotReject(admin.getByText(address).waitFor());
 
   await admin.getByRole("link", { name: "Lịch sử thay đổi" }).click();
