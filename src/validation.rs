@@ -24,6 +24,8 @@ pub fn validated<T: Validate>(input: &T) -> AppResult<()> {
 }
 
 /// A query-string value parsed as `T`; `expected` completes "must be …".
+/// An integer may be written with a zero fraction (`40.0`), as JSON Schema,
+/// and so the API's contract, counts it an integer.
 pub fn parse<T: std::str::FromStr>(
     field: &str,
     raw: &Option<String>,
@@ -32,9 +34,22 @@ pub fn parse<T: std::str::FromStr>(
     raw.as_deref()
         .map(|text| {
             text.parse::<T>()
-                .map_err(|_| AppError::invalid(field, format!("must be {expected}")))
+                .ok()
+                .or_else(|| whole_number(text)?.parse::<T>().ok())
+                .ok_or_else(|| AppError::invalid(field, format!("must be {expected}")))
         })
         .transpose()
+}
+
+/// `40` of `40.0` or `-3.00`; `None` for anything else.
+fn whole_number(text: &str) -> Option<&str> {
+    let (whole, fraction) = text.split_once('.')?;
+    let digits = whole.strip_prefix(['-', '+']).unwrap_or(whole);
+    let is_whole = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !fraction.is_empty()
+        && fraction.bytes().all(|b| b == b'0');
+    is_whole.then_some(whole)
 }
 
 /// A query-string value that must be one of a closed set of words (a
@@ -105,5 +120,19 @@ mod tests {
         };
         assert_eq!(errors[0].field, "limit");
         assert_eq!(errors[0].message, "must be an integer");
+    }
+
+    #[test]
+    fn an_integer_may_carry_a_zero_fraction() {
+        let limit = |text: &str| parse::<u32>("limit", &Some(text.into()), "an integer").ok();
+        assert_eq!(limit("40.0"), Some(Some(40)));
+        assert_eq!(limit("40.000"), Some(Some(40)));
+        assert_eq!(limit("40.5"), None);
+        assert_eq!(limit("40."), None);
+        assert_eq!(limit(".0"), None);
+        let depth = parse::<i32>("depth", &Some("-2.0".into()), "an integer");
+        assert_eq!(depth.ok(), Some(Some(-2)));
+        let reveal = parse::<bool>("reveal", &Some("true.0".into()), "true or false");
+        assert!(reveal.is_err(), "only numbers have fractions");
     }
 }

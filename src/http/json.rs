@@ -51,7 +51,7 @@ fn reject(problem: Problem) -> error::Error {
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Box<Problem>> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| {
         Box::new(Problem::new(
             StatusCode::BAD_REQUEST,
             "malformed-body",
@@ -64,6 +64,7 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Box<Problem>> {
             "must not contain the NUL character".to_owned(),
         ));
     }
+    whole_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let message = e.inner().to_string();
         invalid(field_path(&e.path().to_string(), &message), message)
@@ -94,6 +95,25 @@ fn field_path(path: &str, message: &str) -> String {
     }
 }
 
+/// JSON Schema, and so the API's contract, counts `40.0` an integer: such
+/// numbers are made integers before the typed fields see them.
+fn whole_numbers_as_integers(value: &mut Value) {
+    /// Beyond 2^53 a float no longer holds every integer exactly.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        Value::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|_| number.is_f64()) {
+                if float.fract() == 0.0 && float.abs() <= EXACT {
+                    *value = Value::from(float as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
 /// PostgreSQL text cannot hold NUL; refuse it up front, naming where it is.
 fn nul_in(value: &Value, path: String) -> Option<String> {
     match value {
@@ -113,5 +133,46 @@ fn nul_in(value: &Value, path: String) -> Option<String> {
             nul_in(v, key)
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Quota {
+        assigned: i32,
+        coefficient: f64,
+    }
+
+    fn refused<T: DeserializeOwned + std::fmt::Debug>(body: &str) -> Box<Problem> {
+        parse::<T>(body.as_bytes()).err().unwrap()
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        let quota: Quota = parse(br#"{"assigned": 40.0, "coefficient": 4.0}"#).unwrap();
+        assert_eq!(
+            quota,
+            Quota {
+                assigned: 40,
+                coefficient: 4.0
+            }
+        );
+        let problem = refused::<Quota>(r#"{"assigned": 40.5, "coefficient": 4}"#);
+        assert_eq!(problem.errors[0].field, "assigned");
+        let problem = refused::<Quota>(r#"{"assigned": 1e300, "coefficient": 4}"#);
+        assert_eq!(problem.errors[0].field, "assigned");
+    }
+
+    #[test]
+    fn nul_in_any_string_is_refused_naming_where() {
+        let problem = refused::<Value>(r#"{"parts": [{"name": "a\u0000b"}]}"#);
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.errors[0].field, "parts[0].name");
+        assert_eq!(refused::<Value>(r#""\u0000""#).errors[0].field, "$");
     }
 }

@@ -6,6 +6,7 @@
 pub mod client_address;
 pub mod extract;
 pub mod json;
+pub mod nul;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;

@@ -199,11 +199,16 @@ pub fn ensure_problem<B: MessageBody + 'static>(
             s.canonical_reason().unwrap_or("error").to_owned(),
         ),
     };
-    let (req, _) = res.into_parts();
+    let (req, original) = res.into_parts();
     let mut response = Problem::new(status, code, detail).response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    let headers = response.headers_mut();
+    // What the framework said beside the status stays: `Allow` on a 405.
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     let res = ServiceResponse::new(req, response.map_into_boxed_body()).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
 }

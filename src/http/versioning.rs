@@ -19,14 +19,28 @@ pub fn optional_if_match(req: &HttpRequest) -> AppResult<Option<i32>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
-    let bad = || AppError::invalid("If-Match", "must be an ETag such as \"3\"");
-    let raw = value.to_str().map_err(|_| bad())?;
-    raw.trim()
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse()
+    value
+        .to_str()
+        .ok()
+        .and_then(version_named)
         .map(Some)
-        .map_err(|_| bad())
+        .ok_or_else(|| AppError::invalid("If-Match", "must be an ETag such as \"3\""))
+}
+
+/// `"3"`, `W/"3"` or `3`, and nothing else: not `*` (any version would
+/// defeat the check) nor a list.
+fn version_named(value: &str) -> Option<i32> {
+    let value = value.trim();
+    let digits = match value.strip_prefix("W/") {
+        Some(weak) => quoted(weak)?,
+        None => quoted(value).unwrap_or(value),
+    };
+    let is_version = (1..=9).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    is_version.then(|| digits.parse().ok()).flatten()
+}
+
+fn quoted(tag: &str) -> Option<&str> {
+    tag.strip_prefix('"')?.strip_suffix('"')
 }
 
 /// The version an update changes, from `If-Match`; a request without it is
@@ -40,5 +54,35 @@ impl actix_web::FromRequest for IfMatch {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         std::future::ready(required_if_match(req).map(IfMatch))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_named;
+
+    #[test]
+    fn only_the_documented_forms_name_a_version() {
+        for (value, version) in [
+            ("\"3\"", 3),
+            ("W/\"3\"", 3),
+            ("3", 3),
+            ("\"123456789\"", 123456789),
+        ] {
+            assert_eq!(version_named(value), Some(version), "{value}");
+        }
+        for value in [
+            "*",
+            "",
+            "\"\"",
+            "W/3",
+            "\"3",
+            "+3",
+            "\"1\", \"2\"",
+            "\"1234567890\"",
+            "-1",
+        ] {
+            assert_eq!(version_named(value), None, "{value}");
+        }
     }
 }

@@ -145,9 +145,18 @@ impl LifeEventRequest {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LookupRequest {
+    #[serde(default, deserialize_with = "a_string")]
     pub identity_card_number: Option<String>,
+    #[serde(default, deserialize_with = "a_string")]
     pub personal_identification_code: Option<String>,
+    #[serde(default, deserialize_with = "a_string")]
     pub social_insurance_number: Option<String>,
+}
+
+/// A member that, when present, is a string: `null` is refused rather than
+/// read as absent, so that "exactly one number" means exactly one member.
+fn a_string<'de, D: serde::Deserializer<'de>>(member: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(member).map(Some)
 }
 
 /// An exact lookup: which identity number, normalized as its blind index
@@ -191,7 +200,10 @@ impl TryFrom<LookupRequest> for Lookup {
             _ => return Err(AppError::invalid("$", ONE_NUMBER)),
         };
         let normalized = crate::crypto::normalize_identifier(&value);
-        if normalized.is_empty() || normalized.len() > 20 {
+        let readable = value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '-'));
+        if !readable || normalized.is_empty() || normalized.len() > 20 {
             return Err(AppError::invalid(
                 field,
                 "must be 1 to 20 letters or digits",
@@ -288,19 +300,18 @@ impl TryFrom<&SearchQuery> for CodeFilters {
     }
 }
 
-/// `include_subtree` counts only with an organization (and defaults to true).
+/// `include_subtree` counts only with an organization (and defaults to
+/// true), but is checked either way: what the contract refuses, the server
+/// refuses.
 fn organization_filter(query: &SearchQuery) -> AppResult<Option<OrganizationFilter>> {
-    let Some(id) = parse(
+    let id = parse(
         "organization_id",
         &query.organization_id,
         "an organization id",
-    )?
-    else {
-        return Ok(None);
-    };
+    )?;
     let subtree =
         parse::<bool>("include_subtree", &query.include_subtree, "true or false")?.unwrap_or(true);
-    Ok(Some(OrganizationFilter { id, subtree }))
+    Ok(id.map(|id| OrganizationFilter { id, subtree }))
 }
 
 /// Ages up to 120, the least not above the most.

@@ -8,6 +8,7 @@ mod contract;
 mod credentials;
 mod crypto;
 mod dossiers;
+mod edges;
 mod errors;
 mod fresh_clone;
 mod helpers;

@@ -49,6 +49,10 @@ enum Target<'a> {
 }
 
 impl Spec {
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+
     pub fn validator(&self) -> Validator<'_> {
         Validator::new(&self.document)
     }

@@ -72,14 +72,16 @@ impl Outcome {
     }
 }
 
-/// Keywords that describe without constraining.
-const ANNOTATIONS: [&str; 6] = [
+/// Keywords that describe without constraining. (`discriminator`, OpenAPI's,
+/// only steers `oneOf`: see `alternatives`.)
+const ANNOTATIONS: [&str; 7] = [
     "description",
     "example",
     "examples",
     "default",
     "title",
     "deprecated",
+    "discriminator",
 ];
 
 impl<'a> Validator<'a> {
@@ -187,7 +189,11 @@ impl<'a> Validator<'a> {
                     outcome.absorb(self.in_place(branch, value, pointer));
                 }
             }
-            "anyOf" | "oneOf" => self.alternatives(keyword, argument, value, pointer, outcome),
+            "oneOf" => match self.chosen(schema, value) {
+                Some(branch) => outcome.absorb(self.in_place(branch, value, pointer)),
+                None => self.alternatives(keyword, argument, value, pointer, outcome),
+            },
+            "anyOf" => self.alternatives(keyword, argument, value, pointer, outcome),
             "if" => self.conditional(argument, schema, value, pointer, outcome),
             "then" | "else" | "unevaluatedProperties" => {} // with `if`, and last
             annotation if ANNOTATIONS.contains(&annotation) => {}
@@ -342,6 +348,17 @@ impl<'a> Validator<'a> {
                 }
             }
         }
+    }
+
+    /// The `oneOf` branch a `discriminator` names for this value, so that a
+    /// mismatch is reported where it is, as a generated client would see it.
+    fn chosen(&self, schema: &Map<String, Value>, value: &Value) -> Option<&'a Value> {
+        let discriminator = schema.get("discriminator")?;
+        let name = value
+            .get(as_str(&discriminator["propertyName"]))?
+            .as_str()?;
+        let reference = discriminator.get("mapping")?.get(name)?;
+        Some(self.resolve(as_str(reference)))
     }
 
     fn conditional(
