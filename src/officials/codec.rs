@@ -46,13 +46,39 @@ fn seal(
         .transpose()
 }
 
-pub fn index(keyring: &Keyring, column: &str, value: Option<&str>, whole: bool) -> Option<Vec<u8>> {
-    value.map(|v| keyring.blind_index(TABLE, column, &normalize_identifier(v), whole))
+/// The blind index a row written now carries (under the sealer's blind-index key).
+pub fn index(
+    sealer: &Sealer<'_>,
+    column: &str,
+    value: Option<&str>,
+    whole: bool,
+) -> AppResult<Option<Vec<u8>>> {
+    value
+        .map(|v| sealer.blind_index(TABLE, column, &normalize_identifier(v), whole))
+        .transpose()
+        .map_err(AppError::from)
+}
+
+/// The personal identification code's index under every live blind-index
+/// key: during a blind-index rotation another profile may still carry the
+/// old key's, and one person must still have one profile.
+pub fn personal_code_indexes(
+    keyring: &Keyring,
+    conn: &mut PgConnection,
+    data: &ProfileData,
+) -> AppResult<Vec<Vec<u8>>> {
+    let normalized = normalize_identifier(&data.personal_identification_code);
+    Ok(keyring.live_blind_indexes(
+        conn,
+        TABLE,
+        "personal_identification_code",
+        &normalized,
+        true,
+    )?)
 }
 
 /// The rows for `data`: a new profile (`base` None) or an update of `base`.
 pub fn to_row(
-    keyring: &Keyring,
     sealer: &Sealer<'_>,
     id: Uuid,
     data: &ProfileData,
@@ -86,23 +112,23 @@ pub fn to_row(
         sex: data.sex.as_str().to_owned(),
         birth_date: data.birth_date,
         identity_card_index: index(
-            keyring,
+            sealer,
             "identity_card_number",
             data.identity_card_number.as_deref(),
             false,
-        ),
+        )?,
         personal_identification_index: index(
-            keyring,
+            sealer,
             "personal_identification_code",
             Some(&data.personal_identification_code),
             true,
-        ),
+        )?,
         social_insurance_index: index(
-            keyring,
+            sealer,
             "social_insurance_number",
             data.social_insurance_number.as_deref(),
             false,
-        ),
+        )?,
         ethnic_group_code: data.ethnic_group_code.clone(),
         rank_code: data.rank_code.clone(),
         position_code: data.position_code.clone(),
@@ -119,6 +145,8 @@ pub fn to_row(
         version: base.map_or(1, |b| b.version + 1),
         created_at: base.map_or(now, |b| b.created_at),
         updated_at: now,
+        blind_index_version: i32::try_from(sealer.blind_version())
+            .map_err(|_| AppError::Internal("blind-index key version out of range".into()))?,
     };
     let personal = PersonalRow {
         official_id: id,

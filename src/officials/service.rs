@@ -253,19 +253,26 @@ fn record_change(
     Ok(())
 }
 
-fn duplicate_check(conn: &mut PgConnection, row: &OfficialRow) -> AppResult<()> {
-    let Some(index) = &row.personal_identification_index else {
-        return Ok(());
-    };
-    match repo::holder_of_personal_index(conn, index)? {
-        Some(existing) if existing != row.id => Err(AppError::Duplicate {
-            detail:
-                "a profile with this personal identification code exists: one person, one profile"
-                    .into(),
-            existing: format!("/api/v1/officials/{existing}"),
-        }),
-        _ => Ok(()),
+/// Another profile holding the code under any of its live indexes (during
+/// a blind-index rotation it may still carry the old key's).
+fn duplicate_check(
+    conn: &mut PgConnection,
+    row: &OfficialRow,
+    indexes: &[Vec<u8>],
+) -> AppResult<()> {
+    for index in indexes {
+        match repo::holder_of_personal_index(conn, index)? {
+            Some(existing) if existing != row.id => {
+                return Err(AppError::Duplicate {
+                    detail: "a profile with this personal identification code exists: one person, one profile"
+                        .into(),
+                    existing: format!("/api/v1/officials/{existing}"),
+                })
+            }
+            _ => {}
+        }
     }
+    Ok(())
 }
 
 /// Writes `row` once no other profile holds its personal identification
@@ -275,15 +282,16 @@ fn duplicate_check(conn: &mut PgConnection, row: &OfficialRow) -> AppResult<()> 
 fn write_unique(
     conn: &mut PgConnection,
     row: &Profile,
+    indexes: &[Vec<u8>],
     write: fn(&mut PgConnection, &Profile) -> QueryResult<()>,
 ) -> AppResult<()> {
-    duplicate_check(conn, row)?;
+    duplicate_check(conn, row, indexes)?;
     // a savepoint, so the transaction is still usable for the second look
     match conn.transaction(|conn| write(conn, row)) {
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
             if info.constraint_name() == Some(PERSONAL_CODE_CONSTRAINT) =>
         {
-            duplicate_check(conn, row)?;
+            duplicate_check(conn, row, indexes)?;
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info).into())
         }
         written => Ok(written?),
@@ -325,8 +333,9 @@ pub fn create(
 ) -> AppResult<OfficialView> {
     check_rules(conn, scope, &data, today)?;
     let sealer = keyring.sealer(conn)?;
-    let row = codec::to_row(keyring, &sealer, Uuid::new_v4(), &data, None, now)?;
-    write_unique(conn, &row, repo::insert)?;
+    let row = codec::to_row(&sealer, Uuid::new_v4(), &data, None, now)?;
+    let indexes = codec::personal_code_indexes(keyring, conn, &data)?;
+    write_unique(conn, &row, &indexes, repo::insert)?;
     record_change(conn, row.id, actor, "created", Vec::new(), now)?;
     view(keyring, conn, &row, false)
 }
@@ -398,8 +407,9 @@ pub fn update(
         return Ok((view(keyring, conn, &row, false)?, fields));
     }
     let sealer = keyring.sealer(conn)?;
-    let updated = codec::to_row(keyring, &sealer, id, &data, Some(&row), now)?;
-    write_unique(conn, &updated, repo::save)?;
+    let updated = codec::to_row(&sealer, id, &data, Some(&row), now)?;
+    let indexes = codec::personal_code_indexes(keyring, conn, &data)?;
+    write_unique(conn, &updated, &indexes, repo::save)?;
     record_change(conn, id, actor, "updated", fields.clone(), now)?;
     Ok((view(keyring, conn, &updated, false)?, fields))
 }
@@ -810,8 +820,8 @@ pub fn lookup(
     if normalized.is_empty() || normalized.len() > 20 {
         return Err(AppError::invalid(name, "must be 1 to 20 letters or digits"));
     }
-    let index = keyring.blind_index(TABLE, name, &normalized, whole);
-    let rows = repo::by_index(conn, column, &index)?;
+    let indexes = keyring.live_blind_indexes(conn, TABLE, name, &normalized, whole)?;
+    let rows = repo::by_index(conn, column, &indexes)?;
     Ok(rows.iter().map(OfficialSummary::from).collect())
 }
 
