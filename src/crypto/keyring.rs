@@ -130,6 +130,12 @@ struct BlindKeys {
     active: Vec<u8>,
 }
 
+/// Keys just unwrapped by version, and which version is active.
+struct Unwrapped {
+    fresh: Vec<(u32, Vec<u8>)>,
+    active: Option<u32>,
+}
+
 /// Which table a kind of key lives in, and how its wrappings are bound.
 #[derive(Clone, Copy)]
 pub(crate) enum KeyKind {
@@ -292,7 +298,7 @@ impl Keyring {
         conn: &mut PgConnection,
         kind: KeyKind,
         cached: &dyn Fn(u32) -> bool,
-    ) -> Result<(Vec<(u32, Vec<u8>)>, Option<u32>), CryptoError> {
+    ) -> Result<Unwrapped, CryptoError> {
         let checks = Checks::read(conn, Lock::None)?;
         let slot = self.masters.slot(&checks)?;
         let rows = diesel::sql_query(format!(
@@ -315,14 +321,15 @@ impl Keyring {
                 ));
             }
         }
-        Ok((fresh, active))
+        Ok(Unwrapped { fresh, active })
     }
 
     /// Unwraps every key not cached yet (a rotation may have added one).
     pub(crate) fn load_keys(&self, conn: &mut PgConnection) -> Result<(), CryptoError> {
-        let (data, _) = {
+        let data = {
             let cached = self.read_data_keys();
             self.unwrap_fresh(conn, KeyKind::Data, &|v| cached.contains_key(&v))?
+                .fresh
         };
         if !data.is_empty() {
             let mut keys = self.data_keys.write().unwrap_or_else(|e| e.into_inner());
@@ -331,7 +338,10 @@ impl Keyring {
                 keys.entry(version).or_insert(key);
             }
         }
-        let (blind, active) = {
+        let Unwrapped {
+            fresh: blind,
+            active,
+        } = {
             let cached = self.read_blind();
             self.unwrap_fresh(conn, KeyKind::BlindIndex, &|v| {
                 cached.roots.contains_key(&v)

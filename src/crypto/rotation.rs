@@ -111,19 +111,17 @@ fn barrier(owner: &mut PgConnection) -> Result<(), CryptoError> {
     })
 }
 
+/// A pass: connections, keyring, the target version, the batch, the reporter.
+pub(crate) type PassFn =
+    fn(&mut [PgConnection], &Keyring, u32, i64, &Mutex<Reporter<'_>>) -> Result<u64, CryptoError>;
+
 /// What a rotation of one kind of key brings over to the new key.
 pub(crate) struct Rotation {
     pub(crate) kind: KeyKind,
     /// One pass over everything under an old version, `batch` at a time:
     /// brings over what it can (rows a writer holds are left for the next
     /// pass) and returns how much.
-    pub(crate) pass: fn(
-        &mut [PgConnection],
-        &Keyring,
-        u32,
-        i64,
-        &Mutex<Reporter<'_>>,
-    ) -> Result<u64, CryptoError>,
+    pub(crate) pass: PassFn,
     /// How much remains under an old version.
     pub(crate) remaining: fn(&mut PgConnection, u32) -> Result<i64, CryptoError>,
 }

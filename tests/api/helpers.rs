@@ -89,6 +89,18 @@ impl TestDatabase {
         }
     }
 
+    /// An empty database in the test cluster, for a test that migrates it itself.
+    pub fn empty() -> Self {
+        let cluster = cluster();
+        let name = format!("{TEST_DB_PREFIX}{}", uuid::Uuid::new_v4().simple());
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin(&cluster.postgres))
+            .expect("create empty database");
+        TestDatabase {
+            url: cluster.postgres.url(&name),
+        }
+    }
+
     pub fn connect(&self) -> PgConnection {
         PgConnection::establish(&self.url).expect("connect to test database")
     }

@@ -7,6 +7,7 @@ mod contract;
 mod crypto;
 mod errors;
 mod helpers;
+mod keys;
 mod officials;
 mod organizations;
 mod reorganizations;

@@ -1,0 +1,641 @@
+//! Keys an operator can replace: TOTP secrets sealed and re-sealed, the
+//! master key rotated with an overlap and retired, the blind-index key
+//! rotated with lookups working throughout.
+
+use crate::helpers::*;
+
+use std::process::{Child, Command, Output, Stdio};
+
+use diesel::sql_types::{Bytea, Nullable, Text, Uuid as SqlUuid};
+use diesel::{PgConnection, QueryableByName, RunQueryDsl};
+use diesel_migrations::MigrationHarness;
+use odb::context::Ctx;
+use odb::crypto::{key_version, rotate_blind_index, status, CryptoError, Keyring, MasterKey};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// The master keys an `odb` process is given: ODB_MASTER_KEY and, during a
+/// master-key rotation, ODB_MASTER_KEY_PREVIOUS.
+type Keys<'a> = (&'a str, Option<&'a str>);
+
+fn odb_command(url: &str, (current, previous): Keys, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_odb"));
+    command
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("ODB_MASTER_KEY", current)
+        .env("ODB_BIND", "127.0.0.1:0")
+        .env("ODB_LOG", "error")
+        // nowhere a key file could be found by default
+        .env(
+            "ODB_DATA_DIR",
+            std::env::temp_dir().join(format!("odb-keys-none-{}", Uuid::new_v4().simple())),
+        )
+        .env_remove("ODB_MASTER_KEY_FILE")
+        .env_remove("ODB_MASTER_KEY_PREVIOUS")
+        .env_remove("ODB_MASTER_KEY_PREVIOUS_FILE");
+    if let Some(previous) = previous {
+        command.env("ODB_MASTER_KEY_PREVIOUS", previous);
+    }
+    command
+}
+
+fn odb(url: &str, keys: Keys, args: &[&str]) -> Output {
+    odb_command(url, keys, args).output().unwrap()
+}
+
+fn stdout_of(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr_of(output: &Output) -> String {
+    assert!(!output.status.success(), "it should have failed");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Text)]
+    row: String,
+}
+
+#[derive(QueryableByName)]
+struct Sealed {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Nullable<Bytea>)]
+    totp_secret: Option<Vec<u8>>,
+}
+
+fn sealed_secret(conn: &mut PgConnection, username: &str) -> Sealed {
+    diesel::sql_query("SELECT id, totp_secret FROM users WHERE username = $1")
+        .bind::<Text, _>(username)
+        .get_result(conn)
+        .unwrap()
+}
+
+/// Every column of every account, as text, read as a superuser.
+fn users_dump(conn: &mut PgConnection) -> String {
+    diesel::sql_query("SELECT row_to_json(u)::text AS row FROM users u")
+        .load::<Row>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.row.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn assert_no_plaintext_secret(conn: &mut PgConnection, secret: &str) {
+    let dump = users_dump(conn);
+    assert!(dump.contains("totp_secret"), "the dump is real: {dump}");
+    for form in [secret.to_lowercase(), hex::encode(secret.as_bytes())] {
+        assert!(!dump.contains(&form), "found the TOTP secret in users");
+    }
+}
+
+#[test]
+fn totp_secrets_are_sealed_to_their_account_and_sign_in_survives_a_rotation() {
+    let app = TestApp::spawn();
+    let account = app.account("sealed.totp", None, &["personnel_viewer"]);
+    let mut conn = app.db.connect();
+    assert_no_plaintext_secret(&mut conn, &account.totp_secret);
+    let stored = sealed_secret(&mut conn, "sealed.totp");
+    let sealed = stored.totp_secret.unwrap();
+    assert_eq!(key_version(&sealed), Some(1));
+    let opened = app
+        .keyring
+        .open_string(&mut conn, "users", "totp_secret", stored.id, &sealed)
+        .unwrap();
+    assert_eq!(opened, account.totp_secret);
+    // bound to its account: on another row it does not open
+    let admin = sealed_secret(&mut conn, "admin");
+    assert!(matches!(
+        app.keyring
+            .open_value(&mut conn, "users", "totp_secret", admin.id, &sealed),
+        Err(CryptoError::Open)
+    ));
+
+    // `odb keys rotate` re-seals them, and `odb keys status` counts them
+    stdout_of(&odb(
+        &app.db.url,
+        (&app.master_key, None),
+        &["keys", "rotate"],
+    ));
+    let report: Value = serde_json::from_str(&stdout_of(&odb(
+        &app.db.url,
+        (&app.master_key, None),
+        &["keys", "status"],
+    )))
+    .unwrap();
+    assert_eq!(report["versions"][1]["state"], "active");
+    assert_eq!(report["versions"][1]["columns"]["users.totp_secret"], 2);
+    assert!(report["versions"][0]["columns"]
+        .as_object()
+        .unwrap()
+        .is_empty());
+    let resealed = sealed_secret(&mut conn, "sealed.totp").totp_secret.unwrap();
+    assert_eq!(key_version(&resealed), Some(2));
+    assert_no_plaintext_secret(&mut conn, &account.totp_secret);
+
+    // sign-in and step-up still work, the server learning the new key
+    app.use_token(Some(app.sign_in(&account)));
+    assert_eq!(app.get("/api/v1/auth/me").status(), 200);
+    let code = app.code(&account.totp_secret);
+    assert_eq!(
+        app.post("/api/v1/auth/step-up", &json!({ "code": code }))
+            .status(),
+        204
+    );
+}
+
+#[test]
+fn accounts_made_and_reset_from_the_command_line_enroll_with_sealed_secrets() {
+    let app = TestApp::spawn();
+    let keys = (app.master_key.as_str(), None);
+    let created: Value = serde_json::from_str(&stdout_of(&odb(
+        &app.db.url,
+        keys,
+        &[
+            "user",
+            "create",
+            "--username",
+            "cli.user",
+            "--role",
+            "auditor",
+            "--json",
+        ],
+    )))
+    .unwrap();
+    let account = Account {
+        username: "cli.user".into(),
+        password: created["password"].as_str().unwrap().into(),
+        totp_secret: created["totp_secret"].as_str().unwrap().into(),
+    };
+    let mut conn = app.db.connect();
+    assert_no_plaintext_secret(&mut conn, &account.totp_secret);
+    app.sign_in(&account);
+
+    stdout_of(&odb(
+        &app.db.url,
+        keys,
+        &["user", "reset-mfa", "--username", "cli.user"],
+    ));
+    assert!(sealed_secret(&mut conn, "cli.user").totp_secret.is_none());
+    let (status, login) = json(app.anonymous_post(
+        "/api/v1/auth/login",
+        &json!({"username": "cli.user", "password": account.password}),
+    ));
+    assert_eq!((status, login["mfa"].as_str()), (200, Some("enroll")));
+    let secret = login["enrollment"]["secret"].as_str().unwrap();
+    assert_ne!(secret, account.totp_secret);
+    // the enrollment's secret is stored sealed too, before it is confirmed
+    let pending = sealed_secret(&mut conn, "cli.user").totp_secret.unwrap();
+    assert_eq!(key_version(&pending), Some(1));
+    assert_no_plaintext_secret(&mut conn, secret);
+    let (status, _) = json(app.anonymous_post(
+        "/api/v1/auth/mfa",
+        &json!({"mfa_token": login["mfa_token"], "code": app.code(secret)}),
+    ));
+    assert_eq!(status, 200);
+}
+
+/// The migrations before this change, as a database from the previous
+/// release has them.
+fn migrate_up_to_before_sealed_secrets(conn: &mut PgConnection) {
+    loop {
+        let pending = conn.pending_migrations(odb::db::MIGRATIONS).unwrap();
+        let next = pending.first().unwrap().name().version().to_string();
+        if next.as_str() >= "20261129000008" {
+            return;
+        }
+        conn.run_next_migration(odb::db::MIGRATIONS).unwrap();
+    }
+}
+
+#[test]
+fn secrets_left_in_plaintext_by_an_older_release_are_sealed_at_the_first_start_with_the_key() {
+    let db = TestDatabase::empty();
+    let mut conn = db.connect();
+    migrate_up_to_before_sealed_secrets(&mut conn);
+    let (id, secret, password) = (
+        Uuid::new_v4(),
+        odb::auth::totp::new_secret(),
+        "an old release's password",
+    );
+    diesel::sql_query(
+        "WITH root AS (INSERT INTO organizations (id, code, name, name_folded, level, org_type, \
+         org_group, path, created_at, updated_at) VALUES (gen_random_uuid(), 'ROOT', 'Gốc', 'goc', \
+         'central', 'party_committee', 1, 'root', now(), now()) RETURNING id) \
+         INSERT INTO users (id, username, display_name, home_organization_id, password_hash, \
+         totp_secret, totp_confirmed, created_at, updated_at) \
+         SELECT $1, 'old.account', 'Old account', root.id, $2, $3, true, now(), now() FROM root",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(odb::auth::password::hash(password).unwrap())
+    .bind::<Text, _>(&secret)
+    .execute(&mut conn)
+    .unwrap();
+
+    // without the key, `odb migrate` cannot seal, and says so
+    let master = random_master_key();
+    let mut without_key = odb_command(&db.url, (&master, None), &["migrate"]);
+    without_key.env_remove("ODB_MASTER_KEY");
+    let output = without_key.output().unwrap();
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("1 TOTP secret(s) are still in plaintext")
+    );
+    assert!(users_dump(&mut conn).contains(&secret.to_lowercase()));
+
+    // with it, the secret is sealed and the plaintext column is gone
+    stdout_of(&odb(&db.url, (&master, None), &["migrate"]));
+    assert_no_plaintext_secret(&mut conn, &secret);
+    assert!(!users_dump(&mut conn).contains("totp_secret_plaintext"));
+    let keyring = Keyring::open(&mut conn, MasterKey::from_base64(&master).unwrap()).unwrap();
+    let sealed = sealed_secret(&mut conn, "old.account").totp_secret.unwrap();
+    assert_eq!(
+        keyring
+            .open_string(&mut conn, "users", "totp_secret", id, &sealed)
+            .unwrap(),
+        secret
+    );
+    // a second start finds nothing left to do
+    stdout_of(&odb(&db.url, (&master, None), &["keys", "status"]));
+
+    // and the account signs in with the secret it always had
+    let signed_in = Ctx::as_operator(&mut conn, &keyring, chrono::Utc::now(), "tests", |ctx| {
+        let login = odb::auth::sign_in::login(
+            ctx,
+            odb::auth::sign_in::LoginRequest {
+                username: "old.account".into(),
+                password: password.into(),
+            },
+        )?
+        .unwrap();
+        let code = odb::auth::totp::code_at(&secret, ctx.now.timestamp() as u64).unwrap();
+        odb::auth::sign_in::complete_mfa(
+            ctx,
+            odb::auth::sign_in::MfaRequest {
+                mfa_token: login.mfa_token,
+                code,
+            },
+        )
+    })
+    .unwrap();
+    assert!(signed_in.is_ok());
+}
+
+/// `odb serve` in a process of its own, given one master key.
+struct Served {
+    child: Child,
+    base: String,
+    data_dir: std::path::PathBuf,
+}
+
+impl Served {
+    fn start(url: &str, key: &str) -> Served {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data_dir = std::env::temp_dir().join(format!("odb-keys-{}", Uuid::new_v4().simple()));
+        let child = odb_command(url, (key, None), &["serve"])
+            .env("ODB_BIND", format!("127.0.0.1:{port}"))
+            .env("ODB_DATA_DIR", &data_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let served = Served {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            data_dir,
+        };
+        let client = reqwest::blocking::Client::new();
+        for _ in 0..300 {
+            if client
+                .get(format!("{}/readyz", served.base))
+                .send()
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return served;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("odb serve did not become ready");
+    }
+
+    /// Password, then a TOTP code by the real clock (the server's).
+    fn sign_in(&self, account: &Account) -> Client {
+        let client = reqwest::blocking::Client::new();
+        let login: Value = client
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"username": account.username, "password": account.password}))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let now = chrono::Utc::now().timestamp() as u64;
+        let code = odb::auth::totp::code_at(&account.totp_secret, now).unwrap();
+        let session: Value = client
+            .post(format!("{}/api/v1/auth/mfa", self.base))
+            .json(&json!({"mfa_token": login["mfa_token"], "code": code}))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        Client {
+            client,
+            base: self.base.clone(),
+            token: session["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+struct Client {
+    client: reqwest::blocking::Client,
+    base: String,
+    token: String,
+}
+
+impl Client {
+    fn get(&self, path: &str) -> (u16, Value) {
+        json(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(&self.token)
+                .send()
+                .unwrap(),
+        )
+    }
+
+    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        json(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .bearer_auth(&self.token)
+                .json(body)
+                .send()
+                .unwrap(),
+        )
+    }
+}
+
+/// Every profile opens in full and its personal identification code finds it.
+fn assert_every_profile_opens_and_is_found(
+    get: impl Fn(&str) -> (u16, Value),
+    lookup: impl Fn(&Value) -> (u16, Value),
+) {
+    let (status, page) = get("/api/v1/officials?limit=100");
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for item in items {
+        let (status, full) = get(&format!("/api/v1/officials/{}?reveal=true", id(item)));
+        assert_eq!(status, 200, "{full}");
+        let (status, found) = lookup(&json!({
+            "personal_identification_code": full["personal_identification_code"]
+        }));
+        assert_eq!(status, 200, "{found}");
+        assert_eq!(found["items"][0]["id"], item["id"]);
+    }
+}
+
+#[test]
+fn the_master_key_rotates_with_an_overlap_and_then_only_the_new_one_opens() {
+    let app = TestApp::with_demo();
+    odb::fixtures::officials::generate(
+        &mut app.db.connect(),
+        &app.keyring,
+        30,
+        5,
+        app.clock.now(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let editor = app.account("editor.master", Some("VN"), &["personnel_editor"]);
+    app.use_token(Some(app.sign_in(&editor)));
+    let (old, new) = (app.master_key.clone(), random_master_key());
+    let url = app.db.url.clone();
+
+    // the new key alone does not open the keyring yet
+    let alone = stderr_of(&odb(&url, (&new, None), &["keys", "rotate-master"]));
+    assert!(alone.contains("master key does not match"), "{alone}");
+    // new as ODB_MASTER_KEY, the one in use as ODB_MASTER_KEY_PREVIOUS
+    let rotated = stdout_of(&odb(&url, (&new, Some(&old)), &["keys", "rotate-master"]));
+    assert!(
+        rotated.contains("1 data key(s) and 1 blind-index key(s) re-wrapped"),
+        "{rotated}"
+    );
+    let again = stdout_of(&odb(&url, (&new, Some(&old)), &["keys", "rotate-master"]));
+    assert!(again.contains("nothing to do"), "{again}");
+
+    // the overlap: a process given only the old key still starts
+    let report: Value =
+        serde_json::from_str(&stdout_of(&odb(&url, (&old, None), &["keys", "status"]))).unwrap();
+    assert_eq!(report["master_key"]["previous_accepted"], true);
+    assert!(report["master_key"]["rotated_at"].is_string());
+    // a new data key must be wrapped under both keys, so it needs both
+    let one_key = stderr_of(&odb(&url, (&new, None), &["keys", "rotate"]));
+    assert!(one_key.contains("needs both master keys"), "{one_key}");
+    stdout_of(&odb(
+        &url,
+        (&new, Some(&old)),
+        &["keys", "rotate", "--batch", "25"],
+    ));
+    // the running service (old key) learns data key 2 through the old wrapping
+    assert_every_profile_opens_and_is_found(
+        |path| json(app.get(path)),
+        |body| json(app.post("/api/v1/officials/lookup", body)),
+    );
+
+    // only the new key retires the old one
+    let refused = stderr_of(&odb(&url, (&old, None), &["keys", "retire-master"]));
+    assert!(refused.contains("only the new master key"), "{refused}");
+    let retired = stdout_of(&odb(&url, (&new, None), &["keys", "retire-master"]));
+    assert!(retired.contains("previous master key retired"), "{retired}");
+
+    // now the old key opens nothing, the service starts only with the new one
+    let wrong = stderr_of(&odb(&url, (&old, None), &["serve"]));
+    assert!(wrong.contains("master key does not match"), "{wrong}");
+    assert!(matches!(
+        Keyring::open(&mut app.db.connect(), MasterKey::from_base64(&old).unwrap()),
+        Err(CryptoError::WrongMasterKey)
+    ));
+    let served = Served::start(&url, &new);
+    let reader = served.sign_in(&app.account("editor.new.key", Some("VN"), &["personnel_editor"]));
+    assert_every_profile_opens_and_is_found(
+        |path| reader.get(path),
+        |body| reader.post("/api/v1/officials/lookup", body),
+    );
+    // the database holds neither key, nor a wrapping under the old one
+    let mut conn = app.db.connect();
+    let dump: String = ["data_keys", "blind_index_keys", "keyring"]
+        .iter()
+        .flat_map(|t| {
+            diesel::sql_query(format!("SELECT row_to_json(t)::text AS row FROM {t} t"))
+                .load::<Row>(&mut conn)
+                .unwrap()
+        })
+        .map(|r| r.row)
+        .collect::<Vec<_>>()
+        .join("\n");
+    use base64::Engine;
+    for key in [&old, &new] {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(key)
+            .unwrap();
+        assert!(
+            !dump.contains(&hex::encode(&bytes[..8])),
+            "a master key in the database"
+        );
+    }
+    assert!(!dump.contains("\"wrapped_previous\":\"\\\\x"), "{dump}");
+}
+
+/// The other two numbers of the person with this code.
+fn card(code: &str) -> String {
+    format!("9{}", &code[1..])
+}
+
+fn insurance(code: &str) -> String {
+    format!("1{}000{}", &code[2..3], &code[7..])
+}
+
+fn profile_body(org: &str, name: &str, code: &str) -> Value {
+    json!({
+        "classification": "civil_servant",
+        "managing_organization_id": org,
+        "using_organization_id": org,
+        "full_name": name,
+        "sex": "female",
+        "birth_date": "1985-02-03",
+        "identity_card_number": card(code),
+        "personal_identification_code": code,
+        "social_insurance_number": insurance(code),
+    })
+}
+
+#[derive(QueryableByName)]
+struct IndexVersion {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    blind_index_version: i32,
+}
+
+/// The blind-index key each profile's indexes were computed with.
+fn index_versions(app: &TestApp) -> Vec<i32> {
+    diesel::sql_query("SELECT blind_index_version FROM officials")
+        .load::<IndexVersion>(&mut app.db.connect())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.blind_index_version)
+        .collect()
+}
+
+#[test]
+fn the_blind_index_key_rotates_online_and_resumably_with_lookups_working_throughout() {
+    let app = TestApp::spawn();
+    let unit = app.tree(&[("HN", "province", "ROOT")])["HN"].clone();
+    let editor = app.account("editor.blind", None, &["personnel_editor"]);
+    app.use_token(Some(app.sign_in(&editor)));
+    let codes: Vec<String> = (0..40).map(|i| format!("0010800{i:05}")).collect();
+    for (i, code) in codes.iter().enumerate() {
+        let (status, made) = json(app.post(
+            "/api/v1/officials",
+            &profile_body(id(&unit), &format!("Trần Thị Lan {i}"), code),
+        ));
+        assert_eq!(status, 201, "{made}");
+    }
+    let lookup = |field: &str, value: &str| {
+        let (status, found) = json(app.post("/api/v1/officials/lookup", &json!({ field: value })));
+        assert_eq!(status, 200, "{found}");
+        found["items"].as_array().unwrap().len()
+    };
+
+    // the process dies right after its first batch committed
+    let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rotate_blind_index(
+            &mut [app.db.connect(), app.db.connect()],
+            &app.keyring,
+            5,
+            chrono::Utc::now(),
+            &mut |_, _| panic!("simulated crash"),
+        )
+    }));
+    assert!(crashed.is_err());
+    let keys = status(&mut app.db.connect()).unwrap().blind_index_keys;
+    let states: Vec<(u32, &str, i64)> = keys
+        .iter()
+        .map(|k| (k.version, k.state.as_str(), k.profiles))
+        .collect();
+    assert_eq!(states, [(1, "retiring", 35), (2, "active", 5)]);
+
+    // halfway, every number is found whichever key indexed its profile, and
+    // one person still gets one profile
+    for code in &codes {
+        assert_eq!(lookup("personal_identification_code", code), 1, "{code}");
+        assert_eq!(lookup("identity_card_number", &card(code)), 1);
+    }
+    for code in &codes {
+        let body = profile_body(id(&unit), "Bản sao", code);
+        assert_problem(app.post("/api/v1/officials", &body), 409, "duplicate");
+    }
+
+    // resumed while the service keeps writing; `odb keys rotate-blind-index` does the same
+    let report = std::thread::scope(|threads| {
+        let writer = threads.spawn(|| {
+            for i in 0..10 {
+                let code = format!("0020800{i:05}");
+                let (status, made) = json(app.post(
+                    "/api/v1/officials",
+                    &profile_body(id(&unit), &format!("Lê Văn Minh {i}"), &code),
+                ));
+                assert_eq!(status, 201, "{made}");
+            }
+        });
+        let report = rotate_blind_index(
+            &mut [app.db.connect(), app.db.connect()],
+            &app.keyring,
+            4,
+            chrono::Utc::now(),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        writer.join().unwrap();
+        report
+    });
+    assert_eq!((report.new_version, report.retired.clone()), (2, vec![1]));
+    // the profiles written meanwhile were indexed under the new key at once
+    assert_eq!(report.resealed, 35, "{report:?}");
+    assert_eq!(index_versions(&app), vec![2; 50]);
+    for code in codes.iter().chain(&["002080000009".to_owned()]) {
+        assert_eq!(lookup("personal_identification_code", code), 1, "{code}");
+    }
+
+    let cli = stdout_of(&odb(
+        &app.db.url,
+        (&app.master_key, None),
+        &["keys", "rotate-blind-index", "--batch", "7"],
+    ));
+    assert!(
+        cli.contains("blind-index key v3 active, 50 profile(s) re-indexed, retired: [2]"),
+        "{cli}"
+    );
+    for code in &codes {
+        assert_eq!(lookup("social_insurance_number", &insurance(code)), 1);
+    }
+}
