@@ -295,3 +295,43 @@ impl LevelPolicy {
         self.updated_at = now;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_and_sessions_print_without_their_secrets() {
+        let now = Utc::now();
+        let mut user = User::new(
+            NewAccount {
+                username: "printed".into(),
+                display_name: "Printed".into(),
+                home: OrganizationId::new_random(),
+            },
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$HASHVALUE".into(),
+            now,
+        );
+        user.totp_secret = Some(b"SEALEDSECRET".to_vec());
+        let printed = format!("{user:?}");
+        assert!(printed.contains("printed"), "{printed}");
+        for secret in ["argon2id", "HASHVALUE", "83, 69, 65, 76"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+        let session = Session {
+            id: SessionId::new_random(),
+            token_hash: vec![0xAB; 32],
+            user_id: user.id,
+            created_at: now,
+            expires_at: now,
+            last_used_at: now,
+            mfa_at: now,
+            address: None,
+            user_agent: None,
+            revoked_at: None,
+        };
+        let printed = format!("{session:?}");
+        assert!(printed.contains("expires_at"), "{printed}");
+        assert!(!printed.contains("171, 171"), "{printed}");
+    }
+}

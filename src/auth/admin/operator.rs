@@ -157,3 +157,22 @@ fn change_by_name(
     let event = ctx.event(action, "user", Some(user.id.to_string()), None, Vec::new());
     ctx.audit(&event)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_credentials_show_only_the_username() {
+        let made = Bootstrap {
+            username: "printed".into(),
+            password: "correct horse battery staple".into(),
+            totp_secret: "JBSWY3DPEHPK3PXP".into(),
+            otpauth_url: "otpauth://totp/ODB:printed?secret=JBSWY3DPEHPK3PXP".into(),
+        };
+        let printed = format!("{made:?}");
+        assert!(printed.contains("printed"), "{printed}");
+        assert!(!printed.contains("horse"), "{printed}");
+        assert!(!printed.contains("JBSWY3DP"), "{printed}");
+    }
+}
