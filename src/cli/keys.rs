@@ -17,7 +17,7 @@ pub(super) enum KeysCommand {
     /// Add a data key and re-seal every value under it, online and resumably; then retire the old key.
     Rotate {
         /// Values re-sealed per transaction (1 to 100000).
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = 5000)]
         batch: i64,
         /// Connections working in parallel, each on its own range of rows (1 to 8).
         #[arg(long, default_value_t = 2)]

@@ -8,7 +8,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use super::keyring::CryptoError;
+use super::error::CryptoError;
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
@@ -94,6 +94,14 @@ pub(crate) fn open_raw(
         .open_in_place(nonce, Aad::from(aad), &mut buffer)
         .map_err(|_| CryptoError::Open)?;
     Ok(plain.to_vec())
+}
+
+/// Uppercase, ASCII letters and digits only (drops spaces, dots, dashes): "001 234-567" -> "001234567".
+pub fn normalize_identifier(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// The data key version a sealed value names, without opening it.

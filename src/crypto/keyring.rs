@@ -16,9 +16,10 @@ use super::aead::{
     aes_key, blind_index, blind_key_aad, data_key_aad, field_aad, key_version, open_raw,
     random_key, seal_raw, VERSION_LEN,
 };
+pub use super::error::CryptoError;
 pub use super::master::{MasterKey, MasterKeys};
+pub use super::sealer::Sealer;
 use super::wrapping::{Checks, Lock, Masters, Wrapped};
-use crate::error::AppError;
 
 /// Advisory lock that orders writers against a rotation's switch of the
 /// active key: `sealer` holds it shared until its transaction ends, and the
@@ -26,64 +27,6 @@ use crate::error::AppError;
 /// writer that may still be sealing (or indexing) under the old key.
 /// ("odb_keys" in ASCII.)
 pub(crate) const SEAL_LOCK: i64 = 0x6f64_625f_6b65_7973;
-
-#[derive(Debug, thiserror::Error)]
-pub enum CryptoError {
-    #[error("the master key does not match the one this database was set up with")]
-    WrongMasterKey,
-    #[error("the database has no keyring yet: initialize it as the database owner first")]
-    NoKeyring,
-    #[error("a sealed value names data key version {0}, which this database does not hold")]
-    UnknownKeyVersion(u32),
-    #[error("a sealed value is malformed")]
-    Malformed,
-    #[error(
-        "a sealed value failed authentication: it was altered, or moved from another row or column"
-    )]
-    Open,
-    #[error("invalid master key: {0}")]
-    BadMasterKey(String),
-    #[error(
-        "a master-key rotation is under way: adding a key needs both master keys \
-         (ODB_MASTER_KEY the new one, ODB_MASTER_KEY_PREVIOUS the old one), \
-         or retire the old one first with `odb keys retire-master`"
-    )]
-    BothMasterKeysNeeded,
-    #[error("{0}")]
-    Refused(String),
-    #[error("database error: {0}")]
-    Db(#[from] diesel::result::Error),
-    #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-impl From<CryptoError> for AppError {
-    fn from(error: CryptoError) -> Self {
-        match error {
-            CryptoError::Db(e) => AppError::Database(e),
-            // Fixed messages: a response must never echo a value or a key.
-            CryptoError::Open => AppError::Internal("a sealed value failed authentication".into()),
-            CryptoError::Malformed => AppError::Internal("a sealed value is malformed".into()),
-            CryptoError::UnknownKeyVersion(v) => {
-                AppError::Internal(format!("a sealed value names unknown data key version {v}"))
-            }
-            CryptoError::WrongMasterKey
-            | CryptoError::NoKeyring
-            | CryptoError::BothMasterKeysNeeded => AppError::Unavailable(error.to_string()),
-            CryptoError::BadMasterKey(_) | CryptoError::Refused(_) | CryptoError::Io(_) => {
-                AppError::Internal(error.to_string())
-            }
-        }
-    }
-}
-
-/// Uppercase, ASCII letters and digits only (drops spaces, dots, dashes): "001 234-567" -> "001234567".
-pub fn normalize_identifier(text: &str) -> String {
-    text.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
 
 #[derive(QueryableByName)]
 struct StoredKey {
@@ -405,11 +348,7 @@ impl Keyring {
         let blind_version = to_version(active.blind.ok_or(CryptoError::NoKeyring)?)?;
         self.ensure_loaded(conn, version)?;
         self.ensure_blind_loaded(conn, blind_version)?;
-        Ok(Sealer {
-            keyring: self,
-            version,
-            blind_version,
-        })
+        Ok(Sealer::new(self, version, blind_version))
     }
 
     /// Seals under a data key version known to be loaded.
@@ -514,58 +453,5 @@ impl Keyring {
                 self.blind_index_under(version, table, column, normalized, whole)
             })
             .collect()
-    }
-}
-
-/// Seals and indexes under the key versions active when it was taken, once
-/// per transaction.
-pub struct Sealer<'k> {
-    keyring: &'k Keyring,
-    version: u32,
-    blind_version: u32,
-}
-
-impl Sealer<'_> {
-    pub fn version(&self) -> u32 {
-        self.version
-    }
-
-    /// The blind-index key version `blind_index` computes with.
-    pub fn blind_version(&self) -> u32 {
-        self.blind_version
-    }
-
-    /// `[version: u32 BE][nonce: 12][ciphertext+tag]`, bound to table, column and row.
-    pub fn seal(
-        &self,
-        table: &str,
-        column: &str,
-        row: Uuid,
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>, CryptoError> {
-        self.keyring
-            .seal_under(self.version, table, column, row, plaintext)
-    }
-
-    pub fn seal_str(
-        &self,
-        table: &str,
-        column: &str,
-        row: Uuid,
-        text: &str,
-    ) -> Result<Vec<u8>, CryptoError> {
-        self.seal(table, column, row, text.as_bytes())
-    }
-
-    /// The index a row written now carries.
-    pub fn blind_index(
-        &self,
-        table: &str,
-        column: &str,
-        normalized: &str,
-        whole: bool,
-    ) -> Result<Vec<u8>, CryptoError> {
-        self.keyring
-            .blind_index_under(self.blind_version, table, column, normalized, whole)
     }
 }

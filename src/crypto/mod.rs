@@ -10,22 +10,26 @@
 
 mod aead;
 pub mod columns;
+mod error;
 pub mod keyring;
 pub mod master;
 pub mod master_rotation;
 mod reindex;
 mod reseal;
 pub mod rotation;
+mod sealer;
 pub mod status;
 mod workers;
 mod wrapping;
 
-pub use aead::key_version;
+pub use aead::{key_version, normalize_identifier};
 pub use columns::{BlindIndexedColumn, SealedColumn, BLIND_INDEXES, SEALED_COLUMNS};
-pub use keyring::{normalize_identifier, CryptoError, Keyring, Sealer};
+pub use error::CryptoError;
+pub use keyring::Keyring;
 pub use master::{MasterKey, MasterKeys};
 pub use master_rotation::{retire_previous_master, rotate_master, MasterRotationReport};
 pub use reindex::rotate_blind_index;
 pub use rotation::{rotate, RotationReport};
+pub use sealer::Sealer;
 pub use status::{status, BlindIndexKeyStatus, KeyStatus, KeyVersionStatus, MasterKeyStatus};
 pub use workers::Progress;

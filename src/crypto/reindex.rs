@@ -11,8 +11,9 @@ use diesel::sql_types::{Array, BigInt, Bytea, Integer, Nullable, Uuid as SqlUuid
 use diesel::{QueryableByName, RunQueryDsl};
 use uuid::Uuid;
 
+use super::aead::normalize_identifier;
 use super::columns::BLIND_INDEXES;
-use super::keyring::{normalize_identifier, CryptoError, KeyKind, Keyring};
+use super::keyring::{CryptoError, KeyKind, Keyring};
 use super::rotation::{rotate_kind, Rotation, RotationReport};
 use super::workers::{run_pass, Cursor, Progress, Reporter, Step};
 

@@ -11,4 +11,5 @@ mod keys;
 mod officials;
 mod organizations;
 mod reorganizations;
+mod sealed_secrets;
 mod staffing;
