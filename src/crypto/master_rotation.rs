@@ -42,6 +42,7 @@ pub fn rotate_master(
     now: DateTime<Utc>,
 ) -> Result<MasterRotationReport, CryptoError> {
     owner.transaction::<_, CryptoError, _>(|conn| {
+        lock_key_tables(conn)?;
         let checks = Checks::read(conn, Lock::Update)?;
         let new = keyring.masters.current();
         if new.matches(&checks.active) {
@@ -90,6 +91,19 @@ pub fn rotate_master(
     })
 }
 
+/// Serializes with a rotation adding a key. Tables first, then the keyring
+/// row, in the order a rotation takes them, so the two cannot deadlock.
+fn lock_key_tables(conn: &mut PgConnection) -> Result<(), CryptoError> {
+    for kind in [KeyKind::Data, KeyKind::BlindIndex] {
+        diesel::sql_query(format!(
+            "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+            kind.table()
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Every key of `kind` wrapped under the new master key, its wrapping under
 /// the old one kept as the previous.
 fn rewrap(
@@ -98,12 +112,6 @@ fn rewrap(
     kind: KeyKind,
     old: &Slot<'_>,
 ) -> Result<usize, CryptoError> {
-    // Serializes with a rotation adding a key of this kind.
-    diesel::sql_query(format!(
-        "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
-        kind.table()
-    ))
-    .execute(conn)?;
     let keys: Vec<StoredKey> = diesel::sql_query(format!(
         "SELECT version, wrapped, wrapped_previous FROM {} ORDER BY version",
         kind.table()
@@ -132,6 +140,7 @@ pub fn retire_previous_master(
     keyring: &Keyring,
 ) -> Result<bool, CryptoError> {
     owner.transaction::<_, CryptoError, _>(|conn| {
+        lock_key_tables(conn)?;
         let checks = Checks::read(conn, Lock::Update)?;
         if checks.previous.is_none() {
             return Ok(false);
