@@ -167,7 +167,8 @@ impl Client {
     }
 }
 
-/// Every profile opens in full and its personal identification code finds it.
+/// Every profile opens in full, with its records, and its personal
+/// identification code finds it.
 fn assert_every_profile_opens_and_is_found(
     get: impl Fn(&str) -> (u16, Value),
     lookup: impl Fn(&Value) -> (u16, Value),
@@ -179,6 +180,8 @@ fn assert_every_profile_opens_and_is_found(
     for item in items {
         let (status, full) = get(&format!("/api/v1/officials/{}?reveal=true", id(item)));
         assert_eq!(status, 200, "{full}");
+        let (status, records) = get(&format!("/api/v1/officials/{}/records", id(item)));
+        assert_eq!(status, 200, "{records}");
         let (status, found) = lookup(&json!({
             "personal_identification_code": full["personal_identification_code"]
         }));
@@ -203,6 +206,12 @@ fn the_master_key_rotates_with_an_overlap_and_then_only_the_new_one_opens() {
     app.use_token(Some(app.sign_in(&editor)));
     let (old, new) = (app.master_key.clone(), random_master_key());
     let url = app.db.url.clone();
+    // a sealed record too, beside the sealed profile items and TOTP secrets
+    let (_, page) = json(app.get("/api/v1/officials?limit=1"));
+    let discipline = json!({"kind": "discipline", "from_date": "2021-06-01",
+                            "data": {"form": "Khiển trách", "decided_by": "Sở Nội vụ", "reason": "Vi phạm quy chế"}});
+    let records = format!("/api/v1/officials/{}/records", id(&page["items"][0]));
+    assert_eq!(app.post(&records, &discipline).status(), 201);
 
     // the new key alone does not open the keyring yet
     let alone = stderr_of(&odb(&url, (&new, None), &["keys", "rotate-master"]));
@@ -254,6 +263,14 @@ fn the_master_key_rotates_with_an_overlap_and_then_only_the_new_one_opens() {
         |path| reader.get(path),
         |body| reader.post("/api/v1/officials/lookup", body),
     );
+    let (_, listed) = reader.get(&records);
+    let forms: Vec<&Value> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["data"]["form"])
+        .collect();
+    assert!(forms.contains(&&json!("Khiển trách")), "{listed}");
     // the database holds neither key, nor a wrapping under the old one
     let mut conn = app.db.connect();
     let dump: String = ["data_keys", "blind_index_keys", "keyring"]
