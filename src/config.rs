@@ -1,10 +1,11 @@
 //! Settings, from flags and the environment (flags win), with defaults that
 //! make `odb demo` work on a fresh machine.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "ODB_BIND", default_value = "127.0.0.1:8080")]
@@ -32,6 +33,11 @@ pub struct Settings {
     /// `odb demo` creates <data dir>/master.key when neither is given.
     #[arg(long, env = "ODB_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
+    /// During a master-key rotation: a file holding the key being replaced,
+    /// when ODB_MASTER_KEY_PREVIOUS is not set. The keyring opens with
+    /// whichever of the two the database accepts.
+    #[arg(long, env = "ODB_MASTER_KEY_PREVIOUS_FILE")]
+    pub master_key_previous_file: Option<PathBuf>,
     /// Reverse proxies whose X-Forwarded-For is believed (addresses or
     /// networks, comma-separated); without it the peer's address is the client's.
     #[arg(long, env = "ODB_TRUSTED_PROXIES", default_value = "")]
@@ -39,6 +45,66 @@ pub struct Settings {
     /// Seconds between audit checkpoints while serving.
     #[arg(long, env = "ODB_AUDIT_CHECKPOINT_SECONDS", default_value_t = 60)]
     pub audit_checkpoint_seconds: u64,
+}
+
+/// The database URL without its password: settings end up in logs.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(without_password),
+            )
+            .field("data_dir", &self.data_dir)
+            .field("pool_size", &self.pool_size)
+            .field("workers", &self.workers)
+            .field("audit_key_file", &self.audit_key_file)
+            .field("audit_checkpoint_file", &self.audit_checkpoint_file)
+            .field("master_key_file", &self.master_key_file)
+            .field("master_key_previous_file", &self.master_key_previous_file)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("audit_checkpoint_seconds", &self.audit_checkpoint_seconds)
+            .finish()
+    }
+}
+
+/// A PostgreSQL connection string with its password replaced by `***`, in
+/// either form libpq takes: `postgresql://user:secret@host/db?password=…`
+/// or `host=… password=secret`.
+pub fn without_password(url: &str) -> String {
+    let hidden = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+            let (authority, tail) = rest.split_at(authority_end);
+            let authority = match authority.rsplit_once('@') {
+                Some((userinfo, host)) => match userinfo.split_once(':') {
+                    Some((user, _)) => format!("{user}:***@{host}"),
+                    None => authority.to_owned(),
+                },
+                None => authority.to_owned(),
+            };
+            format!("{scheme}://{authority}{tail}")
+        }
+        None => url.to_owned(),
+    };
+    hide_password_parameter(&hidden)
+}
+
+/// `password=…` as a keyword or a query parameter, up to the next separator.
+fn hide_password_parameter(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.to_ascii_lowercase().find("password=") {
+        let value_start = at + "password=".len();
+        out.push_str(&rest[..value_start]);
+        out.push_str("***");
+        let value = &rest[value_start..];
+        let value_end = value.find(['&', ' ']).unwrap_or(value.len());
+        rest = &value[value_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Settings {
@@ -74,4 +140,43 @@ pub fn init_tracing() {
     };
     // A second init (tests) keeps the first subscriber.
     drop(result);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_lose_their_password() {
+        assert_eq!(
+            without_password("postgresql://odb:s3cr%40t@db.example:5432/odb?sslmode=require"),
+            "postgresql://odb:***@db.example:5432/odb?sslmode=require"
+        );
+        assert_eq!(
+            without_password("postgres://odb@/odb?host=/run&password=hunter2&port=5432"),
+            "postgres://odb@/odb?host=/run&password=***&port=5432"
+        );
+        assert_eq!(
+            without_password("host=db user=odb password=hunter2 dbname=odb"),
+            "host=db user=odb password=*** dbname=odb"
+        );
+        assert_eq!(
+            without_password("postgresql://odb@localhost/odb"),
+            "postgresql://odb@localhost/odb"
+        );
+    }
+
+    #[test]
+    fn settings_print_no_password() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let cli = Cli::parse_from(["odb", "--database-url", "postgresql://odb:hunter2@db/odb"]);
+        let printed = format!("{:?}", cli.settings);
+        assert!(printed.contains("postgresql://odb:***@db/odb"), "{printed}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
 }

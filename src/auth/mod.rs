@@ -7,6 +7,7 @@ pub mod model;
 pub mod password;
 pub mod repo;
 pub mod routes;
+pub mod secret;
 pub mod service;
 pub mod sign_in;
 pub mod totp;

@@ -1,6 +1,8 @@
 //! Accounts, sessions, grants and per-level policies, and what the sign-in
 //! and account routes send and receive.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -36,7 +38,7 @@ text_enum!(
     }
 );
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
 pub struct User {
     pub id: UserId,
@@ -45,7 +47,12 @@ pub struct User {
     pub home_organization_id: OrganizationId,
     pub status: UserStatus,
     pub password_hash: String,
-    pub totp_secret: Option<String>,
+    /// The TOTP secret, sealed and bound to this row (see `auth::secret`).
+    /// Saving an account leaves it alone: only `repo::set_totp_secret`
+    /// writes it, so a save never puts back a value that a key rotation
+    /// re-sealed in the meantime.
+    #[diesel(skip_update)]
+    pub totp_secret: Option<Vec<u8>>,
     pub totp_confirmed: bool,
     pub totp_last_step: Option<i64>,
     pub failed_attempts: i32,
@@ -53,6 +60,22 @@ pub struct User {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Never the password hash or the TOTP secret, even sealed.
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("home_organization_id", &self.home_organization_id)
+            .field("status", &self.status)
+            .field("totp_confirmed", &self.totp_confirmed)
+            .field("failed_attempts", &self.failed_attempts)
+            .field("locked_until", &self.locked_until)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
 }
 
 impl User {
@@ -124,7 +147,7 @@ impl From<&User> for UserView {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
 pub struct Session {
     pub id: SessionId,
@@ -137,6 +160,19 @@ pub struct Session {
     pub address: Option<String>,
     pub user_agent: Option<String>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Never the token's hash: it is what a stolen database would be searched for.
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("expires_at", &self.expires_at)
+            .field("mfa_at", &self.mfa_at)
+            .field("revoked_at", &self.revoked_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A session as its owner sees it: never the token's hash.
@@ -257,5 +293,45 @@ impl LevelPolicy {
         self.sign_in_allowed = input.sign_in_allowed;
         self.version += 1;
         self.updated_at = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_and_sessions_print_without_their_secrets() {
+        let now = Utc::now();
+        let mut user = User::new(
+            NewAccount {
+                username: "printed".into(),
+                display_name: "Printed".into(),
+                home: OrganizationId::new_random(),
+            },
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$HASHVALUE".into(),
+            now,
+        );
+        user.totp_secret = Some(b"SEALEDSECRET".to_vec());
+        let printed = format!("{user:?}");
+        assert!(printed.contains("printed"), "{printed}");
+        for secret in ["argon2id", "HASHVALUE", "83, 69, 65, 76"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+        let session = Session {
+            id: SessionId::new_random(),
+            token_hash: vec![0xAB; 32],
+            user_id: user.id,
+            created_at: now,
+            expires_at: now,
+            last_used_at: now,
+            mfa_at: now,
+            address: None,
+            user_agent: None,
+            revoked_at: None,
+        };
+        let printed = format!("{session:?}");
+        assert!(printed.contains("expires_at"), "{printed}");
+        assert!(!printed.contains("171, 171"), "{printed}");
     }
 }

@@ -53,6 +53,18 @@ pub fn save_user(conn: &mut PgConnection, user: &User) -> QueryResult<()> {
         .map(drop)
 }
 
+/// Stores an account's sealed TOTP secret (`None`: no second factor).
+pub fn set_totp_secret(
+    conn: &mut PgConnection,
+    user: UserId,
+    sealed: Option<&[u8]>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user))
+        .set(users::totp_secret.eq(sealed))
+        .execute(conn)
+        .map(drop)
+}
+
 /// Accounts whose home organization lies inside one of `roots`, by username.
 pub fn users_under(conn: &mut PgConnection, roots: &[TreePath]) -> QueryResult<Vec<User>> {
     let homes = organizations::table

@@ -8,7 +8,7 @@ use super::attempts::{self, refuse_if_locked};
 use super::caller::OwnSession;
 use super::model::{Session, User, UserStatus};
 use super::service::{new_token, policy_for, token_hash};
-use super::{password, repo, totp};
+use super::{password, repo, secret, totp};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::ids::SessionId;
@@ -105,10 +105,14 @@ pub fn login(ctx: &mut Ctx, request: LoginRequest) -> AppResult<Result<LoginResp
     let enrollment = if user.totp_confirmed {
         None
     } else {
-        let secret = user
-            .totp_secret
-            .get_or_insert_with(totp::new_secret)
-            .clone();
+        let secret = match secret::open(ctx, &user)? {
+            Some(secret) => secret,
+            None => {
+                let fresh = totp::new_secret();
+                secret::store(ctx, &mut user, &fresh)?;
+                fresh
+            }
+        };
         Some(enrollment_for(&secret, &user.username)?)
     };
     user.updated_at = ctx.now;
@@ -148,7 +152,7 @@ enum SecondFactor {
 
 /// A TOTP code (once per time step) or an unused recovery code.
 fn second_factor(ctx: &mut Ctx, user: &mut User, code: &str) -> AppResult<SecondFactor> {
-    let Some(secret) = user.totp_secret.clone() else {
+    let Some(secret) = secret::open(ctx, user)? else {
         return Ok(SecondFactor::Wrong);
     };
     let internal = |e: totp::TotpError| AppError::Internal(e.to_string());

@@ -5,6 +5,8 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use odb::config::Settings;
 use odb::db::launcher::{ClusterOptions, LocalPostgres};
 
+use super::keys::{given_master_keys, open_keyring};
+
 const PRIVATE_DATABASE: &str = "odb";
 
 /// The database the command works on, with the private cluster kept alive
@@ -56,10 +58,26 @@ pub(super) fn owner_connection(settings: &Settings) -> anyhow::Result<(Database,
     Ok((db, conn))
 }
 
-/// `odb migrate`.
+/// `odb migrate`; given the master key, it also seals the TOTP secrets a
+/// database from before sealing holds in plaintext (migrations cannot: the
+/// key never reaches the database).
 pub(super) fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let masters = given_master_keys(settings, false)?;
     let db = database(settings)?;
     let applied = odb::db::run_migrations(&db.url)?;
     println!("{} migration(s) applied", applied.len());
+    let mut conn = PgConnection::establish(&db.url)?;
+    if let Some(masters) = masters {
+        open_keyring(masters, &mut conn)?;
+        return Ok(());
+    }
+    let left = odb::auth::secret::plaintext_left(&mut conn)
+        .map_err(|e| anyhow::anyhow!("{}", e.to_problem().detail))?;
+    if left > 0 {
+        eprintln!(
+            "odb: {left} TOTP secret(s) are still in plaintext; they are sealed, and the \
+             plaintext column dropped, at the first start with the master key"
+        );
+    }
     Ok(())
 }

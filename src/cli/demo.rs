@@ -6,8 +6,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
-use odb::auth::admin::{self, Bootstrap};
+use odb::auth::admin::{self, Bootstrap, NewOperatorAccount};
 use odb::auth::model::Role;
+use odb::context::Ctx;
 use odb::crypto::Keyring;
 use odb::fixtures::officials::{DEMO_PROFILES, DEMO_SEED};
 
@@ -26,7 +27,7 @@ pub(super) fn prepare(
     if odb::officials::repo::count(conn)? == 0 {
         generate_officials(conn, keyring, DEMO_PROFILES, DEMO_SEED, now)?;
     }
-    demo_accounts(conn, data_dir, now)
+    demo_accounts(conn, keyring, data_dir, now)
 }
 
 /// Demo accounts: an administrator at the root and one province-level user.
@@ -34,12 +35,13 @@ pub(super) fn prepare(
 /// demo start can print them; a real deployment uses `odb user create`.
 fn demo_accounts(
     conn: &mut PgConnection,
+    keyring: &Keyring,
     data_dir: &Path,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let file = data_dir.join("demo-accounts.json");
     if !file.exists() {
-        create_demo_accounts(conn, &file, now)?;
+        create_demo_accounts(conn, keyring, &file, now)?;
     }
     let accounts: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(&file)?)?;
     println!("demo accounts (sign in with the password, then a TOTP code from the secret):");
@@ -58,26 +60,33 @@ fn demo_accounts(
 
 fn create_demo_accounts(
     conn: &mut PgConnection,
+    keyring: &Keyring,
     file: &Path,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let admin_account = admin::bootstrap_user(
-        conn,
-        "demo.admin",
-        None,
-        &[Role::SystemAdmin, Role::Auditor],
-        now,
-    )
+    let accounts = [
+        ("demo.admin", None, vec![Role::SystemAdmin, Role::Auditor]),
+        (
+            "hanoi.officer",
+            Some("P01"),
+            vec![Role::OrgAdmin, Role::PersonnelViewer],
+        ),
+    ];
+    let created = Ctx::as_operator(conn, keyring, now, "odb demo", |ctx| {
+        accounts
+            .into_iter()
+            .map(|(username, org, roles)| {
+                let account = NewOperatorAccount {
+                    username: username.to_owned(),
+                    org_code: org.map(str::to_owned),
+                    roles,
+                };
+                admin::bootstrap_user(ctx, account)
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
     .map_err(detail)?;
-    let province = admin::bootstrap_user(
-        conn,
-        "hanoi.officer",
-        Some("P01"),
-        &[Role::OrgAdmin, Role::PersonnelViewer],
-        now,
-    )
-    .map_err(detail)?;
-    let text = serde_json::to_string_pretty(&[admin_account, province])?;
+    let text = serde_json::to_string_pretty(&created)?;
     write_private(file, text.as_bytes())?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use odb::crypto::Keyring;
 use odb::fixtures::{self, Outcome};
 
 use super::database::owner_connection;
-use super::keys::{master_key, open_keyring};
+use super::keys::{master_keys, open_keyring};
 
 #[derive(Subcommand)]
 pub(super) enum FixturesCommand {
@@ -36,15 +36,15 @@ pub(super) fn run(
                 name == "demo",
                 "unknown dataset {name:?}; the one dataset is `demo`"
             );
-            let master = master_key(settings, false)?;
+            let masters = master_keys(settings, false)?;
             let (_db, mut conn) = owner_connection(settings)?;
-            let keyring = open_keyring(master, &mut conn)?;
+            let keyring = open_keyring(masters, &mut conn)?;
             load_demo(&mut conn, &keyring, now)
         }
         FixturesCommand::Generate { officials, seed } => {
-            let master = master_key(settings, false)?;
+            let masters = master_keys(settings, false)?;
             let (_db, mut conn) = owner_connection(settings)?;
-            let keyring = open_keyring(master, &mut conn)?;
+            let keyring = open_keyring(masters, &mut conn)?;
             generate_officials(&mut conn, &keyring, officials, seed, now)
         }
     }

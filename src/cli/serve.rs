@@ -10,26 +10,26 @@ use diesel::{Connection, PgConnection};
 use odb::audit::CheckpointStore;
 use odb::clock::Clock;
 use odb::config::Settings;
-use odb::crypto::{Keyring, MasterKey};
+use odb::crypto::{Keyring, MasterKeys};
 use odb::db::PgPool;
 use odb::startup::Application;
 
 use super::audit::checkpoints;
 use super::database::{database, Database};
 use super::demo;
-use super::keys::{master_key, open_keyring};
+use super::keys::{master_keys, open_keyring};
 
 pub(super) fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     if demo {
         std::fs::create_dir_all(&settings.data_dir)?;
     }
-    let master = master_key(settings, demo)?;
+    let masters = master_keys(settings, demo)?;
     let db = database(settings)?;
     let applied = odb::db::run_migrations(&db.url)?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "migrations applied");
     }
-    let keyring = Arc::new(prepare_data(settings, &db, master, demo)?);
+    let keyring = Arc::new(prepare_data(settings, &db, masters, demo)?);
     let store = Arc::new(checkpoints(settings)?);
     let pool = odb::db::build_pool(&db.url, settings.pool_size)?;
     let listener = TcpListener::bind(settings.bind)?;
@@ -42,12 +42,12 @@ pub(super) fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
 fn prepare_data(
     settings: &Settings,
     db: &Database,
-    master: MasterKey,
+    masters: MasterKeys,
     demo: bool,
 ) -> anyhow::Result<Keyring> {
     let now = Clock::default().now();
     let mut conn = PgConnection::establish(&db.url)?;
-    let keyring = open_keyring(master, &mut conn)?;
+    let keyring = open_keyring(masters, &mut conn)?;
     if demo {
         demo::prepare(&mut conn, &keyring, &settings.data_dir, now)?;
     }

@@ -3,12 +3,14 @@
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 
-use odb::auth::admin::{self, Bootstrap};
+use odb::auth::admin::{self, Bootstrap, NewOperatorAccount};
 use odb::auth::model::Role;
 use odb::config::Settings;
+use odb::context::Ctx;
 
 use super::database::owner_connection;
 use super::detail;
+use super::keys::{master_keys, open_keyring};
 
 #[derive(Subcommand)]
 pub(super) enum UserCommand {
@@ -49,7 +51,9 @@ pub(super) fn run(
     command: UserCommand,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
+    let masters = master_keys(settings, false)?;
     let (_db, mut conn) = owner_connection(settings)?;
+    let keyring = open_keyring(masters, &mut conn)?;
     let conn = &mut conn;
     match command {
         UserCommand::Create {
@@ -58,8 +62,15 @@ pub(super) fn run(
             roles,
             json,
         } => {
-            let created = admin::bootstrap_user(conn, &username, org.as_deref(), &roles, now)
-                .map_err(detail)?;
+            let account = NewOperatorAccount {
+                username,
+                org_code: org,
+                roles,
+            };
+            let created = Ctx::as_operator(conn, &keyring, now, "odb user create", |ctx| {
+                admin::bootstrap_user(ctx, account)
+            })
+            .map_err(detail)?;
             if json {
                 println!("{}", serde_json::to_string(&created)?);
             } else {
@@ -67,13 +78,19 @@ pub(super) fn run(
             }
         }
         UserCommand::ResetMfa { username } => {
-            admin::reset_mfa(conn, &username, now).map_err(detail)?;
+            Ctx::as_operator(conn, &keyring, now, "odb user reset_mfa", |ctx| {
+                admin::reset_mfa(ctx, &username)
+            })
+            .map_err(detail)?;
             println!(
                 "{username}: second factor removed; enrollment at next sign-in; sessions ended"
             );
         }
         UserCommand::Unlock { username } => {
-            admin::unlock_by_name(conn, &username, now).map_err(detail)?;
+            Ctx::as_operator(conn, &keyring, now, "odb user unlock", |ctx| {
+                admin::unlock_by_name(ctx, &username)
+            })
+            .map_err(detail)?;
             println!("{username}: unlocked");
         }
     }

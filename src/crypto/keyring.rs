@@ -1,166 +1,49 @@
-//! The keyring: data keys wrapped under the master key, sealing and opening
-//! of column values, and blind indexes.
+//! The keyring: data keys and blind-index keys wrapped under the master
+//! key, sealing and opening of column values, and blind indexes.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::RwLock;
+use std::sync::{RwLock, RwLockReadGuard};
 
 use diesel::pg::PgConnection;
-use diesel::sql_types::{BigInt, Bytea, Integer};
+use diesel::sql_types::{BigInt, Bytea, Integer, Nullable, Text, Timestamptz};
 use diesel::{Connection, QueryableByName, RunQueryDsl};
-use hmac::{Hmac, Mac};
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
-use ring::rand::{SecureRandom, SystemRandom};
-use sha2::Sha256;
+use ring::aead::LessSafeKey;
+use ring::rand::SystemRandom;
 use uuid::Uuid;
 
-pub use super::master::MasterKey;
-use crate::error::AppError;
-
-type HmacSha256 = Hmac<Sha256>;
-
-const VERSION_LEN: usize = 4;
-const TAG_LEN: usize = 16;
-const DATA_KEY_LEN: usize = 32;
-const CHECK_LABEL: &[u8] = b"odb.keyring.check";
+use super::aead::{
+    aes_key, blind_index, blind_key_aad, data_key_aad, field_aad, key_version, open_raw,
+    random_key, seal_raw, VERSION_LEN,
+};
+pub use super::error::CryptoError;
+pub use super::master::{MasterKey, MasterKeys};
+pub use super::sealer::Sealer;
+use super::wrapping::{Checks, Lock, Masters, Wrapped};
 
 /// Advisory lock that orders writers against a rotation's switch of the
 /// active key: `sealer` holds it shared until its transaction ends, and the
 /// rotation takes it exclusively once, after the switch, to wait out every
-/// writer that may still be sealing under the old key. ("odb_keys" in ASCII.)
+/// writer that may still be sealing (or indexing) under the old key.
+/// ("odb_keys" in ASCII.)
 pub(crate) const SEAL_LOCK: i64 = 0x6f64_625f_6b65_7973;
 
-#[derive(Debug, thiserror::Error)]
-pub enum CryptoError {
-    #[error("the master key does not match the one this database was set up with")]
-    WrongMasterKey,
-    #[error("the database has no keyring yet: initialize it as the database owner first")]
-    NoKeyring,
-    #[error("a sealed value names data key version {0}, which this database does not hold")]
-    UnknownKeyVersion(u32),
-    #[error("a sealed value is malformed")]
-    Malformed,
-    #[error(
-        "a sealed value failed authentication: it was altered, or moved from another row or column"
-    )]
-    Open,
-    #[error("invalid master key: {0}")]
-    BadMasterKey(String),
-    #[error("database error: {0}")]
-    Db(#[from] diesel::result::Error),
-    #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-impl From<CryptoError> for AppError {
-    fn from(error: CryptoError) -> Self {
-        match error {
-            CryptoError::Db(e) => AppError::Database(e),
-            // Fixed messages: a response must never echo a value or a key.
-            CryptoError::Open => AppError::Internal("a sealed value failed authentication".into()),
-            CryptoError::Malformed => AppError::Internal("a sealed value is malformed".into()),
-            CryptoError::UnknownKeyVersion(v) => {
-                AppError::Internal(format!("a sealed value names unknown data key version {v}"))
-            }
-            CryptoError::WrongMasterKey | CryptoError::NoKeyring => {
-                AppError::Unavailable(error.to_string())
-            }
-            CryptoError::BadMasterKey(_) | CryptoError::Io(_) => {
-                AppError::Internal(error.to_string())
-            }
-        }
-    }
-}
-
-/// Uppercase, ASCII letters and digits only (drops spaces, dots, dashes): "001 234-567" -> "001234567".
-pub fn normalize_identifier(text: &str) -> String {
-    text.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
-
-/// The data key version a sealed value names, without opening it.
-pub fn key_version(sealed: &[u8]) -> Option<u32> {
-    let head: [u8; VERSION_LEN] = sealed.get(..VERSION_LEN)?.try_into().ok()?;
-    Some(u32::from_be_bytes(head))
-}
-
-/// Binds a value to where it lives, so it cannot be replayed elsewhere.
-fn field_aad(table: &str, column: &str, row: Uuid) -> String {
-    format!("{table}\0{column}\0{row}")
-}
-
-fn data_key_aad(version: u32) -> String {
-    format!("odb.data_key.v{version}")
-}
-
-fn hmac(key: &[u8], parts: &[&[u8]]) -> HmacSha256 {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    for part in parts {
-        mac.update(part);
-    }
-    mac
-}
-
-pub(crate) fn no_randomness() -> CryptoError {
-    CryptoError::Io(std::io::Error::other("the system random source failed"))
-}
-
-fn aes_key(bytes: &[u8]) -> Result<LessSafeKey, CryptoError> {
-    UnboundKey::new(&AES_256_GCM, bytes)
-        .map(LessSafeKey::new)
-        .map_err(|_| CryptoError::Malformed)
-}
-
-/// `[nonce][ciphertext+tag]` (data keys) — the version sits in front for fields.
-fn seal_raw(
-    rng: &SystemRandom,
-    key: &LessSafeKey,
-    aad: &[u8],
-    plaintext: &[u8],
-) -> Result<Vec<u8>, CryptoError> {
-    let mut nonce = [0u8; NONCE_LEN];
-    rng.fill(&mut nonce).map_err(|_| no_randomness())?;
-    let mut buffer = plaintext.to_vec();
-    key.seal_in_place_append_tag(
-        Nonce::assume_unique_for_key(nonce),
-        Aad::from(aad),
-        &mut buffer,
-    )
-    .map_err(|_| CryptoError::Malformed)?;
-    let mut out = Vec::with_capacity(NONCE_LEN + buffer.len());
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(&buffer);
-    Ok(out)
-}
-
-fn open_raw(key: &LessSafeKey, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    if sealed.len() < NONCE_LEN + TAG_LEN {
-        return Err(CryptoError::Malformed);
-    }
-    let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Malformed)?;
-    let mut buffer = ciphertext.to_vec();
-    let plain = key
-        .open_in_place(nonce, Aad::from(aad), &mut buffer)
-        .map_err(|_| CryptoError::Open)?;
-    Ok(plain.to_vec())
-}
-
 #[derive(QueryableByName)]
-struct CheckRow {
-    #[diesel(sql_type = Bytea)]
-    master_check: Vec<u8>,
-}
-
-#[derive(QueryableByName)]
-struct KeyRow {
+struct StoredKey {
     #[diesel(sql_type = Integer)]
     version: i32,
-    #[diesel(sql_type = Bytea)]
-    wrapped: Vec<u8>,
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(embed)]
+    wrapped: Wrapped,
+}
+
+#[derive(QueryableByName)]
+struct ActiveVersions {
+    #[diesel(sql_type = Nullable<Integer>)]
+    data: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    blind: Option<i32>,
 }
 
 #[derive(QueryableByName)]
@@ -175,17 +58,61 @@ struct CountRow {
     n: i64,
 }
 
-fn to_version(v: i32) -> Result<u32, CryptoError> {
+pub(crate) fn to_version(v: i32) -> Result<u32, CryptoError> {
     u32::try_from(v).map_err(|_| CryptoError::Malformed)
 }
 
-/// The unwrapped data keys of one database, shared by every request.
+fn to_column(version: u32) -> Result<i32, CryptoError> {
+    i32::try_from(version).map_err(|_| CryptoError::Malformed)
+}
+
+/// The blind-index keys: HMAC roots by version, and the active one's.
+#[derive(Default)]
+struct BlindKeys {
+    roots: HashMap<u32, Vec<u8>>,
+    active: Vec<u8>,
+}
+
+/// Keys just unwrapped by version, and which version is active.
+struct Unwrapped {
+    fresh: Vec<(u32, Vec<u8>)>,
+    active: Option<u32>,
+}
+
+/// Which table a kind of key lives in, and how its wrappings are bound.
+#[derive(Clone, Copy)]
+pub(crate) enum KeyKind {
+    Data,
+    BlindIndex,
+}
+
+impl KeyKind {
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            KeyKind::Data => "data_keys",
+            KeyKind::BlindIndex => "blind_index_keys",
+        }
+    }
+
+    pub(crate) fn aad(self, version: u32) -> String {
+        match self {
+            KeyKind::Data => data_key_aad(version),
+            KeyKind::BlindIndex => blind_key_aad(version),
+        }
+    }
+
+    /// Blind-index key 1 may be the master key itself (a NULL wrapping).
+    pub(crate) fn itself_if_null(self) -> bool {
+        matches!(self, KeyKind::BlindIndex)
+    }
+}
+
+/// The unwrapped keys of one database, shared by every request.
 pub struct Keyring {
-    master: MasterKey,
-    /// AES-256-GCM under the master key itself, for wrapping data keys.
-    wrapping: LessSafeKey,
-    keys: RwLock<HashMap<u32, LessSafeKey>>,
-    rng: SystemRandom,
+    pub(crate) masters: Masters,
+    data_keys: RwLock<HashMap<u32, LessSafeKey>>,
+    blind: RwLock<BlindKeys>,
+    pub(crate) rng: SystemRandom,
 }
 
 const _: fn() = || {
@@ -196,195 +123,257 @@ const _: fn() = || {
 /// Versions only: the keys themselves stay out of logs.
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut versions: Vec<u32> = self
-            .keys
-            .read()
-            .map(|k| k.keys().copied().collect())
-            .unwrap_or_default();
-        versions.sort_unstable();
+        let sorted = |mut v: Vec<u32>| {
+            v.sort_unstable();
+            v
+        };
+        let data = sorted(self.read_data_keys().keys().copied().collect());
+        let blind = sorted(self.read_blind().roots.keys().copied().collect());
         f.debug_struct("Keyring")
-            .field("versions", &versions)
+            .field("versions", &data)
+            .field("blind_index_versions", &blind)
             .finish_non_exhaustive()
     }
 }
 
 impl Keyring {
-    fn new(master: MasterKey) -> Result<Self, CryptoError> {
-        let wrapping = aes_key(master.bytes())?;
+    fn new(masters: MasterKeys) -> Result<Self, CryptoError> {
         Ok(Keyring {
-            master,
-            wrapping,
-            keys: RwLock::new(HashMap::new()),
+            masters: Masters::new(masters.current, masters.previous)?,
+            data_keys: RwLock::new(HashMap::new()),
+            blind: RwLock::new(BlindKeys::default()),
             rng: SystemRandom::new(),
         })
     }
 
-    fn master_check(&self) -> HmacSha256 {
-        hmac(self.master.bytes(), &[CHECK_LABEL])
-    }
-
-    /// Constant-time comparison against the stored check.
-    fn verify(&self, stored: &[u8]) -> Result<(), CryptoError> {
-        self.master_check()
-            .verify_slice(stored)
-            .map_err(|_| CryptoError::WrongMasterKey)
-    }
-
-    fn stored_check(conn: &mut PgConnection) -> Result<Option<Vec<u8>>, CryptoError> {
-        Ok(
-            diesel::sql_query("SELECT master_check FROM keyring WHERE id")
-                .load::<CheckRow>(conn)?
-                .into_iter()
-                .next()
-                .map(|r| r.master_check),
-        )
-    }
-
-    /// Command line / start-up, as the database owner: on an empty keyring writes master_check and data key v1 (active); otherwise verifies master_check. Then loads keys.
-    pub fn initialize(owner: &mut PgConnection, master: MasterKey) -> Result<Keyring, CryptoError> {
-        let keyring = Keyring::new(master)?;
+    /// Command line / start-up, as the database owner: on an empty keyring
+    /// writes master_check and data key v1 (active); otherwise verifies the
+    /// master key (the current or, during a master-key rotation, the
+    /// previous one). Then loads keys.
+    pub fn initialize(
+        owner: &mut PgConnection,
+        masters: impl Into<MasterKeys>,
+    ) -> Result<Keyring, CryptoError> {
+        let keyring = Keyring::new(masters.into())?;
         owner.transaction::<_, CryptoError, _>(|conn| {
-            let check = keyring.master_check().finalize().into_bytes().to_vec();
             // Two initializers racing: the second waits on the row, then verifies.
             diesel::sql_query(
                 "INSERT INTO keyring (id, master_check, created_at) VALUES (true, $1, now()) \
                  ON CONFLICT (id) DO NOTHING",
             )
-            .bind::<Bytea, _>(check)
+            .bind::<Bytea, _>(keyring.masters.current().check())
             .execute(conn)?;
-            let stored = diesel::sql_query("SELECT master_check FROM keyring WHERE id FOR UPDATE")
-                .load::<CheckRow>(conn)?
-                .into_iter()
-                .next()
-                .ok_or(CryptoError::NoKeyring)?;
-            keyring.verify(&stored.master_check)?;
+            let checks = Checks::read(conn, Lock::Update)?;
+            keyring.masters.slot(&checks)?;
             let existing = diesel::sql_query("SELECT count(*) AS n FROM data_keys")
                 .get_result::<CountRow>(conn)?;
             if existing.n == 0 {
-                keyring.insert_data_key(conn, 1, "active", None)?;
+                keyring.insert_key(conn, KeyKind::Data, 1, "active", None)?;
                 tracing::info!("keyring initialized with data key version 1");
             }
             Ok(())
         })?;
         keyring.load_keys(owner)?;
+        keyring
+            .masters
+            .note_configuration(&Checks::read(owner, Lock::None)?);
         Ok(keyring)
     }
 
-    /// Verifies master_check and loads keys (works as odb_app: SELECT only).
-    pub fn open(conn: &mut PgConnection, master: MasterKey) -> Result<Keyring, CryptoError> {
-        let keyring = Keyring::new(master)?;
-        let stored = Self::stored_check(conn)?.ok_or(CryptoError::NoKeyring)?;
-        keyring.verify(&stored)?;
+    /// Verifies the master key and loads keys (works as odb_app: SELECT only).
+    pub fn open(
+        conn: &mut PgConnection,
+        masters: impl Into<MasterKeys>,
+    ) -> Result<Keyring, CryptoError> {
+        let keyring = Keyring::new(masters.into())?;
         keyring.load_keys(conn)?;
-        if keyring.read_keys().is_empty() {
+        if keyring.read_data_keys().is_empty() {
             return Err(CryptoError::NoKeyring);
         }
+        keyring
+            .masters
+            .note_configuration(&Checks::read(conn, Lock::None)?);
         Ok(keyring)
     }
 
-    /// A fresh random data key, wrapped, stored under `version`.
-    pub(crate) fn insert_data_key(
+    /// A fresh random key of `kind`, wrapped under every master key the
+    /// database accepts, stored under `version`.
+    pub(crate) fn insert_key(
         &self,
         conn: &mut PgConnection,
+        kind: KeyKind,
         version: u32,
         state: &str,
         created_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<(), CryptoError> {
-        let mut key = [0u8; DATA_KEY_LEN];
-        self.rng.fill(&mut key).map_err(|_| no_randomness())?;
-        let wrapped = seal_raw(
-            &self.rng,
-            &self.wrapping,
-            data_key_aad(version).as_bytes(),
-            &key,
-        )?;
-        let version = i32::try_from(version).map_err(|_| CryptoError::Malformed)?;
-        diesel::sql_query(
-            "INSERT INTO data_keys (version, wrapped, state, created_at) \
-             VALUES ($1, $2, $3, coalesce($4, now()))",
-        )
-        .bind::<Integer, _>(version)
-        .bind::<Bytea, _>(wrapped)
-        .bind::<diesel::sql_types::Text, _>(state)
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(created_at)
+        let key = random_key(&self.rng)?;
+        let checks = Checks::read(conn, Lock::Share)?;
+        let wrapped = self
+            .masters
+            .wrap_for_all(&self.rng, &checks, &kind.aad(version), &key)?;
+        diesel::sql_query(format!(
+            "INSERT INTO {} (version, wrapped, wrapped_previous, state, created_at) \
+             VALUES ($1, $2, $3, $4, coalesce($5, now()))",
+            kind.table()
+        ))
+        .bind::<Integer, _>(to_column(version)?)
+        .bind::<Nullable<Bytea>, _>(wrapped.current)
+        .bind::<Nullable<Bytea>, _>(wrapped.previous)
+        .bind::<Text, _>(state)
+        .bind::<Nullable<Timestamptz>, _>(created_at)
         .execute(conn)?;
         Ok(())
     }
 
-    fn read_keys(&self) -> std::sync::RwLockReadGuard<'_, HashMap<u32, LessSafeKey>> {
+    fn read_data_keys(&self) -> RwLockReadGuard<'_, HashMap<u32, LessSafeKey>> {
         // A panic elsewhere cannot leave the map half-written: inserts are whole.
-        self.keys.read().unwrap_or_else(|e| e.into_inner())
+        self.data_keys.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Unwraps every data key not cached yet (a rotation may have added one).
-    pub(crate) fn load_keys(&self, conn: &mut PgConnection) -> Result<(), CryptoError> {
-        let rows = diesel::sql_query("SELECT version, wrapped FROM data_keys ORDER BY version")
-            .load::<KeyRow>(conn)?;
+    fn read_blind(&self) -> RwLockReadGuard<'_, BlindKeys> {
+        self.blind.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The stored keys of `kind`, unwrapped with the master key the
+    /// database accepts from this process, except those already cached.
+    fn unwrap_fresh(
+        &self,
+        conn: &mut PgConnection,
+        kind: KeyKind,
+        cached: &dyn Fn(u32) -> bool,
+    ) -> Result<Unwrapped, CryptoError> {
+        let checks = Checks::read(conn, Lock::None)?;
+        let slot = self.masters.slot(&checks)?;
+        let rows = diesel::sql_query(format!(
+            "SELECT version, state, wrapped, wrapped_previous FROM {} ORDER BY version",
+            kind.table()
+        ))
+        .load::<StoredKey>(conn)?;
         let mut fresh = Vec::new();
-        {
-            let cached = self.read_keys();
-            for row in rows {
-                let version = to_version(row.version)?;
-                if cached.contains_key(&version) {
-                    continue;
-                }
-                let bytes = open_raw(
-                    &self.wrapping,
-                    data_key_aad(version).as_bytes(),
-                    &row.wrapped,
-                )?;
-                fresh.push((version, aes_key(&bytes)?));
+        let mut active = None;
+        for row in rows {
+            let version = to_version(row.version)?;
+            if row.state == "active" {
+                active = Some(version);
+            }
+            if !cached(version) {
+                let aad = kind.aad(version);
+                fresh.push((
+                    version,
+                    slot.unwrap(&aad, &row.wrapped, kind.itself_if_null())?,
+                ));
             }
         }
-        if !fresh.is_empty() {
-            let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
-            for (version, key) in fresh {
+        Ok(Unwrapped { fresh, active })
+    }
+
+    /// Unwraps every key not cached yet (a rotation may have added one).
+    pub(crate) fn load_keys(&self, conn: &mut PgConnection) -> Result<(), CryptoError> {
+        let data = {
+            let cached = self.read_data_keys();
+            self.unwrap_fresh(conn, KeyKind::Data, &|v| cached.contains_key(&v))?
+                .fresh
+        };
+        if !data.is_empty() {
+            let mut keys = self.data_keys.write().unwrap_or_else(|e| e.into_inner());
+            for (version, bytes) in data {
+                let key = aes_key(&bytes)?;
                 keys.entry(version).or_insert(key);
             }
         }
+        let Unwrapped {
+            fresh: blind,
+            active,
+        } = {
+            let cached = self.read_blind();
+            self.unwrap_fresh(conn, KeyKind::BlindIndex, &|v| {
+                cached.roots.contains_key(&v)
+            })?
+        };
+        let active = active.ok_or(CryptoError::NoKeyring)?;
+        let mut keys = self.blind.write().unwrap_or_else(|e| e.into_inner());
+        for (version, root) in blind {
+            keys.roots.entry(version).or_insert(root);
+        }
+        keys.active = keys
+            .roots
+            .get(&active)
+            .cloned()
+            .ok_or(CryptoError::NoKeyring)?;
         Ok(())
     }
 
     fn ensure_loaded(&self, conn: &mut PgConnection, version: u32) -> Result<(), CryptoError> {
-        if !self.read_keys().contains_key(&version) {
+        if !self.read_data_keys().contains_key(&version) {
             self.load_keys(conn)?;
-            if !self.read_keys().contains_key(&version) {
+            if !self.read_data_keys().contains_key(&version) {
                 return Err(CryptoError::UnknownKeyVersion(version));
             }
         }
         Ok(())
     }
 
-    /// The active version now, for sealing within this transaction.
+    fn ensure_blind_loaded(
+        &self,
+        conn: &mut PgConnection,
+        version: u32,
+    ) -> Result<(), CryptoError> {
+        if !self.read_blind().roots.contains_key(&version) {
+            self.load_keys(conn)?;
+            if !self.read_blind().roots.contains_key(&version) {
+                return Err(CryptoError::NoKeyring);
+            }
+        }
+        Ok(())
+    }
+
+    /// The active data key and blind-index key now, for sealing and
+    /// indexing within this transaction.
     ///
     /// Call it inside the transaction that writes the values: it holds a
     /// shared advisory lock until that transaction ends, which is how a
-    /// rotation knows when nobody can still be writing under the old key.
+    /// rotation knows when nobody can still be writing under an old key.
     pub fn sealer(&self, conn: &mut PgConnection) -> Result<Sealer<'_>, CryptoError> {
         // Two statements on purpose: the second one's snapshot must come after
         // the lock is granted, so it sees a switch the rotation committed.
         diesel::sql_query("SELECT pg_advisory_xact_lock_shared($1)")
             .bind::<BigInt, _>(SEAL_LOCK)
             .execute(conn)?;
-        let active = diesel::sql_query("SELECT version FROM data_keys WHERE state = 'active'")
-            .load::<VersionRow>(conn)?
-            .into_iter()
-            .next()
-            .ok_or(CryptoError::NoKeyring)?;
-        let version = to_version(active.version)?;
+        let active = diesel::sql_query(
+            "SELECT (SELECT version FROM data_keys WHERE state = 'active') AS data, \
+                    (SELECT version FROM blind_index_keys WHERE state = 'active') AS blind",
+        )
+        .get_result::<ActiveVersions>(conn)?;
+        let version = to_version(active.data.ok_or(CryptoError::NoKeyring)?)?;
+        let blind_version = to_version(active.blind.ok_or(CryptoError::NoKeyring)?)?;
         self.ensure_loaded(conn, version)?;
-        Ok(Sealer {
-            keyring: self,
-            version,
-        })
+        self.ensure_blind_loaded(conn, blind_version)?;
+        Ok(Sealer::new(self, version, blind_version))
     }
 
-    /// A sealer for a version known to be loaded (rotation).
-    pub(crate) fn sealer_for(&self, version: u32) -> Sealer<'_> {
-        Sealer {
-            keyring: self,
-            version,
-        }
+    /// Seals under a data key version known to be loaded.
+    pub(crate) fn seal_under(
+        &self,
+        version: u32,
+        table: &str,
+        column: &str,
+        row: Uuid,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        let keys = self.read_data_keys();
+        let key = keys
+            .get(&version)
+            .ok_or(CryptoError::UnknownKeyVersion(version))?;
+        let body = seal_raw(
+            &self.rng,
+            key,
+            field_aad(table, column, row).as_bytes(),
+            plaintext,
+        )?;
+        let mut out = Vec::with_capacity(VERSION_LEN + body.len());
+        out.extend_from_slice(&version.to_be_bytes());
+        out.extend_from_slice(&body);
+        Ok(out)
     }
 
     /// Opens a sealed value; reloads keys from the database if the version is not cached yet (rotation happened while running).
@@ -398,7 +387,7 @@ impl Keyring {
     ) -> Result<Vec<u8>, CryptoError> {
         let version = key_version(sealed).ok_or(CryptoError::Malformed)?;
         self.ensure_loaded(conn, version)?;
-        let keys = self.read_keys();
+        let keys = self.read_data_keys();
         let key = keys
             .get(&version)
             .ok_or(CryptoError::UnknownKeyVersion(version))?;
@@ -421,75 +410,48 @@ impl Keyring {
             .map_err(|_| CryptoError::Malformed)
     }
 
-    /// HMAC-SHA256 of the normalized value under a per-column key: equal
-    /// inputs match, yet the index reveals nothing without the master key,
-    /// and the same number in two columns gives unrelated indexes. `whole`
-    /// keeps 32 bytes (unique columns); otherwise 16 suffice for lookups.
+    /// The blind index under the active blind-index key (as last loaded).
+    /// Without that key the index says nothing; the same number in two
+    /// columns gives unrelated indexes.
     pub fn blind_index(&self, table: &str, column: &str, normalized: &str, whole: bool) -> Vec<u8> {
-        let column_key = hmac(
-            self.master.bytes(),
-            &[
-                b"odb.blind_index\0",
-                table.as_bytes(),
-                b"\0",
-                column.as_bytes(),
-            ],
+        blind_index(&self.read_blind().active, table, column, normalized, whole)
+    }
+
+    /// The blind index under a blind-index key version known to be loaded.
+    pub(crate) fn blind_index_under(
+        &self,
+        version: u32,
+        table: &str,
+        column: &str,
+        normalized: &str,
+        whole: bool,
+    ) -> Result<Vec<u8>, CryptoError> {
+        let blind = self.read_blind();
+        let root = blind.roots.get(&version).ok_or(CryptoError::NoKeyring)?;
+        Ok(blind_index(root, table, column, normalized, whole))
+    }
+
+    /// The value's index under every blind-index key not retired, newest
+    /// first: during a blind-index rotation a row may carry either.
+    pub fn live_blind_indexes(
+        &self,
+        conn: &mut PgConnection,
+        table: &str,
+        column: &str,
+        normalized: &str,
+        whole: bool,
+    ) -> Result<Vec<Vec<u8>>, CryptoError> {
+        let versions = diesel::sql_query(
+            "SELECT version FROM blind_index_keys WHERE state <> 'retired' ORDER BY version DESC",
         )
-        .finalize()
-        .into_bytes();
-        let mut index = hmac(&column_key, &[normalized.as_bytes()])
-            .finalize()
-            .into_bytes()
-            .to_vec();
-        if !whole {
-            index.truncate(16);
-        }
-        index
-    }
-}
-
-/// Seals under one data key version, chosen once per transaction.
-pub struct Sealer<'k> {
-    keyring: &'k Keyring,
-    version: u32,
-}
-
-impl Sealer<'_> {
-    pub fn version(&self) -> u32 {
-        self.version
-    }
-
-    /// `[version: u32 BE][nonce: 12][ciphertext+tag]`, bound to table, column and row.
-    pub fn seal(
-        &self,
-        table: &str,
-        column: &str,
-        row: Uuid,
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>, CryptoError> {
-        let keys = self.keyring.read_keys();
-        let key = keys
-            .get(&self.version)
-            .ok_or(CryptoError::UnknownKeyVersion(self.version))?;
-        let body = seal_raw(
-            &self.keyring.rng,
-            key,
-            field_aad(table, column, row).as_bytes(),
-            plaintext,
-        )?;
-        let mut out = Vec::with_capacity(VERSION_LEN + body.len());
-        out.extend_from_slice(&self.version.to_be_bytes());
-        out.extend_from_slice(&body);
-        Ok(out)
-    }
-
-    pub fn seal_str(
-        &self,
-        table: &str,
-        column: &str,
-        row: Uuid,
-        text: &str,
-    ) -> Result<Vec<u8>, CryptoError> {
-        self.seal(table, column, row, text.as_bytes())
+        .load::<VersionRow>(conn)?;
+        versions
+            .into_iter()
+            .map(|row| {
+                let version = to_version(row.version)?;
+                self.ensure_blind_loaded(conn, version)?;
+                self.blind_index_under(version, table, column, normalized, whole)
+            })
+            .collect()
     }
 }

@@ -15,11 +15,30 @@ pub const MASTER_KEY_LEN: usize = 32;
 
 /// Environment variable holding the master key itself (base64).
 pub const ENV_KEY: &str = "ODB_MASTER_KEY";
-/// Environment variable naming a file that holds the master key.
-pub const ENV_KEY_FILE: &str = "ODB_MASTER_KEY_FILE";
+/// Environment variable holding, during a master-key rotation, the key
+/// being replaced (base64).
+pub const ENV_KEY_PREVIOUS: &str = "ODB_MASTER_KEY_PREVIOUS";
 
-/// The key that wraps the data keys and derives the blind-index keys.
+/// The key that wraps the data keys and the blind-index keys.
 pub struct MasterKey([u8; MASTER_KEY_LEN]);
+
+/// The master keys an odb process is given: the one it uses and, while a
+/// master-key rotation is under way, the one being replaced. The keyring
+/// opens with whichever of the two the database accepts.
+#[derive(Debug)]
+pub struct MasterKeys {
+    pub current: MasterKey,
+    pub previous: Option<MasterKey>,
+}
+
+impl From<MasterKey> for MasterKeys {
+    fn from(current: MasterKey) -> Self {
+        MasterKeys {
+            current,
+            previous: None,
+        }
+    }
+}
 
 /// Never shows the bytes: a key in a log line is a leaked key.
 impl fmt::Debug for MasterKey {
@@ -48,20 +67,17 @@ impl MasterKey {
         Ok(MasterKey(key))
     }
 
-    /// ODB_MASTER_KEY, else ODB_MASTER_KEY_FILE; None when neither is set.
-    pub fn from_env() -> Result<Option<Self>, CryptoError> {
-        if let Some(value) = std::env::var_os(ENV_KEY).filter(|v| !v.is_empty()) {
-            let text = value.to_str().ok_or_else(|| {
-                CryptoError::BadMasterKey(format!("{ENV_KEY} is not valid UTF-8"))
-            })?;
-            return Self::from_base64(text)
-                .map_err(|e| CryptoError::BadMasterKey(format!("{ENV_KEY}: {}", reason(e))))
-                .map(Some);
-        }
-        match std::env::var_os(ENV_KEY_FILE).filter(|v| !v.is_empty()) {
-            Some(path) => Self::load_file(Path::new(&path)).map(Some),
-            None => Ok(None),
-        }
+    /// The key in the environment variable `name` (base64), None when unset.
+    pub fn from_env_var(name: &str) -> Result<Option<Self>, CryptoError> {
+        let Some(value) = std::env::var_os(name).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| CryptoError::BadMasterKey(format!("{name} is not valid UTF-8")))?;
+        Self::from_base64(text)
+            .map_err(|e| CryptoError::BadMasterKey(format!("{name}: {}", reason(e))))
+            .map(Some)
     }
 
     /// A file holding base64 text, or exactly 32 raw bytes.
@@ -117,7 +133,7 @@ impl MasterKey {
         let mut key = [0u8; MASTER_KEY_LEN];
         SystemRandom::new()
             .fill(&mut key)
-            .map_err(|_| super::keyring::no_randomness())?;
+            .map_err(|_| super::aead::no_randomness())?;
         Ok(MasterKey(key))
     }
 

@@ -119,7 +119,7 @@ diesel::table! {
         home_organization_id -> Uuid,
         status -> Text,
         password_hash -> Text,
-        totp_secret -> Nullable<Text>,
+        totp_secret -> Nullable<Bytea>,
         totp_confirmed -> Bool,
         totp_last_step -> Nullable<Int8>,
         failed_attempts -> Int4,
@@ -200,6 +200,18 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamptz,
         retired_at -> Nullable<Timestamptz>,
+        wrapped_previous -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
+    blind_index_keys (version) {
+        version -> Int4,
+        wrapped -> Nullable<Bytea>,
+        wrapped_previous -> Nullable<Bytea>,
+        state -> Text,
+        created_at -> Timestamptz,
+        retired_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -208,6 +220,8 @@ diesel::table! {
         id -> Bool,
         master_check -> Bytea,
         created_at -> Timestamptz,
+        previous_check -> Nullable<Bytea>,
+        rotated_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -252,6 +266,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        blind_index_version -> Int4,
     }
 }
 
@@ -405,6 +420,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     grants,
     level_policies,
     address_failures,
+    blind_index_keys,
     data_keys,
     keyring,
     catalog_entries,

@@ -32,21 +32,46 @@ pub fn name_parts(full_name: &str) -> (String, String, String) {
     (folded, family, given)
 }
 
-pub fn index(keyring: &Keyring, column: &str, value: Option<&str>, whole: bool) -> Option<Vec<u8>> {
-    value.map(|v| keyring.blind_index(TABLE, column, &normalize_identifier(v), whole))
+/// The blind index a row written now carries (under the sealer's blind-index key).
+pub fn index(
+    sealer: &Sealer<'_>,
+    column: &str,
+    value: Option<&str>,
+    whole: bool,
+) -> AppResult<Option<Vec<u8>>> {
+    value
+        .map(|v| sealer.blind_index(TABLE, column, &normalize_identifier(v), whole))
+        .transpose()
+        .map_err(AppError::from)
 }
 
-/// What writing a profile takes: the keyring for the blind indexes and
-/// this transaction's sealer.
+/// The personal identification code's index under every live blind-index
+/// key: during a blind-index rotation another profile may still carry the
+/// old key's, and one person must still have one profile.
+pub fn personal_code_indexes(
+    keyring: &Keyring,
+    conn: &mut PgConnection,
+    data: &ProfileData,
+) -> AppResult<Vec<Vec<u8>>> {
+    let normalized = normalize_identifier(&data.personal_identification_code);
+    Ok(keyring.live_blind_indexes(
+        conn,
+        TABLE,
+        "personal_identification_code",
+        &normalized,
+        true,
+    )?)
+}
+
+/// What writing a profile takes: this transaction's sealer, which seals
+/// and indexes under the keys active when it began.
 pub struct Keys<'k> {
-    pub keyring: &'k Keyring,
     pub sealer: Sealer<'k>,
 }
 
 impl<'k> Keys<'k> {
     pub fn new(keyring: &'k Keyring, conn: &mut PgConnection) -> AppResult<Keys<'k>> {
         Ok(Keys {
-            keyring,
             sealer: keyring.sealer(conn)?,
         })
     }
@@ -72,7 +97,7 @@ pub fn new_rows(
     now: DateTime<Utc>,
 ) -> AppResult<Profile> {
     Ok(Profile {
-        official: official_row(keys.keyring, id, data, now),
+        official: official_row(&keys.sealer, id, data, now)?,
         personal: personal_row(keys, id, data)?,
         career: career_row(id, data)?,
     })
@@ -97,14 +122,14 @@ pub fn restated(
 }
 
 fn official_row(
-    keyring: &Keyring,
+    sealer: &Sealer<'_>,
     id: OfficialId,
     data: &ProfileData,
     now: DateTime<Utc>,
-) -> OfficialRow {
+) -> AppResult<OfficialRow> {
     let (name_folded, family_name_folded, given_name_folded) = name_parts(&data.full_name);
-    let index = |column, value: Option<&str>, whole| index(keyring, column, value, whole);
-    OfficialRow {
+    let index = |column, value: Option<&str>, whole| index(sealer, column, value, whole);
+    Ok(OfficialRow {
         id,
         classification: data.classification,
         managing_organization_id: data.managing_organization_id,
@@ -120,17 +145,17 @@ fn official_row(
             "identity_card_number",
             data.identity_card_number.as_deref(),
             false,
-        ),
+        )?,
         personal_identification_index: index(
             "personal_identification_code",
             Some(&data.personal_identification_code),
             true,
-        ),
+        )?,
         social_insurance_index: index(
             "social_insurance_number",
             data.social_insurance_number.as_deref(),
             false,
-        ),
+        )?,
         ethnic_group_code: data.ethnic_group_code.clone(),
         rank_code: data.rank_code.clone(),
         position_code: data.position_code.clone(),
@@ -145,7 +170,9 @@ fn official_row(
         version: 1,
         created_at: now,
         updated_at: now,
-    }
+        blind_index_version: i32::try_from(sealer.blind_version())
+            .map_err(|_| AppError::Internal("blind-index key version out of range".into()))?,
+    })
 }
 
 /// The card's issue date and place, as sealed together.

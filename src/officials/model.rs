@@ -275,6 +275,8 @@ pub struct OfficialRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The blind-index key the indexes above were computed with.
+    pub blind_index_version: i32,
 }
 
 /// Who the person is and how to reach them; the sealed items are ciphertexts.

@@ -102,21 +102,24 @@ pub enum IndexColumn {
     SocialInsurance,
 }
 
-/// Exact lookup through a blind index (row-level security limits it to scope).
+/// Exact lookup through a blind index, by any of the number's indexes (one
+/// per live blind-index key); row-level security limits it to scope.
 pub fn by_index(
     conn: &mut PgConnection,
     column: IndexColumn,
-    index: &[u8],
+    indexes: &[Vec<u8>],
 ) -> QueryResult<Vec<OfficialRow>> {
     let query = officials::table
         .select(OfficialRow::as_select())
         .into_boxed();
     let query = match column {
-        IndexColumn::IdentityCard => query.filter(officials::identity_card_index.eq(index)),
+        IndexColumn::IdentityCard => query.filter(officials::identity_card_index.eq_any(indexes)),
         IndexColumn::PersonalIdentification => {
-            query.filter(officials::personal_identification_index.eq(index))
+            query.filter(officials::personal_identification_index.eq_any(indexes))
         }
-        IndexColumn::SocialInsurance => query.filter(officials::social_insurance_index.eq(index)),
+        IndexColumn::SocialInsurance => {
+            query.filter(officials::social_insurance_index.eq_any(indexes))
+        }
     };
     query.order(officials::name_folded).limit(100).load(conn)
 }

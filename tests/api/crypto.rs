@@ -37,6 +37,11 @@ fn setup() -> (TestDatabase, String, Keyring) {
     (db, text, keyring)
 }
 
+/// Connections for a rotation's two workers.
+fn two_workers(db: &TestDatabase) -> [PgConnection; 2] {
+    [db.connect(), db.connect()]
+}
+
 fn insert_org(conn: &mut PgConnection) -> Uuid {
     let id = Uuid::new_v4();
     diesel::sql_query(
@@ -508,7 +513,7 @@ fn rotation_reseals_everything_while_writers_keep_writing() {
         let started = writes.load(Ordering::SeqCst);
         let mut calls: Vec<(String, u64)> = Vec::new();
         let report = rotate(
-            &mut owner,
+            &mut two_workers(&db),
             &keyring,
             50,
             chrono::Utc::now(),
@@ -561,9 +566,13 @@ fn an_interrupted_rotation_finishes_when_run_again() {
 
     // the process dies right after its first batch committed
     let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        rotate(&mut owner, &keyring, 50, chrono::Utc::now(), &mut |_, _| {
-            panic!("simulated crash")
-        })
+        rotate(
+            &mut two_workers(&db),
+            &keyring,
+            50,
+            chrono::Utc::now(),
+            &mut |_, _| panic!("simulated crash"),
+        )
     }));
     assert!(crashed.is_err());
     let mut owner = db.connect();
@@ -575,7 +584,14 @@ fn an_interrupted_rotation_finishes_when_run_again() {
     // a fresh process resumes the same rotation instead of starting another
     drop(keyring);
     let keyring = Keyring::open(&mut owner, master(&text)).unwrap();
-    let report = rotate(&mut owner, &keyring, 50, chrono::Utc::now(), &mut |_, _| {}).unwrap();
+    let report = rotate(
+        &mut two_workers(&db),
+        &keyring,
+        50,
+        chrono::Utc::now(),
+        &mut |_, _| {},
+    )
+    .unwrap();
     assert_eq!(report.new_version, 2);
     assert_eq!(report.resealed as i64, total - 50);
     assert_eq!(report.retired, vec![1]);
@@ -585,7 +601,7 @@ fn an_interrupted_rotation_finishes_when_run_again() {
 
     // the next rotation starts a new key
     let report = rotate(
-        &mut owner,
+        &mut two_workers(&db),
         &keyring,
         1000,
         chrono::Utc::now(),

@@ -596,9 +596,9 @@ fn key_rotation_reseals_dossiers_and_they_still_read() {
     let attachments = format!("/api/v1/dossiers/{}/attachments", id(&made));
     assert_eq!(s.app.post(&attachments, &file).status(), 201);
 
-    let mut owner = s.app.db.connect();
+    let mut owners = [s.app.db.connect(), s.app.db.connect()];
     let report = odb::crypto::rotate(
-        &mut owner,
+        &mut owners,
         &s.app.keyring,
         10,
         s.app.clock.now(),

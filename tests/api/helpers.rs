@@ -127,6 +127,19 @@ impl TestDatabase {
         }
     }
 
+    /// An empty database in the test cluster, for a test that migrates it itself.
+    pub fn empty() -> Self {
+        let name = format!("{TEST_DB_PREFIX}{}", uuid::Uuid::new_v4().simple());
+        let mut admin =
+            PgConnection::establish(&cluster_url("postgres")).expect("connect to the test cluster");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create empty database");
+        TestDatabase {
+            url: cluster_url(&name),
+        }
+    }
+
     pub fn connect(&self) -> PgConnection {
         PgConnection::establish(&self.url).expect("connect to test database")
     }
@@ -262,7 +275,7 @@ impl TestApp {
             Ok(())
         })
         .expect("seed");
-        let admin = create_account(&db, "admin", None, &["system_admin"], &clock);
+        let admin = create_account(&db, &keyring, ("admin", None, &["system_admin"]), &clock);
         let server_keyring = keyring.clone();
         let pool = odb::db::build_pool(&db.url, 3).expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
@@ -328,7 +341,12 @@ impl TestApp {
 
     /// Creates an account with roles at the organization of `org_code` (the root when `None`).
     pub fn account(&self, username: &str, org_code: Option<&str>, roles: &[&str]) -> Account {
-        create_account(&self.db, username, org_code, roles, &self.clock)
+        create_account(
+            &self.db,
+            &self.keyring,
+            (username, org_code, roles),
+            &self.clock,
+        )
     }
 
     /// The TOTP code an authenticator app shows now (by the server's clock).
@@ -438,7 +456,12 @@ pub struct Request<'a> {
     builder: RequestBuilder,
 }
 
-impl Request<'_> {
+impl<'a> Request<'a> {
+    /// A request to a server the test started some other way (`odb serve`).
+    pub fn new(client: &'a Client, builder: RequestBuilder) -> Self {
+        Request { client, builder }
+    }
+
     pub fn header(self, name: &str, value: impl AsRef<str>) -> Self {
         Request {
             builder: self.builder.header(name, value.as_ref()),
@@ -539,21 +562,24 @@ fn init_logs() {
 
 fn create_account(
     db: &TestDatabase,
-    username: &str,
-    org_code: Option<&str>,
-    roles: &[&str],
+    keyring: &odb::crypto::Keyring,
+    (username, org_code, roles): (&str, Option<&str>, &[&str]),
     clock: &Clock,
 ) -> Account {
-    let roles: Vec<odb::auth::model::Role> = roles
-        .iter()
-        .map(|r| odb::auth::model::Role::parse(r).expect("role"))
-        .collect();
-    let made = odb::auth::admin::bootstrap_user(
+    let account = odb::auth::admin::NewOperatorAccount {
+        username: username.to_owned(),
+        org_code: org_code.map(str::to_owned),
+        roles: roles
+            .iter()
+            .map(|r| odb::auth::model::Role::parse(r).expect("role"))
+            .collect(),
+    };
+    let made = Ctx::as_operator(
         &mut db.connect(),
-        username,
-        org_code,
-        &roles,
+        keyring,
         clock.now(),
+        "odb user create",
+        |ctx| odb::auth::admin::bootstrap_user(ctx, account),
     )
     .unwrap_or_else(|e| panic!("create account {username}: {e:?}"));
     Account {

@@ -229,12 +229,12 @@ fn a_duplicate_racing_the_first_profile_still_gets_the_pointer() {
     // Another writer takes the code inside a transaction that is still open:
     // the second create passes the service's check, then waits on the index.
     let code = "001080022222";
-    let taken = odb::officials::codec::index(
-        &s.app.keyring,
+    let taken = Some(s.app.keyring.blind_index(
+        "officials",
         "personal_identification_code",
-        Some(code),
+        &odb::crypto::normalize_identifier(code),
         true,
-    );
+    ));
     let mut other = s.app.db.connect();
     diesel::sql_query("BEGIN").execute(&mut other).unwrap();
     diesel::sql_query("UPDATE officials SET personal_identification_index = $1 WHERE id = $2")

@@ -10,7 +10,9 @@ mod users;
 use serde::{Deserialize, Serialize};
 
 pub use self::grants::{add_grant, list_grants, remove_grant};
-pub use self::operator::{bootstrap_user, reset_mfa, unlock_by_name, Bootstrap};
+pub use self::operator::{
+    bootstrap_user, reset_mfa, unlock_by_name, Bootstrap, NewOperatorAccount,
+};
 pub use self::policies::{list_policies, put_policy};
 pub use self::users::{create_user, get_user, list_users, revoke_user_sessions, update_user};
 use super::caller::Grants;
@@ -36,11 +38,20 @@ static USERNAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(||
         .unwrap_or_else(|e| panic!("username pattern: {e}"))
 });
 
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 pub struct CreatedUser {
     pub user: UserView,
     /// Shown once; the user enrolls a second factor at first sign-in.
     pub initial_password: String,
+}
+
+/// The account without its password.
+impl std::fmt::Debug for CreatedUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedUser")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Deserialize)]

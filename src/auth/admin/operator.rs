@@ -1,22 +1,33 @@
 //! The operator's commands for accounts (`odb user create`, `reset-mfa`,
-//! `unlock`), run as the database owner. They need no keyring, so they take
-//! a connection rather than a `Ctx`, and record the command as the actor.
+//! `unlock`), run as the database owner through `Ctx::as_operator`, which
+//! records the command as the actor. Creating an account seals its TOTP
+//! secret, so they take a `Ctx` with the keyring.
 
-use chrono::{DateTime, Utc};
+use std::fmt;
+
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::CreateUser;
-use crate::audit::{self, AuditEvent};
 use crate::auth::model::{Grant, NewAccount, Role, User};
-use crate::auth::{password, repo, totp};
+use crate::auth::{password, repo, secret, totp};
+use crate::context::Ctx;
 use crate::db::ltree::TreePath;
 use crate::error::{AppError, AppResult};
 use crate::ids::{GrantId, OrganizationId};
 use crate::validation::validated;
 
+/// What `odb user create` asks for.
+#[derive(Debug, Clone)]
+pub struct NewOperatorAccount {
+    pub username: String,
+    /// Code of the home organization, where the roles are granted (None: the root).
+    pub org_code: Option<String>,
+    pub roles: Vec<Role>,
+}
+
 /// What `odb user create` prints: everything a person or script needs to sign in.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 pub struct Bootstrap {
     pub username: String,
     pub password: String,
@@ -24,14 +35,13 @@ pub struct Bootstrap {
     pub otpauth_url: String,
 }
 
-/// An operator's command done to `user`.
-fn operator_event(command: &str, action: &str, user: &User, path: Option<TreePath>) -> AuditEvent {
-    let mut event = AuditEvent::new(action, "success");
-    event.actor = Some(command.to_owned());
-    event.entity_type = Some("user".to_owned());
-    event.entity_id = Some(user.id.to_string());
-    event.organization_path = path;
-    event
+/// The username only: the rest are credentials.
+impl fmt::Debug for Bootstrap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bootstrap")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The organization of `org_code`, or the root when `None`.
@@ -43,106 +53,126 @@ fn home(conn: &mut PgConnection, org_code: Option<&str>) -> AppResult<(Organizat
 }
 
 /// Creates an enrolled account with grants at its home organization (command line, as the owner).
-pub fn bootstrap_user(
-    conn: &mut PgConnection,
-    username: &str,
-    org_code: Option<&str>,
-    roles: &[Role],
-    now: DateTime<Utc>,
-) -> AppResult<Bootstrap> {
-    conn.transaction(|conn| {
-        let (home_id, home_path) = home(conn, org_code)?;
-        let input = CreateUser {
-            username: username.to_owned(),
-            display_name: username.to_owned(),
-            home_organization_id: home_id,
-        };
-        validated(&input)?;
-        if repo::user_by_name(conn, username)?.is_some() {
-            return Err(AppError::conflict(
-                "username-taken",
-                format!("the username {username} is taken"),
-            ));
-        }
-        let password = password::generate();
-        let hash = password::hash(&password).map_err(|e| AppError::Internal(e.to_string()))?;
-        let account = NewAccount {
-            username: input.username,
-            display_name: input.display_name,
-            home: home_id,
-        };
-        let mut user = User::new(account, hash, now);
-        let secret = totp::new_secret();
-        user.totp_secret = Some(secret.clone());
-        user.totp_confirmed = true;
-        repo::insert_user(conn, &user)?;
-        for &role in roles {
-            let grant = Grant {
-                id: GrantId::new_random(),
-                user_id: user.id,
-                role,
-                organization_id: home_id,
-                granted_by: None,
-                granted_at: now,
-            };
-            repo::insert_grant(conn, &grant)?;
-        }
-        let mut event = operator_event("odb user create", "user.create", &user, Some(home_path));
-        event.fields = vec!["username".into(), "roles".into()];
-        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        event.details = serde_json::json!({ "roles": names });
-        audit::append(conn, &event, now)?;
-        let otpauth_url =
-            totp::otpauth_url(&secret, username).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(Bootstrap {
-            username: username.to_owned(),
-            password,
-            totp_secret: secret,
-            otpauth_url,
-        })
+pub fn bootstrap_user(ctx: &mut Ctx, account: NewOperatorAccount) -> AppResult<Bootstrap> {
+    let (home_id, home_path) = home(ctx.conn, account.org_code.as_deref())?;
+    let input = CreateUser {
+        username: account.username.clone(),
+        display_name: account.username.clone(),
+        home_organization_id: home_id,
+    };
+    validated(&input)?;
+    if repo::user_by_name(ctx.conn, &input.username)?.is_some() {
+        return Err(AppError::conflict(
+            "username-taken",
+            format!("the username {} is taken", input.username),
+        ));
+    }
+    let password = password::generate();
+    let hash = password::hash(&password).map_err(|e| AppError::Internal(e.to_string()))?;
+    let new = NewAccount {
+        username: input.username,
+        display_name: input.display_name,
+        home: home_id,
+    };
+    let mut user = User::new(new, hash, ctx.now);
+    let totp_secret = totp::new_secret();
+    user.totp_secret = Some(secret::seal(ctx, user.id, &totp_secret)?);
+    user.totp_confirmed = true;
+    repo::insert_user(ctx.conn, &user)?;
+    grant_roles(ctx, &user, home_id, &account.roles)?;
+    let mut event = ctx.event(
+        "user.create",
+        "user",
+        Some(user.id.to_string()),
+        Some(home_path),
+        vec!["username".into(), "roles".into()],
+    );
+    let names: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
+    event.details = serde_json::json!({ "roles": names });
+    ctx.audit(&event)?;
+    let otpauth_url = totp::otpauth_url(&totp_secret, &user.username)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Bootstrap {
+        username: user.username,
+        password,
+        totp_secret,
+        otpauth_url,
     })
+}
+
+fn grant_roles(
+    ctx: &mut Ctx,
+    user: &User,
+    organization_id: OrganizationId,
+    roles: &[Role],
+) -> AppResult<()> {
+    for &role in roles {
+        let grant = Grant {
+            id: GrantId::new_random(),
+            user_id: user.id,
+            role,
+            organization_id,
+            granted_by: None,
+            granted_at: ctx.now,
+        };
+        repo::insert_grant(ctx.conn, &grant)?;
+    }
+    Ok(())
 }
 
 /// `odb user reset-mfa`: the account enrolls a second factor again at its
 /// next sign-in; its recovery codes and sessions end.
-pub fn reset_mfa(conn: &mut PgConnection, username: &str, now: DateTime<Utc>) -> AppResult<()> {
-    change_by_name(conn, username, "user.reset_mfa", now, |conn, user| {
+pub fn reset_mfa(ctx: &mut Ctx, username: &str) -> AppResult<()> {
+    change_by_name(ctx, username, "user.reset_mfa", |ctx, user| {
         user.totp_secret = None;
         user.totp_confirmed = false;
         user.totp_last_step = None;
-        repo::replace_recovery_codes(conn, user.id, &[])?;
-        repo::revoke_sessions(conn, user.id, None, now)?;
+        repo::set_totp_secret(ctx.conn, user.id, None)?;
+        repo::replace_recovery_codes(ctx.conn, user.id, &[])?;
+        repo::revoke_sessions(ctx.conn, user.id, None, ctx.now)?;
         Ok(())
     })
 }
 
 /// `odb user unlock`.
-pub fn unlock_by_name(
-    conn: &mut PgConnection,
-    username: &str,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    change_by_name(conn, username, "user.unlock", now, |_, user| {
+pub fn unlock_by_name(ctx: &mut Ctx, username: &str) -> AppResult<()> {
+    change_by_name(ctx, username, "user.unlock", |_, user| {
         user.unlock();
         Ok(())
     })
 }
 
 fn change_by_name(
-    conn: &mut PgConnection,
+    ctx: &mut Ctx,
     username: &str,
     action: &str,
-    now: DateTime<Utc>,
-    change: impl FnOnce(&mut PgConnection, &mut User) -> AppResult<()>,
+    change: impl FnOnce(&mut Ctx, &mut User) -> AppResult<()>,
 ) -> AppResult<()> {
-    conn.transaction(|conn| {
-        let mut user =
-            repo::user_by_name(conn, username)?.ok_or(AppError::NotFound { entity: "user" })?;
-        change(conn, &mut user)?;
-        user.version += 1;
-        user.updated_at = now;
-        repo::save_user(conn, &user)?;
-        let command = format!("odb {}", action.replace('.', " "));
-        audit::append(conn, &operator_event(&command, action, &user, None), now)
-    })
+    let mut user =
+        repo::user_by_name(ctx.conn, username)?.ok_or(AppError::NotFound { entity: "user" })?;
+    change(ctx, &mut user)?;
+    user.version += 1;
+    user.updated_at = ctx.now;
+    repo::save_user(ctx.conn, &user)?;
+    let event = ctx.event(action, "user", Some(user.id.to_string()), None, Vec::new());
+    ctx.audit(&event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_credentials_show_only_the_username() {
+        let made = Bootstrap {
+            username: "printed".into(),
+            password: "correct horse battery staple".into(),
+            totp_secret: "JBSWY3DPEHPK3PXP".into(),
+            otpauth_url: "otpauth://totp/ODB:printed?secret=JBSWY3DPEHPK3PXP".into(),
+        };
+        let printed = format!("{made:?}");
+        assert!(printed.contains("printed"), "{printed}");
+        assert!(!printed.contains("horse"), "{printed}");
+        assert!(!printed.contains("JBSWY3DP"), "{printed}");
+    }
 }

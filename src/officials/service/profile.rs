@@ -22,7 +22,8 @@ pub fn create(ctx: &mut Ctx, data: ProfileData) -> AppResult<OfficialView> {
     let managing = check_rules(ctx, &data)?;
     let keys = Keys::new(ctx.keyring, ctx.conn)?;
     let profile = codec::new_rows(&keys, OfficialId::new_random(), &data, ctx.now)?;
-    write_unique(ctx.conn, &profile, repo::insert)?;
+    let indexes = codec::personal_code_indexes(ctx.keyring, ctx.conn, &data)?;
+    write_unique(ctx.conn, &profile, &indexes, repo::insert)?;
     record_change(ctx, profile.id, "created", Vec::new())?;
     let view = view(ctx, &profile, false)?;
     let subject = Subject {
@@ -94,7 +95,8 @@ fn patch_profile(ctx: &mut Ctx, found: Found, expected: i32, patch: Patch) -> Ap
     }
     let keys = Keys::new(ctx.keyring, ctx.conn)?;
     let updated = codec::restated(&keys, &profile, &data, ctx.now)?;
-    write_unique(ctx.conn, &updated, repo::save)?;
+    let indexes = codec::personal_code_indexes(ctx.keyring, ctx.conn, &data)?;
+    write_unique(ctx.conn, &updated, &indexes, repo::save)?;
     record_change(ctx, id, "updated", fields.clone())?;
     Ok(Patched {
         view: view(ctx, &updated, false)?,
@@ -137,15 +139,16 @@ fn merged(current: &ProfileData, patch: Patch) -> AppResult<(ProfileData, Vec<St
 fn write_unique(
     conn: &mut PgConnection,
     profile: &Profile,
+    indexes: &[Vec<u8>],
     write: fn(&mut PgConnection, &Profile) -> QueryResult<()>,
 ) -> AppResult<()> {
-    duplicate_check(conn, profile)?;
+    duplicate_check(conn, profile, indexes)?;
     // a savepoint, so the transaction is still usable for the second look
     match conn.transaction(|conn| write(conn, profile)) {
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
             if info.constraint_name() == Some(PERSONAL_CODE_CONSTRAINT) =>
         {
-            duplicate_check(conn, profile)?;
+            duplicate_check(conn, profile, indexes)?;
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info).into())
         }
         written => Ok(written?),
@@ -154,19 +157,26 @@ fn write_unique(
 
 const PERSONAL_CODE_CONSTRAINT: &str = "officials_personal_identification_index_key";
 
-fn duplicate_check(conn: &mut PgConnection, profile: &Profile) -> AppResult<()> {
-    let Some(index) = &profile.personal_identification_index else {
-        return Ok(());
-    };
-    match repo::holder_of_personal_index(conn, index)? {
-        Some(existing) if existing != profile.id => Err(AppError::Duplicate {
-            detail:
-                "a profile with this personal identification code exists: one person, one profile"
-                    .into(),
-            existing: format!("/api/v1/officials/{existing}"),
-        }),
-        _ => Ok(()),
+/// Another profile holding the code under any of its live indexes (during
+/// a blind-index rotation it may still carry the old key's).
+fn duplicate_check(
+    conn: &mut PgConnection,
+    profile: &Profile,
+    indexes: &[Vec<u8>],
+) -> AppResult<()> {
+    for index in indexes {
+        match repo::holder_of_personal_index(conn, index)? {
+            Some(existing) if existing != profile.id => {
+                return Err(AppError::Duplicate {
+                    detail: "a profile with this personal identification code exists: one person, one profile"
+                        .into(),
+                    existing: format!("/api/v1/officials/{existing}"),
+                })
+            }
+            _ => {}
+        }
     }
+    Ok(())
 }
 
 /// Moves the profile to another organization; the career history closes the

@@ -66,10 +66,14 @@ pub fn search(ctx: &mut Ctx, filter: SearchFilter) -> AppResult<Page<OfficialSum
 /// audited, and at the one profile found when there is exactly one, so
 /// the auditors of its subtree see it.
 pub fn lookup(ctx: &mut Ctx, lookup: Lookup) -> AppResult<Vec<OfficialSummary>> {
-    let index = ctx
-        .keyring
-        .blind_index(TABLE, lookup.field, &lookup.normalized, lookup.whole);
-    let rows = repo::by_index(ctx.conn, lookup.column, &index)?;
+    let indexes = ctx.keyring.live_blind_indexes(
+        ctx.conn,
+        TABLE,
+        lookup.field,
+        &lookup.normalized,
+        lookup.whole,
+    )?;
+    let rows = repo::by_index(ctx.conn, lookup.column, &indexes)?;
     let (entity, managing) = match rows.as_slice() {
         [only] => (
             Some(only.id.to_string()),
