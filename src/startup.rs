@@ -39,6 +39,7 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(http::problem::path_error))
                 .app_data(web::PayloadConfig::default().limit(http::JSON_LIMIT))
                 .configure(http::routes)
+                .wrap(middleware::from_fn(http::one_connection_per_request))
                 .wrap(http::error_handlers())
                 .wrap(http::security_headers())
                 .wrap(middleware::from_fn(http::request_id::middleware))

@@ -63,8 +63,7 @@ impl AppState {
     {
         let (keyring, now) = (self.keyring.clone(), self.clock.now());
         self.db
-            .transaction(move |conn| {
-                who.1.apply(conn)?;
+            .in_scope(who.1.clone(), move |conn| {
                 work(&mut Ctx::new(conn, &keyring, who, now))
             })
             .await
