@@ -10,4 +10,5 @@ mod helpers;
 mod officials;
 mod organizations;
 mod reorganizations;
+mod request_path;
 mod staffing;
