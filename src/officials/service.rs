@@ -38,15 +38,8 @@ fn org_path(conn: &mut PgConnection, id: Uuid) -> AppResult<Option<crate::db::lt
 
 /// The profile, if the caller may read its managing or its using organization.
 fn readable(conn: &mut PgConnection, scope: &Scope, id: Uuid) -> AppResult<Profile> {
-    let row = repo::find(conn, id)?.ok_or_else(not_found)?;
-    let visible = [row.managing_organization_id, row.using_organization_id]
-        .into_iter()
-        .map(|org| org_path(conn, org))
-        .collect::<AppResult<Vec<_>>>()?
-        .iter()
-        .flatten()
-        .any(|path| scope.can_read(path));
-    if visible {
+    let (row, paths) = repo::find_placed(conn, id)?.ok_or_else(not_found)?;
+    if paths.iter().any(|path| scope.can_read(path)) {
         Ok(row)
     } else {
         Err(not_found())
