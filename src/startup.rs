@@ -25,13 +25,12 @@ impl Application {
         trusted_proxies: http::client_address::TrustedProxies,
     ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState {
-            db: Db::new(pool),
+        let state = web::Data::new(AppState::new(
+            Db::new(pool),
             clock,
-            sign_in_limiter: Default::default(),
             keyring,
             trusted_proxies,
-        });
+        ));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
