@@ -18,5 +18,6 @@ mod organizations;
 mod portal;
 mod privacy;
 mod reorganizations;
+mod request_path;
 mod schema;
 mod staffing;
