@@ -25,13 +25,12 @@ impl Application {
         trusted_proxies: http::client_address::TrustedProxies,
     ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState {
-            db: Db::new(pool),
+        let state = web::Data::new(AppState::new(
+            Db::new(pool),
             clock,
-            sign_in_limiter: Default::default(),
             keyring,
             trusted_proxies,
-        });
+        ));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -40,6 +39,7 @@ impl Application {
                 .app_data(web::PayloadConfig::default().limit(http::JSON_LIMIT))
                 .configure(crate::routes::routes)
                 .wrap(middleware::from_fn(http::nul::refuse_nul))
+                .wrap(middleware::from_fn(http::one_connection_per_request))
                 .wrap(http::error_handlers())
                 .wrap(http::security_headers())
                 .wrap(middleware::from_fn(http::request_id::middleware))

@@ -228,6 +228,56 @@ pub struct GrantScope {
     pub path: TreePath,
 }
 
+/// Who is behind a bearer token, as `odb_caller` resolves it in one
+/// statement: the live session, its account and level policy, and every
+/// grant (the four arrays list the grants' fields in the same order).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CallerRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub session_id: SessionId,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub user_id: UserId,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub username: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub mfa_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub step_up_max_age_seconds: i32,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Uuid>)]
+    pub grant_ids: Vec<GrantId>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    pub roles: Vec<Role>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Uuid>)]
+    pub organization_ids: Vec<OrganizationId>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    pub paths: Vec<String>,
+}
+
+impl CallerRow {
+    /// The grants, each with the subtree it covers.
+    pub fn grants(&self) -> AppResult<Vec<GrantScope>> {
+        let count = self.grant_ids.len();
+        if [
+            self.roles.len(),
+            self.organization_ids.len(),
+            self.paths.len(),
+        ] != [count; 3]
+        {
+            return Err(AppError::Internal(
+                "odb_caller returned uneven grants".into(),
+            ));
+        }
+        Ok((0..count)
+            .map(|i| GrantScope {
+                grant_id: self.grant_ids[i],
+                role: self.roles[i],
+                organization_id: self.organization_ids[i],
+                path: TreePath(self.paths[i].clone()),
+            })
+            .collect())
+    }
+}
+
 /// A grant as `GET /auth/me` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct GrantView {

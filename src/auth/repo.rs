@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
 
-use super::model::{Grant, GrantScope, LevelPolicy, Session, User};
+use super::model::{CallerRow, Grant, GrantScope, LevelPolicy, Session, User};
 use crate::db::ltree::TreePath;
 use crate::db::schema::sql_types::Ltree;
 use crate::db::schema::{
@@ -226,24 +226,18 @@ pub fn insert_session(conn: &mut PgConnection, session: &Session) -> QueryResult
         .map(drop)
 }
 
-pub fn live_session(conn: &mut PgConnection, hash: &[u8]) -> QueryResult<Option<Session>> {
-    sessions::table
-        .filter(sessions::token_hash.eq(hash))
-        .filter(sessions::revoked_at.is_null())
-        .select(Session::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn touch_session(
+/// The caller behind a token's hash, checked against its session, account
+/// and level policy, its use recorded: one statement (`odb_caller`).
+pub fn caller(
     conn: &mut PgConnection,
-    id: SessionId,
+    token_hash: &[u8],
     now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::update(sessions::table.find(id))
-        .set(sessions::last_used_at.eq(now))
-        .execute(conn)
-        .map(drop)
+) -> QueryResult<Option<CallerRow>> {
+    diesel::sql_query("SELECT * FROM odb_caller($1, $2)")
+        .bind::<diesel::sql_types::Bytea, _>(token_hash)
+        .bind::<diesel::sql_types::Timestamptz, _>(now)
+        .get_result(conn)
+        .optional()
 }
 
 pub fn set_session_mfa(

@@ -46,6 +46,7 @@ async fn login(
     meta: RequestMeta,
     body: Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
+    let _turn = app.password_check_turn().await?;
     let answer = app
         .anonymous(meta, move |ctx| sign_in::login(ctx, body.into_inner()))
         .await?;
@@ -95,6 +96,7 @@ async fn change_password(
     body: Json<PasswordChange>,
 ) -> AppResult<HttpResponse> {
     let own = caller.own_session();
+    let _turn = app.password_check_turn().await?;
     app.as_caller(&caller, Scope::nothing(), move |ctx| {
         service::change_password(ctx, own, body.into_inner())
     })

@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use rand::RngCore;
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::attempts::{self, refuse_if_locked};
 use super::caller::{Caller, Grants, OwnSession};
-use super::model::{LevelPolicy, SessionView, User, UserStatus, UserView};
+use super::model::{LevelPolicy, SessionView, User, UserView};
 use super::{password, repo};
 use crate::context::{Ctx, RequestMeta};
 use crate::error::{AppError, AppResult};
@@ -36,46 +36,29 @@ pub fn policy_for(conn: &mut PgConnection, user: &User) -> AppResult<LevelPolicy
         .ok_or_else(|| AppError::Internal(format!("no policy for level {level}")))
 }
 
-/// The caller behind a bearer token, with grants read fresh: a removed grant
-/// or a disabled account takes effect on the very next request. The one
-/// place a connection is used before a `Ctx` exists: the caller is what a
-/// context is made of.
+/// The caller behind a bearer token, with grants read fresh: a revoked
+/// session or grant or a disabled account takes effect on the very next
+/// request. One statement (`odb_caller`), which also records the session's
+/// use now and then. The one place a connection is used before a `Ctx`
+/// exists: the caller is what a context is made of.
 pub fn authenticate(
     conn: &mut PgConnection,
     token: &str,
     context: RequestMeta,
     now: DateTime<Utc>,
 ) -> AppResult<Caller> {
-    let expired = || {
+    let row = repo::caller(conn, &token_hash(token), now)?.ok_or_else(|| {
         AppError::Unauthenticated(
             "the session is unknown, expired or revoked; sign in again".into(),
         )
-    };
-    let session = repo::live_session(conn, &token_hash(token))?.ok_or_else(expired)?;
-    let user = repo::user(conn, session.user_id)?.ok_or_else(expired)?;
-    // a lock stops new sign-ins; only disabling ends sessions
-    if user.status == UserStatus::Disabled {
-        return Err(expired());
-    }
-    let policy = policy_for(conn, &user)?;
-    let idle = Duration::seconds(policy.idle_timeout_seconds.into());
-    if now >= session.expires_at || now - session.last_used_at > idle || !policy.sign_in_allowed {
-        return Err(expired());
-    }
-    // Recording use at most once a minute (or a tenth of the idle timeout,
-    // if shorter) spares most requests a write and its WAL flush; an idle
-    // session may so end that much early, never late.
-    if now - session.last_used_at >= (idle / 10).min(Duration::minutes(1)) {
-        repo::touch_session(conn, session.id, now)?;
-    }
-    let grants = Grants(repo::grant_scopes(conn, user.id)?);
+    })?;
     Ok(Caller {
-        user_id: user.id,
-        username: user.username,
-        session_id: session.id,
-        mfa_at: session.mfa_at,
-        step_up_max_age_seconds: policy.step_up_max_age_seconds,
-        grants,
+        grants: Grants(row.grants()?),
+        user_id: row.user_id,
+        username: row.username,
+        session_id: row.session_id,
+        mfa_at: row.mfa_at,
+        step_up_max_age_seconds: row.step_up_max_age_seconds,
         context,
     })
 }

@@ -28,6 +28,12 @@ pub fn literal(paths: &[TreePath]) -> String {
     format!("{{{}}}", joined.join(","))
 }
 
+/// A SQL string literal (standard_conforming_strings, the default since
+/// PostgreSQL 9.1: only the quote needs doubling).
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 impl Scope {
     /// Before anyone is known (sign-in): no subtree at all.
     pub fn nothing() -> Scope {
@@ -75,6 +81,21 @@ impl Scope {
         }
     }
 
+    /// `BEGIN` and this scope's settings, to send as one batch: one round
+    /// trip. The settings (`set_config(..., true)`) last until the
+    /// transaction ends.
+    pub fn begin_sql(&self) -> String {
+        match self {
+            Scope::System => "BEGIN".to_owned(),
+            Scope::Paths { read, write } => format!(
+                "BEGIN; SELECT set_config('odb.read_scope', {}, true), \
+                 set_config('odb.write_scope', {}, true)",
+                quoted(&literal(read)),
+                quoted(&literal(write))
+            ),
+        }
+    }
+
     /// Sets the scope for the rest of the transaction (`set_config(..., true)`).
     pub fn apply(&self, conn: &mut PgConnection) -> QueryResult<()> {
         if let Scope::Paths { read, write } = self {
@@ -107,5 +128,20 @@ mod tests {
             "{a.b,c}"
         );
         assert_eq!(literal(&[]), "{}");
+    }
+
+    #[test]
+    fn a_transaction_begins_with_its_scope_in_one_batch() {
+        let scope = Scope::Paths {
+            read: vec![TreePath("a.b".into()), TreePath("c".into())],
+            write: vec![],
+        };
+        assert_eq!(
+            scope.begin_sql(),
+            "BEGIN; SELECT set_config('odb.read_scope', '{a.b,c}', true), \
+             set_config('odb.write_scope', '{}', true)"
+        );
+        assert_eq!(Scope::System.begin_sql(), "BEGIN");
+        assert_eq!(quoted("x'); DROP"), "'x''); DROP'");
     }
 }

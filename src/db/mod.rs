@@ -2,22 +2,26 @@
 
 pub mod launcher;
 pub mod ltree;
+pub mod request;
 pub mod schema;
 pub mod sql;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PoolError, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::Connection;
 use diesel::RunQueryDsl;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::context::Scope;
 use crate::error::{AppError, AppResult};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-pub type PgPool = Pool<ConnectionManager<PgConnection>>;
 pub type PgConn = PooledConnection<ConnectionManager<PgConnection>>;
 
 /// The database role the service works as: it owns no table and cannot
@@ -36,15 +40,77 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for AsAppRole {
     }
 }
 
-/// The service's pool: every connection works as `odb_app`.
+/// The service's pool: every connection works as `odb_app`. Nothing tests a
+/// connection when it is taken (that was a `SELECT 1` round trip per
+/// checkout): the first statement a request sends on it finds out instead
+/// (`Db`).
+#[derive(Clone)]
+pub struct PgPool {
+    pool: Pool<ConnectionManager<PgConnection>>,
+    url: Arc<str>,
+}
+
 pub fn build_pool(database_url: &str, max_size: u32) -> anyhow::Result<PgPool> {
     let manager = ConnectionManager::<PgConnection>::new(database_url);
-    Ok(Pool::builder()
+    let pool = Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
-        .test_on_check_out(true)
+        .test_on_check_out(false)
         .connection_customizer(Box::new(AsAppRole))
-        .build(manager)?)
+        .build(manager)?;
+    Ok(PgPool {
+        pool,
+        url: database_url.into(),
+    })
+}
+
+impl PgPool {
+    pub fn get(&self) -> Result<PgConn, PoolError> {
+        self.pool.get()
+    }
+
+    /// Runs `first`, the first statements sent on a connection taken from
+    /// the pool. A connection the server closed while it sat idle (a
+    /// restart, a terminated session) fails there; it is then replaced in
+    /// place, so it does not go back to the pool dead, and `first` is tried
+    /// once more. What `first` sends is safe to send twice: the caller's
+    /// lookup, or the `BEGIN` of a transaction nothing has been done in.
+    fn first_use<T>(
+        &self,
+        conn: &mut PgConn,
+        first: impl Fn(&mut PgConnection) -> AppResult<T>,
+    ) -> AppResult<T> {
+        match first(conn) {
+            Err(error) if is_closed(&error) => {
+                tracing::warn!("a pooled database connection was closed; reconnecting");
+                self.reconnect(conn)?;
+                first(conn)
+            }
+            other => other,
+        }
+    }
+
+    fn reconnect(&self, conn: &mut PgConn) -> AppResult<()> {
+        let unreachable = |e: String| AppError::Unavailable(format!("database unreachable: {e}"));
+        let mut fresh =
+            PgConnection::establish(&self.url).map_err(|e| unreachable(e.to_string()))?;
+        AsAppRole
+            .on_acquire(&mut fresh)
+            .map_err(|e| unreachable(e.to_string()))?;
+        **conn = fresh;
+        Ok(())
+    }
+}
+
+/// The error of a statement sent on a connection that is gone.
+fn is_closed(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::Database(DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        ))
+    )
 }
 
 /// Runs pending migrations on a direct connection (before the pool is built).
@@ -57,7 +123,8 @@ pub fn run_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
 }
 
 /// The database work of a request, run off the actix workers on the blocking
-/// pool, inside the request's tracing span.
+/// pool, inside the request's tracing span, on the request's connection
+/// (`request`) when it kept one.
 #[derive(Clone)]
 pub struct Db {
     pool: PgPool,
@@ -68,25 +135,68 @@ impl Db {
         Db { pool }
     }
 
+    /// `work` on the request's connection, or on one from the pool.
     pub async fn run<T, F>(&self, work: F) -> AppResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(|| work(&mut *pool.get()?)))
-            .await
-            .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+        let leased = request::take();
+        self.blocking(move |pool| {
+            let mut conn = leased.map_or_else(|| pool.get(), Ok)?;
+            work(&mut conn)
+        })
+        .await
     }
 
-    /// A transaction without a scope: for sign-in, before anyone is known.
-    pub async fn transaction<T, F>(&self, work: F) -> AppResult<T>
+    /// Who calls, found by `resolve` on a connection from the pool that is
+    /// then kept for the rest of the request when `keep` (`request`).
+    pub async fn resolve_caller<T, F>(&self, keep: bool, resolve: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut PgConnection) -> AppResult<T> + Send + 'static,
+    {
+        let (caller, conn) = self
+            .blocking(move |pool| {
+                let mut conn = pool.get()?;
+                let caller = pool.first_use(&mut conn, &resolve)?;
+                Ok((caller, conn))
+            })
+            .await?;
+        if keep {
+            request::keep(conn);
+        }
+        Ok(caller)
+    }
+
+    /// `work` in one transaction that first sets `scope` for row-level
+    /// security: all of it lands or none of it. `BEGIN` and the scope's
+    /// settings go to PostgreSQL together, in one round trip.
+    pub async fn in_scope<T, F>(&self, scope: Scope, work: F) -> AppResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
     {
-        self.run(move |conn| conn.transaction(work)).await
+        let leased = request::take();
+        self.blocking(move |pool| {
+            let mut conn = leased.map_or_else(|| pool.get(), Ok)?;
+            let begin = scope.begin_sql();
+            pool.first_use(&mut conn, |conn| begin_transaction(conn, &begin))?;
+            finish_transaction(&mut conn, work)
+        })
+        .await
+    }
+
+    async fn blocking<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&PgPool) -> AppResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| work(&pool)))
+            .await
+            .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
     }
 
     /// Reachable and with no pending migration. Compares versions itself:
@@ -110,6 +220,35 @@ impl Db {
             }
         })
         .await
+    }
+}
+
+/// Opens a transaction with `sql` (`BEGIN` and what goes with it), as
+/// diesel's transaction manager knows it.
+fn begin_transaction(conn: &mut PgConnection, sql: &str) -> AppResult<()> {
+    AnsiTransactionManager::begin_transaction_sql(conn, sql).map_err(|error| {
+        // BEGIN may have run before a later statement of the batch failed:
+        // no transaction may stay open on a pooled connection
+        let _ = conn.batch_execute("ROLLBACK");
+        error.into()
+    })
+}
+
+/// Runs `work` in the open transaction, then commits it, or rolls it back
+/// when `work` fails (as diesel's `Connection::transaction` does).
+fn finish_transaction<T>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    match work(conn) {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match AnsiTransactionManager::rollback_transaction(conn) {
+            Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 

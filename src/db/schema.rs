@@ -237,11 +237,16 @@ diesel::table! {
 diesel::table! {
     /// What search, scope and row-level security read; the rest of Table 26
     /// is in official_personal and official_career, one row each.
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+
     officials (id) {
         id -> Uuid,
         classification -> Text,
         managing_organization_id -> Uuid,
         using_organization_id -> Uuid,
+        managing_path -> Ltree,
+        using_path -> Ltree,
         cbccvc_code -> Nullable<Text>,
         full_name -> Text,
         name_folded -> Text,

@@ -1,6 +1,7 @@
 //! Extractors: who calls (`Caller`) and where from (`RequestMeta`).
 
 use actix_web::dev::Payload;
+use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
@@ -44,6 +45,17 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
+/// A request with a body does not keep the connection its caller was
+/// resolved on: the body may take long to arrive, and a connection held
+/// meanwhile is one the pool lacks (db::request).
+pub fn carries_body(req: &HttpRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0")
+}
+
 impl FromRequest for Caller {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
@@ -52,6 +64,7 @@ impl FromRequest for Caller {
         let token = bearer(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let request = request_meta(req);
+        let keep_connection = !carries_body(req);
         Box::pin(async move {
             let token = token.ok_or_else(|| {
                 AppError::Unauthenticated(
@@ -63,7 +76,9 @@ impl FromRequest for Caller {
             let now = state.clock.now();
             state
                 .db
-                .run(move |conn| crate::auth::service::authenticate(conn, &token, request, now))
+                .resolve_caller(keep_connection, move |conn| {
+                    crate::auth::service::authenticate(conn, &token, request.clone(), now)
+                })
                 .await
         })
     }

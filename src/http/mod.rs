@@ -16,7 +16,9 @@ pub mod versioning;
 
 pub use state::AppState;
 
-use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Next};
 use actix_web::HttpResponse;
 use serde_json::json;
 
@@ -26,6 +28,14 @@ pub const JSON_LIMIT: usize = 256 * 1024;
 /// A whole list in the shape of a page: `{"items": [...], "next_cursor": null}`.
 pub fn list_of<T: serde::Serialize>(items: Vec<T>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null }))
+}
+
+/// Opens each request's slot for its one database connection (db::request).
+pub async fn one_connection_per_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    crate::db::request::scope(next.call(req)).await
 }
 
 pub fn error_handlers<B: actix_web::body::MessageBody + 'static>() -> ErrorHandlers<B> {

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::client_address::TrustedProxies;
 use super::rate_limit::SignInLimiter;
@@ -13,7 +14,7 @@ use crate::clock::Clock;
 use crate::context::{Actor, Ctx, RequestMeta, Scope};
 use crate::crypto::Keyring;
 use crate::db::Db;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 pub struct AppState {
     pub db: Db,
@@ -21,9 +22,40 @@ pub struct AppState {
     pub sign_in_limiter: SignInLimiter,
     pub keyring: Arc<Keyring>,
     pub trusted_proxies: TrustedProxies,
+    /// Sign-ins checking a password at once: one per core (`AppState::new`).
+    pub password_checks: Semaphore,
 }
 
 impl AppState {
+    pub fn new(
+        db: Db,
+        clock: Clock,
+        keyring: Arc<Keyring>,
+        trusted_proxies: TrustedProxies,
+    ) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        AppState {
+            db,
+            clock,
+            sign_in_limiter: SignInLimiter::default(),
+            keyring,
+            trusted_proxies,
+            password_checks: Semaphore::new(cores),
+        }
+    }
+
+    /// Waits for a turn to check a password. An argon2 check takes a core
+    /// and 19 MiB for tens of milliseconds: run more at once than there are
+    /// cores, and a flood of sign-ins would only add threads, memory and
+    /// connections held while each waits for a core; queued here, a waiting
+    /// sign-in holds none of them.
+    pub async fn password_check_turn(&self) -> AppResult<SemaphorePermit<'_>> {
+        self.password_checks
+            .acquire()
+            .await
+            .map_err(|_| AppError::Unavailable("shutting down".into()))
+    }
+
     /// The client's address, through the trusted proxies.
     pub fn client_address(&self, req: &HttpRequest) -> Option<IpAddr> {
         self.trusted_proxies
@@ -63,8 +95,7 @@ impl AppState {
     {
         let (keyring, now) = (self.keyring.clone(), self.clock.now());
         self.db
-            .transaction(move |conn| {
-                who.1.apply(conn)?;
+            .in_scope(who.1.clone(), move |conn| {
                 work(&mut Ctx::new(conn, &keyring, who, now))
             })
             .await

@@ -262,6 +262,36 @@ impl From<Organization> for ListedRow {
 }
 
 /// The view before predecessors and headcounts are added.
+/// What a view of an organization shows beyond its row: the units it came
+/// from, and its headcount in its latest quota period (none without quotas).
+#[derive(QueryableByName)]
+pub struct Extras {
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Uuid>)]
+    pub predecessor_ids: Vec<OrganizationId>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub assigned: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub current: Option<i64>,
+}
+
+/// An organization with its extras, read together.
+#[derive(QueryableByName)]
+pub struct Viewed {
+    #[diesel(embed)]
+    pub org: Organization,
+    #[diesel(embed)]
+    pub extras: Extras,
+}
+
+impl OrganizationView {
+    /// Shows `extras`.
+    pub fn add(&mut self, extras: Extras) {
+        self.predecessor_ids = extras.predecessor_ids;
+        self.assigned_headcount = extras.assigned;
+        self.current_headcount = extras.current;
+    }
+}
+
 impl From<ListedRow> for OrganizationView {
     fn from(row: ListedRow) -> Self {
         OrganizationView {

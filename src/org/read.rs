@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use diesel::PgConnection;
 
 use super::filter::{AsOf, ListFilter, SubtreeFilter};
-use super::model::{ListedRow, Organization, OrganizationView};
+use super::model::{Extras, ListedRow, Organization, OrganizationView};
 use super::repo::{self, Bounds};
 use super::service::{find_by_code, visible};
 use crate::context::Ctx;
@@ -15,8 +15,29 @@ use crate::pagination::{self, NameKey, Page};
 
 /// One organization the caller may see, where it stood on `as_of`.
 pub fn read(ctx: &mut Ctx, id: OrganizationId, as_of: AsOf) -> AppResult<OrganizationView> {
-    let org = visible(ctx, id)?;
-    one_view(ctx.conn, org, as_of.0)
+    let viewed = repo::viewed(ctx.conn, id)?
+        .filter(|v| ctx.scope.can_read(&v.org.path))
+        .ok_or(AppError::NotFound {
+            entity: "organization",
+        })?;
+    let mut view = OrganizationView::from(ListedRow::from(viewed.org));
+    view.add(viewed.extras);
+    if let Some(date) = as_of.0 {
+        view.parent_id = placed_parent(ctx.conn, id, date)?;
+    }
+    Ok(view)
+}
+
+/// The parent `id` had on `date`.
+fn placed_parent(
+    conn: &mut PgConnection,
+    id: OrganizationId,
+    date: chrono::NaiveDate,
+) -> AppResult<Option<OrganizationId>> {
+    let then = repo::placement_on(conn, id, Some(date))?.ok_or(AppError::NotFound {
+        entity: "organization on that date",
+    })?;
+    Ok(then.parent_id)
 }
 
 /// One organization by its code, as it stands today.
@@ -97,10 +118,7 @@ pub fn one_view(
 ) -> AppResult<OrganizationView> {
     let mut row = ListedRow::from(org);
     if let Some(date) = as_of {
-        let then = repo::placement_on(conn, row.org.id, Some(date))?.ok_or(AppError::NotFound {
-            entity: "organization on that date",
-        })?;
-        row.placed_parent_id = then.parent_id;
+        row.placed_parent_id = placed_parent(conn, row.org.id, date)?;
     }
     views(conn, vec![row])?
         .pop()
@@ -110,23 +128,14 @@ pub fn one_view(
 /// Views with predecessors and headcounts, loaded for the whole page at once.
 pub fn views(conn: &mut PgConnection, rows: Vec<ListedRow>) -> AppResult<Vec<OrganizationView>> {
     let ids: Vec<OrganizationId> = rows.iter().map(|r| r.org.id).collect();
-    let mut predecessors: HashMap<OrganizationId, Vec<OrganizationId>> = HashMap::new();
-    for (org, predecessor) in repo::predecessors_of(conn, &ids)? {
-        predecessors.entry(org).or_default().push(predecessor);
-    }
-    let headcounts: HashMap<OrganizationId, repo::Headcount> = repo::headcounts_of(conn, &ids)?
-        .into_iter()
-        .map(|h| (h.organization_id, h))
-        .collect();
+    let mut extras: HashMap<OrganizationId, Extras> =
+        repo::extras_of(conn, &ids)?.into_iter().collect();
     Ok(rows
         .into_iter()
         .map(|row| {
             let mut view = OrganizationView::from(row);
-            let id = view.organization.id;
-            view.predecessor_ids = predecessors.remove(&id).unwrap_or_default();
-            if let Some(heads) = headcounts.get(&id) {
-                view.assigned_headcount = Some(heads.assigned);
-                view.current_headcount = Some(heads.current);
+            if let Some(extras) = extras.remove(&view.organization.id) {
+                view.add(extras);
             }
             view
         })

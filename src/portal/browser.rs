@@ -121,6 +121,7 @@ impl FromRequest for SignedIn {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let visitor = visitor(req);
+        let keep_connection = !crate::http::extract::carries_body(req);
         Box::pin(async move {
             let visitor = visitor?;
             let Some(token) = visitor.session.clone() else {
@@ -130,7 +131,9 @@ impl FromRequest for SignedIn {
             let resolved = visitor
                 .app
                 .db
-                .run(move |conn| crate::auth::service::authenticate(conn, &token, meta, now))
+                .resolve_caller(keep_connection, move |conn| {
+                    crate::auth::service::authenticate(conn, &token, meta.clone(), now)
+                })
                 .await;
             match resolved {
                 Ok(caller) => Ok(SignedIn { visitor, caller }),

@@ -19,6 +19,7 @@ mod organizations;
 mod portal;
 mod privacy;
 mod reorganizations;
+mod request_path;
 mod schema;
 mod sealed_secrets;
 mod staffing;

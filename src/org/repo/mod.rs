@@ -11,9 +11,9 @@ pub use tree::{
 };
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Uuid as SqlUuid};
 
-use super::model::{Event, NewEvent, Organization, Reorganization};
+use super::model::{Event, Extras, NewEvent, Organization, Reorganization, Viewed};
 use crate::db::schema::{
     organization_events, organization_predecessors, organizations, reorganizations,
 };
@@ -145,30 +145,45 @@ pub fn add_predecessor(
         .map(drop)
 }
 
-#[derive(QueryableByName)]
-pub struct Headcount {
-    #[diesel(sql_type = SqlUuid)]
-    pub organization_id: OrganizationId,
-    #[diesel(sql_type = BigInt)]
-    pub assigned: i64,
-    #[diesel(sql_type = BigInt)]
-    pub current: i64,
+/// The extras of the organization `o`, with `EXTRAS_JOIN` in its FROM.
+const EXTRAS: &str = "coalesce((SELECT array_agg(p.predecessor_id ORDER BY p.predecessor_id) \
+       FROM organization_predecessors p WHERE p.organization_id = o.id), '{}') AS predecessor_ids, \
+     h.assigned, h.current";
+const EXTRAS_JOIN: &str = "LEFT JOIN LATERAL ( \
+       SELECT sum(q.assigned)::int8 AS assigned, sum(q.current)::int8 AS current \
+       FROM staffing_quotas q \
+       WHERE q.organization_id = o.id AND q.period = ( \
+           SELECT max(l.period) FROM staffing_quotas l WHERE l.organization_id = o.id)) h ON true";
+
+/// An organization with its extras: one statement, where the row, its
+/// predecessors and its headcount took three.
+pub fn viewed(conn: &mut PgConnection, id: OrganizationId) -> QueryResult<Option<Viewed>> {
+    diesel::sql_query(format!(
+        "SELECT o.*, {EXTRAS} FROM organizations o {EXTRAS_JOIN} WHERE o.id = $1"
+    ))
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .optional()
 }
 
-/// Assigned and current headcount of each organization in its latest quota period.
-pub fn headcounts_of(
+/// The extras of each organization of a page, by id: one statement.
+pub fn extras_of(
     conn: &mut PgConnection,
     ids: &[OrganizationId],
-) -> QueryResult<Vec<Headcount>> {
-    diesel::sql_query(
-        "SELECT q.organization_id, sum(q.assigned)::int8 AS assigned, sum(q.current)::int8 AS current \
-         FROM staffing_quotas q \
-         WHERE q.organization_id = ANY($1) AND q.period = ( \
-             SELECT max(l.period) FROM staffing_quotas l WHERE l.organization_id = q.organization_id) \
-         GROUP BY q.organization_id",
-    )
+) -> QueryResult<Vec<(OrganizationId, Extras)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        id: OrganizationId,
+        #[diesel(embed)]
+        extras: Extras,
+    }
+    diesel::sql_query(format!(
+        "SELECT o.id, {EXTRAS} FROM organizations o {EXTRAS_JOIN} WHERE o.id = ANY($1)"
+    ))
     .bind::<Array<SqlUuid>, _>(ids)
-    .load(conn)
+    .load::<Row>(conn)
+    .map(|rows| rows.into_iter().map(|r| (r.id, r.extras)).collect())
 }
 
 pub fn has_quotas(conn: &mut PgConnection, id: OrganizationId) -> QueryResult<bool> {

@@ -1,0 +1,1 @@
+DROP FUNCTION odb_caller(bytea, timestamptz);
