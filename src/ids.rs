@@ -95,6 +95,22 @@ uuid_id!(
     /// A staffing quota of one organization and period (`staffing_quotas.id`).
     QuotaId
 );
+uuid_id!(
+    /// A unit of the party tree (`party_organizations.id`).
+    PartyOrganizationId
+);
+uuid_id!(
+    /// A party member's record (`party_members.id`).
+    MemberId
+);
+uuid_id!(
+    /// A transfer between cells (`party_transfers.id`).
+    TransferId
+);
+uuid_id!(
+    /// A temporary attendance (`party_attendances.id`).
+    AttendanceId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

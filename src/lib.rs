@@ -17,6 +17,7 @@ mod macros;
 pub mod officials;
 pub mod org;
 pub mod pagination;
+pub mod party;
 pub mod patch;
 pub mod routes;
 pub mod staffing;

@@ -53,6 +53,15 @@ impl Grants {
             .map(|g| g.path.clone())
             .collect()
     }
+
+    /// The party subtrees of the grants of any of `roles` (or of system_admin).
+    fn party_roots(&self, roles: &[Role]) -> Vec<TreePath> {
+        self.0
+            .iter()
+            .filter(|g| g.role == Role::SystemAdmin || roles.contains(&g.role))
+            .flat_map(|g| g.party_paths.iter().cloned())
+            .collect()
+    }
 }
 
 /// What an action needs; each maps to the roles that allow it.
@@ -65,9 +74,13 @@ pub enum Permission {
     ManageUsers,
     ReadAudit,
     ManagePolicies,
+    /// Party organizations and members, over the party tree.
+    ReadParty,
+    EditParty,
 }
 
 const PERSONNEL: &[Role] = &[Role::PersonnelViewer, Role::PersonnelEditor];
+const PARTY: &[Role] = &[Role::PartyViewer, Role::PartyEditor];
 
 impl Permission {
     /// Roles whose subtrees the action may change (or, for reads, read).
@@ -80,6 +93,8 @@ impl Permission {
             Permission::EditPersonnel => &[Role::PersonnelEditor],
             Permission::ReadAudit => &[Role::Auditor],
             Permission::ManagePolicies => &[],
+            Permission::ReadParty => PARTY,
+            Permission::EditParty => &[Role::PartyEditor],
         }
     }
 
@@ -88,6 +103,7 @@ impl Permission {
         match self {
             Permission::ReadPersonnel | Permission::EditPersonnel => PERSONNEL,
             Permission::ReadAudit => &[Role::Auditor],
+            Permission::ReadParty | Permission::EditParty => PARTY,
             _ => Role::ALL,
         }
     }
@@ -115,9 +131,18 @@ impl Caller {
         self.grants.holds(role, path)
     }
 
+    /// The party subtrees the caller may read, whatever the action.
+    pub fn party_read_roots(&self) -> Vec<TreePath> {
+        self.grants.party_roots(PARTY)
+    }
+
     /// The scope for an action: it reads the subtrees of all its grants and
     /// writes those of the grants that allow the action. 403 with none.
+    /// Party actions are scoped by the party tree.
     pub fn require(&self, permission: Permission) -> AppResult<Scope> {
+        if matches!(permission, Permission::ReadParty | Permission::EditParty) {
+            return self.require_party(permission);
+        }
         let write = self.grants.roots(permission.roles());
         if write.is_empty() {
             return Err(AppError::Forbidden(format!(
@@ -126,6 +151,17 @@ impl Caller {
         }
         let read = self.grants.roots(permission.read_roles());
         Ok(Scope::Paths { read, write })
+    }
+
+    fn require_party(&self, permission: Permission) -> AppResult<Scope> {
+        let write = self.grants.party_roots(permission.roles());
+        if write.is_empty() {
+            return Err(AppError::Forbidden(format!(
+                "this needs a party grant allowing {permission:?}"
+            )));
+        }
+        let read = self.grants.party_roots(permission.read_roles());
+        Ok(Scope::Party { read, write })
     }
 
     /// Sensitive actions need a second factor proved recently, per the level policy.
@@ -151,6 +187,7 @@ mod tests {
             role,
             organization_id: OrganizationId::new_random(),
             path: TreePath(path.into()),
+            party_paths: vec![TreePath(format!("party.{path}"))],
         }
     }
 
@@ -169,5 +206,36 @@ mod tests {
             [TreePath("a.b".into()), TreePath("c".into())]
         );
         assert_eq!(grants.roots(&[Role::Auditor]), [TreePath("c".into())]);
+    }
+
+    #[test]
+    fn party_actions_are_scoped_by_the_party_paths_of_party_grants() {
+        let caller = |grants| Caller {
+            user_id: UserId::new_random(),
+            username: "u".into(),
+            session_id: SessionId::new_random(),
+            mfa_at: Utc::now(),
+            step_up_max_age_seconds: 300,
+            grants: Grants(grants),
+            context: RequestMeta::default(),
+        };
+        let personnel = caller(vec![grant(Role::PersonnelEditor, "a")]);
+        assert!(personnel.require(Permission::ReadParty).is_err());
+        assert!(personnel.party_read_roots().is_empty());
+        let viewer = caller(vec![
+            grant(Role::PartyViewer, "a"),
+            grant(Role::PartyEditor, "b"),
+        ]);
+        let Ok(Scope::Party { read, write }) = viewer.require(Permission::EditParty) else {
+            panic!("a party editor gets a party scope");
+        };
+        assert_eq!(
+            read,
+            [TreePath("party.a".into()), TreePath("party.b".into())]
+        );
+        assert_eq!(write, [TreePath("party.b".into())]);
+        assert!(caller(vec![grant(Role::PartyViewer, "a")])
+            .require(Permission::EditParty)
+            .is_err());
     }
 }

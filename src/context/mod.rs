@@ -74,6 +74,9 @@ pub struct Ctx<'a> {
     /// The date in Vietnam at `now`, where effective dates are decided.
     pub today: NaiveDate,
     pub keyring: &'a Keyring,
+    /// The party subtrees the caller may read whatever the action (set in
+    /// PostgreSQL as well): party data on a profile shows only inside them.
+    pub party_read: Vec<TreePath>,
 }
 
 impl<'a> Ctx<'a> {
@@ -94,6 +97,7 @@ impl<'a> Ctx<'a> {
             now,
             today: crate::clock::date_in_vietnam(now),
             keyring,
+            party_read: Vec::new(),
         }
     }
 
@@ -113,6 +117,12 @@ impl<'a> Ctx<'a> {
             RequestMeta::default(),
         );
         conn.transaction(|conn| work(&mut Ctx::new(conn, keyring, who, now)))
+    }
+
+    /// Whether the caller may see party data at all: an operator's command,
+    /// or a caller holding a party grant over some party subtree.
+    pub fn sees_party_data(&self) -> bool {
+        matches!(self.scope, Scope::System) || !self.party_read.is_empty()
     }
 
     /// An event done by this context's actor in this request, placed at

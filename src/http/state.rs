@@ -12,6 +12,7 @@ use crate::auth::caller::Caller;
 use crate::clock::Clock;
 use crate::context::{Actor, Ctx, RequestMeta, Scope};
 use crate::crypto::Keyring;
+use crate::db::ltree::TreePath;
 use crate::db::Db;
 use crate::error::AppResult;
 
@@ -37,8 +38,13 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
     {
-        self.in_context((caller.actor(), scope, caller.context.clone()), work)
-            .await
+        let party_read = caller.party_read_roots();
+        self.in_context(
+            (caller.actor(), scope, caller.context.clone()),
+            party_read,
+            work,
+        )
+        .await
     }
 
     /// Runs `work` for someone not yet signed in (sign-in itself): the scope
@@ -52,11 +58,16 @@ impl AppState {
             id: None,
             name: String::new(),
         };
-        self.in_context((actor, Scope::nothing(), request), work)
+        self.in_context((actor, Scope::nothing(), request), Vec::new(), work)
             .await
     }
 
-    async fn in_context<T, F>(&self, who: (Actor, Scope, RequestMeta), work: F) -> AppResult<T>
+    async fn in_context<T, F>(
+        &self,
+        who: (Actor, Scope, RequestMeta),
+        party_read: Vec<TreePath>,
+        work: F,
+    ) -> AppResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
@@ -64,8 +75,10 @@ impl AppState {
         let (keyring, now) = (self.keyring.clone(), self.clock.now());
         self.db
             .transaction(move |conn| {
-                who.1.apply(conn)?;
-                work(&mut Ctx::new(conn, &keyring, who, now))
+                who.1.apply(conn, &party_read)?;
+                let mut ctx = Ctx::new(conn, &keyring, who, now);
+                ctx.party_read = party_read;
+                work(&mut ctx)
             })
             .await
     }
