@@ -131,6 +131,14 @@ impl Caller {
         self.grants.holds(role, path)
     }
 
+    /// Whether any grant lets the caller see party data (a party role or
+    /// system_admin), wherever it is.
+    pub fn holds_party_grant(&self) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role == Role::SystemAdmin || PARTY.contains(&g.role))
+    }
+
     /// The party subtrees the caller may read, whatever the action.
     pub fn party_read_roots(&self) -> Vec<TreePath> {
         self.grants.party_roots(PARTY)

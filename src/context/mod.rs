@@ -75,8 +75,11 @@ pub struct Ctx<'a> {
     pub today: NaiveDate,
     pub keyring: &'a Keyring,
     /// The party subtrees the caller may read whatever the action (set in
-    /// PostgreSQL as well): party data on a profile shows only inside them.
+    /// PostgreSQL as well): a profile's linked membership shows only inside them.
     pub party_read: Vec<TreePath>,
+    /// Whether the caller holds a party grant (or system_admin): without
+    /// one, a profile shows no party data at all.
+    pub party_granted: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -98,6 +101,7 @@ impl<'a> Ctx<'a> {
             today: crate::clock::date_in_vietnam(now),
             keyring,
             party_read: Vec::new(),
+            party_granted: false,
         }
     }
 
@@ -120,9 +124,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// Whether the caller may see party data at all: an operator's command,
-    /// or a caller holding a party grant over some party subtree.
+    /// or a caller holding a party grant (or system_admin).
     pub fn sees_party_data(&self) -> bool {
-        matches!(self.scope, Scope::System) || !self.party_read.is_empty()
+        matches!(self.scope, Scope::System) || self.party_granted
     }
 
     /// An event done by this context's actor in this request, placed at

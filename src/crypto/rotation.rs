@@ -56,6 +56,9 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     personal("email"),
     personal("party_card_number"),
     sealed("official_records", "sealed"),
+    sealed("party_members", "identity_number"),
+    sealed("party_members", "personal_identification_code"),
+    sealed("party_members", "party_card_number"),
 ];
 
 #[derive(Debug, Clone, Serialize)]

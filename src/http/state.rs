@@ -38,13 +38,9 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
     {
-        let party_read = caller.party_read_roots();
-        self.in_context(
-            (caller.actor(), scope, caller.context.clone()),
-            party_read,
-            work,
-        )
-        .await
+        let party = (caller.party_read_roots(), caller.holds_party_grant());
+        self.in_context((caller.actor(), scope, caller.context.clone()), party, work)
+            .await
     }
 
     /// Runs `work` for someone not yet signed in (sign-in itself): the scope
@@ -58,14 +54,15 @@ impl AppState {
             id: None,
             name: String::new(),
         };
-        self.in_context((actor, Scope::nothing(), request), Vec::new(), work)
+        let party = (Vec::new(), false);
+        self.in_context((actor, Scope::nothing(), request), party, work)
             .await
     }
 
     async fn in_context<T, F>(
         &self,
         who: (Actor, Scope, RequestMeta),
-        party_read: Vec<TreePath>,
+        (party_read, party_granted): (Vec<TreePath>, bool),
         work: F,
     ) -> AppResult<T>
     where
@@ -78,6 +75,7 @@ impl AppState {
                 who.1.apply(conn, &party_read)?;
                 let mut ctx = Ctx::new(conn, &keyring, who, now);
                 ctx.party_read = party_read;
+                ctx.party_granted = party_granted;
                 work(&mut ctx)
             })
             .await

@@ -10,6 +10,7 @@ mod helpers;
 mod officials;
 mod openapi;
 mod organizations;
+mod party;
 mod reorganizations;
 mod schema;
 mod staffing;

@@ -137,10 +137,16 @@ fn still_active(profile: &Profile) -> AppResult<()> {
     }
 }
 
-/// The profile as the API shows it, its data opened.
+/// The profile as the API shows it, its data opened; party data only to
+/// party grant holders, the linked member only when they see the member.
 fn view(ctx: &mut Ctx, profile: &Profile, revealed: bool) -> AppResult<OfficialView> {
     let data = codec::to_data(ctx.keyring, ctx.conn, profile)?;
-    Ok(OfficialView::new(profile, data, revealed))
+    let view = OfficialView::new(profile, data, revealed);
+    if !ctx.sees_party_data() {
+        return Ok(view.without_party_data());
+    }
+    let party = crate::party::service::profile_membership(ctx, profile.id)?;
+    Ok(OfficialView { party, ..view })
 }
 
 /// A line of the profile's own change history.

@@ -100,9 +100,8 @@ fn patch_profile(ctx: &mut Ctx, id: OfficialId, expected: i32, patch: Patch) -> 
     let (data, fields) = merged(&current, patch)?;
     let managing = check_rules(ctx, &data)?;
     if fields.is_empty() {
-        let view = OfficialView::new(&profile, current, false);
         return Ok(Patched {
-            view,
+            view: view(ctx, &profile, false)?,
             managing,
             fields,
         });

@@ -19,8 +19,7 @@ use crate::validation::validated;
 
 /// Admits a person as a probationary member of a cell the caller may
 /// change; links the CBCCVC profile holding the same personal code. The
-/// same person is never two members (409 naming the existing record when
-/// the caller may see it).
+/// same person is never two members (409 naming the existing record).
 pub fn admit(ctx: &mut Ctx, admission: Admission) -> AppResult<MemberView> {
     validated(&admission)?;
     not_in_future(ctx, "admitted_on", admission.admitted_on)?;
@@ -105,14 +104,11 @@ fn refuse_second_record(ctx: &mut Ctx, row: &MemberRow) -> AppResult<()> {
     else {
         return Ok(());
     };
-    let seen = repo::find(ctx.conn, existing)?.is_some();
+    // as for profiles: the address even outside the caller's scope, since
+    // the caller already holds the number
     Err(AppError::Duplicate {
         detail: "this person already has a party member record (same personal code or card)".into(),
-        existing: if seen {
-            format!("/api/v1/party-members/{existing}")
-        } else {
-            "a party member record outside your scope".into()
-        },
+        existing: format!("/api/v1/party-members/{existing}"),
     })
 }
 

@@ -189,7 +189,7 @@ pub fn dissolve_unit(
     }
     let successor = input
         .successor_id
-        .map(|s| member_cell(ctx, s, "successor_id"))
+        .map(|s| successor_of(ctx, &unit, s))
         .transpose()?;
     let moved = move_members(ctx, &unit, successor.as_ref(), &input)?;
     unit.status = if successor.is_some() {
@@ -215,6 +215,28 @@ pub fn dissolve_unit(
         ],
     )?;
     Ok(views(ctx, vec![unit])?.remove(0))
+}
+
+/// What a unit merges into: a cell for a cell (its members move there),
+/// any active unit the caller may change for a committee.
+fn successor_of(
+    ctx: &mut Ctx,
+    unit: &PartyOrganization,
+    id: PartyOrganizationId,
+) -> AppResult<PartyOrganization> {
+    if unit.kind.holds_members() {
+        return member_cell(ctx, id, "successor_id");
+    }
+    let successor = visible_unit(ctx, id)
+        .map_err(|_| AppError::invalid("successor_id", "no such party organization"))?;
+    ctx.scope.require_write(&successor.path, &successor.code)?;
+    if successor.dissolved_on.is_some() || successor.id == unit.id {
+        return Err(AppError::invalid(
+            "successor_id",
+            "must be another active unit",
+        ));
+    }
+    Ok(successor)
 }
 
 /// The members whose home cell is `unit` move to `successor` (none may
