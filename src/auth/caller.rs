@@ -131,12 +131,14 @@ impl Caller {
         self.grants.holds(role, path)
     }
 
-    /// Whether any grant lets the caller see party data (a party role or
-    /// system_admin), wherever it is.
-    pub fn holds_party_grant(&self) -> bool {
-        self.grants
-            .iter()
-            .any(|g| g.role == Role::SystemAdmin || PARTY.contains(&g.role))
+    /// Whether the caller sees the party items of a profile (Table 26): a
+    /// party grant (or system_admin), or personnel_editor, whose holders
+    /// maintain those items. A personnel viewer without a party grant does
+    /// not.
+    pub fn sees_profile_party_items(&self) -> bool {
+        self.grants.iter().any(|g| {
+            matches!(g.role, Role::SystemAdmin | Role::PersonnelEditor) || PARTY.contains(&g.role)
+        })
     }
 
     /// The party subtrees the caller may read, whatever the action.

@@ -11,10 +11,13 @@ use odb::auth::model::Role;
 use odb::crypto::Keyring;
 
 use super::detail;
-use super::fixtures::{generate_officials, load_demo};
+use super::fixtures::{generate_officials, generate_party_members, load_demo};
 use super::user::print_account;
 
 const DEMO_OFFICIALS: u64 = 400;
+/// Generated party members on top of the demo's own (some of them the
+/// profiles' people); a rerun with the same seed finds them made.
+const DEMO_PARTY_MEMBERS: u64 = 300;
 const DEMO_SEED: u64 = 2025;
 
 /// Loads what is missing and prints the demo accounts.
@@ -28,10 +31,12 @@ pub(super) fn prepare(
     if odb::officials::repo::count(conn)? == 0 {
         generate_officials(conn, keyring, DEMO_OFFICIALS, DEMO_SEED, now)?;
     }
+    generate_party_members(conn, keyring, (DEMO_PARTY_MEMBERS, DEMO_SEED), now)?;
     demo_accounts(conn, data_dir, now)
 }
 
-/// Demo accounts: an administrator at the root and one province-level user.
+/// Demo accounts: an administrator at the root, a Hà Nội officer (organizations,
+/// personnel, party) and a Bắc Ninh party officer.
 /// Their credentials are kept (mode 0600) in the data directory so that every
 /// demo start can print them; a real deployment uses `odb user create`.
 fn demo_accounts(
@@ -75,11 +80,20 @@ fn create_demo_accounts(
         conn,
         "hanoi.officer",
         Some("P01"),
-        &[Role::OrgAdmin, Role::PersonnelViewer],
+        &[Role::OrgAdmin, Role::PersonnelViewer, Role::PartyEditor],
         now,
     )
     .map_err(detail)?;
-    let text = serde_json::to_string_pretty(&[admin_account, province])?;
+    // the receiving side of a transfer from Hà Nội (docs/party-guide.md)
+    let receiving = admin::bootstrap_user(
+        conn,
+        "bacninh.party",
+        Some("P27"),
+        &[Role::PartyEditor],
+        now,
+    )
+    .map_err(detail)?;
+    let text = serde_json::to_string_pretty(&[admin_account, province, receiving])?;
     write_private(file, text.as_bytes())?;
     Ok(())
 }

@@ -77,9 +77,10 @@ pub struct Ctx<'a> {
     /// The party subtrees the caller may read whatever the action (set in
     /// PostgreSQL as well): a profile's linked membership shows only inside them.
     pub party_read: Vec<TreePath>,
-    /// Whether the caller holds a party grant (or system_admin): without
-    /// one, a profile shows no party data at all.
-    pub party_granted: bool,
+    /// Whether the caller sees a profile's party items (a party grant,
+    /// system_admin or personnel_editor): a personnel viewer without a party
+    /// grant sees no party data on a profile.
+    pub party_items: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -101,7 +102,7 @@ impl<'a> Ctx<'a> {
             today: crate::clock::date_in_vietnam(now),
             keyring,
             party_read: Vec::new(),
-            party_granted: false,
+            party_items: false,
         }
     }
 
@@ -123,10 +124,10 @@ impl<'a> Ctx<'a> {
         conn.transaction(|conn| work(&mut Ctx::new(conn, keyring, who, now)))
     }
 
-    /// Whether the caller may see party data at all: an operator's command,
-    /// or a caller holding a party grant (or system_admin).
+    /// Whether the caller sees a profile's party items: an operator's
+    /// command, or a caller for whom `party_items` is set.
     pub fn sees_party_data(&self) -> bool {
-        matches!(self.scope, Scope::System) || self.party_granted
+        matches!(self.scope, Scope::System) || self.party_items
     }
 
     /// An event done by this context's actor in this request, placed at

@@ -38,7 +38,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
     {
-        let party = (caller.party_read_roots(), caller.holds_party_grant());
+        let party = (caller.party_read_roots(), caller.sees_profile_party_items());
         self.in_context((caller.actor(), scope, caller.context.clone()), party, work)
             .await
     }
@@ -62,7 +62,7 @@ impl AppState {
     async fn in_context<T, F>(
         &self,
         who: (Actor, Scope, RequestMeta),
-        (party_read, party_granted): (Vec<TreePath>, bool),
+        (party_read, party_items): (Vec<TreePath>, bool),
         work: F,
     ) -> AppResult<T>
     where
@@ -75,7 +75,7 @@ impl AppState {
                 who.1.apply(conn, &party_read)?;
                 let mut ctx = Ctx::new(conn, &keyring, who, now);
                 ctx.party_read = party_read;
-                ctx.party_granted = party_granted;
+                ctx.party_items = party_items;
                 work(&mut ctx)
             })
             .await

@@ -52,8 +52,8 @@ impl OfficialView {
 }
 
 impl OfficialView {
-    /// Without a party grant a profile shows no party data (DB2 is
-    /// protected apart): the Table 26 party items are withheld.
+    /// To a personnel viewer without a party grant a profile shows no party
+    /// data (DB2 is protected apart): the Table 26 party items are withheld.
     pub fn without_party_data(mut self) -> OfficialView {
         self.party_member = false;
         self.party = None;

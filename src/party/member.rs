@@ -62,7 +62,12 @@ text_enum!(
 /// A member's row: who they are (numbers sealed) and, mirrored from the open
 /// period, where and what they are today.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = party_members, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+#[diesel(
+    table_name = party_members,
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct MemberRow {
     pub id: MemberId,
     pub official_id: Option<OfficialId>,
@@ -97,7 +102,11 @@ pub struct MemberRow {
 
 /// A stretch of time in one cell with one status.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = party_member_periods, check_for_backend(diesel::pg::Pg))]
+#[diesel(
+    table_name = party_member_periods,
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_default_value = false
+)]
 pub struct Period {
     pub member_id: MemberId,
     pub party_organization_id: PartyOrganizationId,
@@ -126,7 +135,7 @@ pub struct MemberEvent {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = party_member_events)]
+#[diesel(table_name = party_member_events, treat_none_as_default_value = false)]
 pub struct NewMemberEvent {
     pub member_id: MemberId,
     pub kind: MemberEventKind,

@@ -70,7 +70,12 @@ text_enum!(
 #[derive(
     Debug, Clone, Queryable, Selectable, QueryableByName, Insertable, AsChangeset, Serialize,
 )]
-#[diesel(table_name = party_organizations, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+#[diesel(
+    table_name = party_organizations,
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct PartyOrganization {
     pub id: PartyOrganizationId,
     pub code: String,

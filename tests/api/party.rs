@@ -758,3 +758,109 @@ fn a_cell_merges_into_another_and_its_members_move_with_it() {
         "another province's unit does not exist for Hà Nội"
     );
 }
+
+#[test]
+fn generated_members_link_profiles_resume_and_keep_one_cell_each() {
+    let app = TestApp::with_demo();
+    let now = app.clock.now();
+    odb::fixtures::officials::generate(
+        &mut app.db.connect(),
+        &app.keyring,
+        200,
+        3,
+        now,
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    let first = odb::fixtures::party_members::generate(
+        &mut app.db.connect(),
+        &app.keyring,
+        (1_000, 5),
+        now,
+        &mut |done| seen.push(done),
+    )
+    .unwrap();
+    assert_eq!((first, seen.as_slice()), (1_000, &[1_000][..]));
+    // a rerun with the same seed finds the run done; a larger count goes on
+    let again = odb::fixtures::party_members::generate(
+        &mut app.db.connect(),
+        &app.keyring,
+        (1_000, 5),
+        now,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(again, 1_000);
+    odb::fixtures::party_members::generate(
+        &mut app.db.connect(),
+        &app.keyring,
+        (6_000, 5),
+        now,
+        &mut |_| {},
+    )
+    .unwrap();
+    #[derive(QueryableByName)]
+    struct Shape {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        members: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        linked: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        profiles_with_party: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        without_one_open_period: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        row_not_its_period: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        cells: i64,
+    }
+    let shape: Shape = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM party_members) AS members,
+                (SELECT count(*) FROM party_members WHERE official_id IS NOT NULL) AS linked,
+                (SELECT count(*) FROM officials WHERE party_admitted_on IS NOT NULL) AS profiles_with_party,
+                (SELECT count(*) FROM party_members m WHERE (SELECT count(*) FROM party_member_periods p
+                    WHERE p.member_id = m.id AND p.valid_to IS NULL) <> 1) AS without_one_open_period,
+                (SELECT count(*) FROM party_members m JOIN party_member_periods p ON p.member_id = m.id
+                    AND p.valid_to IS NULL WHERE p.path <> m.path OR p.status <> m.status) AS row_not_its_period,
+                (SELECT count(*) FROM party_organizations WHERE code LIKE 'G-%') AS cells",
+    )
+    .get_result(&mut app.db.connect())
+    .unwrap();
+    assert_eq!(
+        shape.members,
+        6_000 + 11,
+        "the demo's eleven and the generated"
+    );
+    assert_eq!(
+        shape.linked, shape.profiles_with_party,
+        "every profile with a party admission is a member"
+    );
+    assert!(
+        shape.linked < shape.members / 10,
+        "most members are not officials"
+    );
+    assert_eq!(
+        (shape.without_one_open_period, shape.row_not_its_period),
+        (0, 0)
+    );
+    assert!(
+        shape.cells > 100,
+        "party units under every organization: {}",
+        shape.cells
+    );
+    let (_, page) = json(app.get("/api/v1/party-members?q=nguyen&limit=500"));
+    assert!(
+        page["items"].as_array().unwrap().len() > 100,
+        "searchable by name"
+    );
+    let hanoi = unit_id(&app, "DB-P01");
+    let (_, stats) = json(app.get(&format!(
+        "/api/v1/party-statistics?party_organization_id={hanoi}"
+    )));
+    assert!(stats["total"].as_i64().unwrap() > 100, "{stats}");
+    assert!(
+        stats["by_age_band"]["70_and_over"].as_i64().unwrap_or(0) > 0,
+        "{stats}"
+    );
+}

@@ -137,8 +137,9 @@ fn still_active(profile: &Profile) -> AppResult<()> {
     }
 }
 
-/// The profile as the API shows it, its data opened; party data only to
-/// party grant holders, the linked member only when they see the member.
+/// The profile as the API shows it, its data opened; its party items only to
+/// party grant holders and personnel editors, the linked member only when
+/// row-level security shows it (a party grant covering it).
 fn view(ctx: &mut Ctx, profile: &Profile, revealed: bool) -> AppResult<OfficialView> {
     let data = codec::to_data(ctx.keyring, ctx.conn, profile)?;
     let view = OfficialView::new(profile, data, revealed);
