@@ -829,8 +829,8 @@ fn generated_members_link_profiles_resume_and_keep_one_cell_each() {
     .unwrap();
     assert_eq!(
         shape.members,
-        6_000 + 11,
-        "the demo's eleven and the generated"
+        6_000 + 10,
+        "the demo's ten and the generated"
     );
     assert_eq!(
         shape.linked, shape.profiles_with_party,
