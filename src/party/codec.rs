@@ -45,13 +45,16 @@ fn seal(
         .map_err(AppError::from)
 }
 
+/// A number sealed, and its blind index.
+pub type SealedPair = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// The sealed value and blind index of an optional number.
 pub fn sealed_pair(
     keys: (&Keyring, &Sealer<'_>),
     column: &str,
     id: MemberId,
     value: Option<&str>,
-) -> AppResult<(Option<Vec<u8>>, Option<Vec<u8>>)> {
+) -> AppResult<SealedPair> {
     let (keyring, sealer) = keys;
     Ok((
         seal(sealer, column, id, value)?,

@@ -165,18 +165,23 @@ pub fn events_of(conn: &mut PgConnection, id: MemberId) -> QueryResult<Vec<Membe
         .load(conn)
 }
 
+/// An attendance as stored.
+#[derive(Queryable)]
+struct AttendanceRow {
+    id: AttendanceId,
+    unit: PartyOrganizationId,
+    from_on: NaiveDate,
+    until_on: Option<NaiveDate>,
+    ended_on: Option<NaiveDate>,
+}
+
+/// The attendance holding `date` (until it ended, or until its planned end).
 pub fn attendance_on(
     conn: &mut PgConnection,
     id: MemberId,
     date: NaiveDate,
 ) -> QueryResult<Option<(AttendanceId, AttendanceView)>> {
-    let found: Option<(
-        AttendanceId,
-        PartyOrganizationId,
-        NaiveDate,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-    )> = a::table
+    let found: Option<AttendanceRow> = a::table
         .filter(a::member_id.eq(id).and(a::from_on.le(date)))
         .order(a::from_on.desc())
         .select((
@@ -188,14 +193,14 @@ pub fn attendance_on(
         ))
         .first(conn)
         .optional()?;
-    Ok(found.and_then(|(id, unit, from_on, until_on, ended_on)| {
-        let end = ended_on.or(until_on);
+    Ok(found.and_then(|row| {
+        let end = row.ended_on.or(row.until_on);
         end.is_none_or(|end| date < end).then_some((
-            id,
+            row.id,
             AttendanceView {
-                party_organization_id: unit,
-                from_on,
-                until_on,
+                party_organization_id: row.unit,
+                from_on: row.from_on,
+                until_on: row.until_on,
             },
         ))
     }))
