@@ -14,6 +14,7 @@ DROP TABLE party_exemptions, party_attendances, party_transfers, party_member_pe
     party_organizations;
 DROP FUNCTION party_member_periods_contiguous();
 DROP FUNCTION party_members_set_paths();
+DROP FUNCTION party_transfers_mark_member();
 DROP FUNCTION party_member_periods_mirror();
 DROP FUNCTION party_member_periods_set_path();
 DROP FUNCTION party_organizations_set_path();

@@ -112,6 +112,9 @@ CREATE TABLE party_members (
     attending_organization_id uuid REFERENCES party_organizations (id),
     attending_path ltree,
     attending_until date,
+    -- the receiving cell of an open transfer, kept by the transfers' trigger:
+    -- the receiving committee sees the member it is asked to take
+    incoming_path ltree,
     version integer NOT NULL DEFAULT 1,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
@@ -120,9 +123,9 @@ CREATE TABLE party_members (
     CHECK ((attending_organization_id IS NULL) = (attending_path IS NULL))
 );
 CREATE INDEX party_members_given_name ON party_members (given_name_folded, name_folded, id)
-    INCLUDE (path, attending_path, status);
+    INCLUDE (path, attending_path, attending_until, incoming_path, status);
 CREATE INDEX party_members_family_name ON party_members (family_name_folded, name_folded, id)
-    INCLUDE (path, attending_path, status);
+    INCLUDE (path, attending_path, attending_until, incoming_path, status);
 CREATE INDEX party_members_path ON party_members USING gist (path);
 CREATE INDEX party_members_attending ON party_members USING gist (attending_path)
     WHERE attending_path IS NOT NULL;
@@ -256,6 +259,20 @@ CREATE TABLE party_transfers (
     CHECK (accepted_on IS NULL OR accepted_on >= issued_on)
 );
 CREATE UNIQUE INDEX party_transfers_one_open ON party_transfers (member_id) WHERE status = 'issued';
+
+-- The member row carries the open transfer's destination, so its read
+-- policy is a test on the row itself (decision 0014), not a subquery.
+CREATE FUNCTION party_transfers_mark_member() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE party_members
+       SET incoming_path = CASE WHEN NEW.status = 'issued' THEN NEW.to_path END
+     WHERE id = NEW.member_id;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER party_transfers_mark_member AFTER INSERT OR UPDATE OF status ON party_transfers
+    FOR EACH ROW EXECUTE FUNCTION party_transfers_mark_member();
 CREATE INDEX party_transfers_to ON party_transfers USING gist (to_path) WHERE status = 'issued';
 CREATE INDEX party_transfers_from ON party_transfers USING gist (from_path);
 
@@ -325,17 +342,14 @@ CREATE POLICY party_members_read ON party_members FOR SELECT TO odb_app USING (
     path <@ ANY ((SELECT odb_party_read_scope()))
     OR (attending_path <@ ANY ((SELECT odb_party_read_scope()))
         AND (attending_until IS NULL OR attending_until >= current_date))
-    OR EXISTS (SELECT 1 FROM party_transfers t WHERE t.member_id = party_members.id AND t.status = 'issued'
-               AND t.to_path <@ ANY ((SELECT odb_party_read_scope()))));
+    OR incoming_path <@ ANY ((SELECT odb_party_read_scope())));
 CREATE POLICY party_members_insert ON party_members FOR INSERT TO odb_app
     WITH CHECK (path <@ ANY ((SELECT odb_party_write_scope())));
 CREATE POLICY party_members_update ON party_members FOR UPDATE TO odb_app
     USING (path <@ ANY ((SELECT odb_party_write_scope()))
-           OR EXISTS (SELECT 1 FROM party_transfers t WHERE t.member_id = party_members.id AND t.status = 'issued'
-                      AND t.to_path <@ ANY ((SELECT odb_party_write_scope()))))
+           OR incoming_path <@ ANY ((SELECT odb_party_write_scope())))
     WITH CHECK (path <@ ANY ((SELECT odb_party_write_scope()))
-           OR EXISTS (SELECT 1 FROM party_transfers t WHERE t.member_id = party_members.id AND t.status = 'issued'
-                      AND t.to_path <@ ANY ((SELECT odb_party_write_scope()))));
+           OR incoming_path <@ ANY ((SELECT odb_party_write_scope())));
 
 -- A committee reads the periods of its own cells (statistics as of a date)
 -- and the whole story of a member it sees.
@@ -348,8 +362,8 @@ CREATE POLICY party_member_periods_insert ON party_member_periods FOR INSERT TO 
     WITH CHECK (path <@ ANY ((SELECT odb_party_write_scope())));
 CREATE POLICY party_member_periods_update ON party_member_periods FOR UPDATE TO odb_app
     USING (path <@ ANY ((SELECT odb_party_write_scope()))
-           OR EXISTS (SELECT 1 FROM party_transfers t WHERE t.member_id = party_member_periods.member_id
-                      AND t.status = 'issued' AND t.to_path <@ ANY ((SELECT odb_party_write_scope()))));
+           OR EXISTS (SELECT 1 FROM party_members m WHERE m.id = member_id
+                      AND m.incoming_path <@ ANY ((SELECT odb_party_write_scope()))));
 
 ALTER TABLE party_member_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE party_member_events FORCE ROW LEVEL SECURITY;
@@ -358,8 +372,7 @@ CREATE POLICY party_member_events_read ON party_member_events FOR SELECT TO odb_
 CREATE POLICY party_member_events_insert ON party_member_events FOR INSERT TO odb_app
     WITH CHECK (EXISTS (SELECT 1 FROM party_members m WHERE m.id = member_id
         AND (m.path <@ ANY ((SELECT odb_party_write_scope()))
-             OR EXISTS (SELECT 1 FROM party_transfers t WHERE t.member_id = m.id AND t.status = 'issued'
-                        AND t.to_path <@ ANY ((SELECT odb_party_write_scope()))))));
+             OR m.incoming_path <@ ANY ((SELECT odb_party_write_scope())))));
 
 ALTER TABLE party_transfers ENABLE ROW LEVEL SECURITY;
 ALTER TABLE party_transfers FORCE ROW LEVEL SECURITY;

@@ -409,6 +409,7 @@ diesel::table! {
         attending_organization_id -> Nullable<Uuid>,
         attending_path -> Nullable<Ltree>,
         attending_until -> Nullable<Date>,
+        incoming_path -> Nullable<Ltree>,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,

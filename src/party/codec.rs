@@ -116,6 +116,7 @@ pub fn new_row(
         attending_organization_id: None,
         attending_path: None,
         attending_until: None,
+        incoming_path: None,
         version: 1,
         created_at: now,
         updated_at: now,

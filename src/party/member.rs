@@ -95,6 +95,8 @@ pub struct MemberRow {
     pub attending_organization_id: Option<PartyOrganizationId>,
     pub attending_path: Option<TreePath>,
     pub attending_until: Option<NaiveDate>,
+    /// The receiving cell of an open transfer (kept by the database).
+    pub incoming_path: Option<TreePath>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -324,11 +324,15 @@ pub fn search(conn: &mut PgConnection, search: &MemberSearch) -> QueryResult<Vec
             "m"
         }
     };
-    if let Some(status) = search.status {
-        sql = sql
+    sql = match search.status {
+        Some(status) => sql
             .sql(&format!(" AND {place}.status = "))
-            .bind::<Text, _>(status.as_str());
-    }
+            .bind::<Text, _>(status.as_str()),
+        // as the profile search: those whose membership ended only when asked
+        None => sql.sql(&format!(
+            " AND {place}.status IN ('probationary', 'official')"
+        )),
+    };
     sql = name_condition(sql, &search.name.words);
     if let Some((name, id)) = &search.after {
         sql = sql
