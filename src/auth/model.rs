@@ -190,6 +190,10 @@ pub struct GrantScope {
     pub organization_id: OrganizationId,
     #[diesel(sql_type = crate::db::schema::sql_types::Ltree)]
     pub path: TreePath,
+    /// For party roles (and system_admin): the party subtrees covered, those
+    /// of the party organizations attached inside `path` (decision 0020).
+    #[diesel(sql_type = diesel::sql_types::Array<crate::db::schema::sql_types::Ltree>)]
+    pub party_paths: Vec<TreePath>,
 }
 
 /// A grant as `GET /auth/me` shows it.

@@ -1,5 +1,6 @@
-//! The part of the organization tree a request may read and write, checked in
-//! the services and set in PostgreSQL for row-level security to check again.
+//! The part of the organization tree (or, for party work, of the party tree)
+//! a request may read and write, checked in the services and set in
+//! PostgreSQL for row-level security to check again.
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -13,6 +14,13 @@ pub enum Scope {
     System,
     /// Subtrees (by root path) the caller may read, and those it may change.
     Paths {
+        read: Vec<TreePath>,
+        write: Vec<TreePath>,
+    },
+    /// Subtrees of the party tree (docs/decisions/0020): set as
+    /// `odb.party_read_scope` / `odb.party_write_scope`, the organization
+    /// scope left empty.
+    Party {
         read: Vec<TreePath>,
         write: Vec<TreePath>,
     },
@@ -40,14 +48,14 @@ impl Scope {
     pub fn can_read(&self, path: &TreePath) -> bool {
         match self {
             Scope::System => true,
-            Scope::Paths { read, .. } => covers(read, path),
+            Scope::Paths { read, .. } | Scope::Party { read, .. } => covers(read, path),
         }
     }
 
     pub fn can_write(&self, path: &TreePath) -> bool {
         match self {
             Scope::System => true,
-            Scope::Paths { write, .. } => covers(write, path),
+            Scope::Paths { write, .. } | Scope::Party { write, .. } => covers(write, path),
         }
     }
 
@@ -55,8 +63,13 @@ impl Scope {
     pub fn read_roots(&self) -> Option<Vec<TreePath>> {
         match self {
             Scope::System => None,
-            Scope::Paths { read, .. } => Some(read.clone()),
+            Scope::Paths { read, .. } | Scope::Party { read, .. } => Some(read.clone()),
         }
+    }
+
+    /// Whether this scope is over the party tree.
+    pub fn is_party(&self) -> bool {
+        matches!(self, Scope::Party { .. })
     }
 
     /// 404 when the caller may not even see it (its existence does not leak),
@@ -75,14 +88,24 @@ impl Scope {
         }
     }
 
-    /// Sets the scope for the rest of the transaction (`set_config(..., true)`).
-    pub fn apply(&self, conn: &mut PgConnection) -> QueryResult<()> {
-        if let Scope::Paths { read, write } = self {
-            diesel::sql_query("SELECT set_config('odb.read_scope', $1, true), set_config('odb.write_scope', $2, true)")
-                .bind::<Text, _>(literal(read))
-                .bind::<Text, _>(literal(write))
-                .execute(conn)?;
-        }
+    /// Sets the scope for the rest of the transaction (`set_config(..., true)`),
+    /// with `party_read`, the party subtrees the caller may read whatever the
+    /// action (a profile shows party data only inside them).
+    pub fn apply(&self, conn: &mut PgConnection, party_read: &[TreePath]) -> QueryResult<()> {
+        let settings = match self {
+            Scope::System => return Ok(()),
+            Scope::Paths { read, write } => [read, write, party_read, &[][..]],
+            Scope::Party { read, write } => [&[][..], &[][..], read, write],
+        };
+        diesel::sql_query(
+            "SELECT set_config('odb.read_scope', $1, true), set_config('odb.write_scope', $2, true), \
+                    set_config('odb.party_read_scope', $3, true), set_config('odb.party_write_scope', $4, true)",
+        )
+        .bind::<Text, _>(literal(settings[0]))
+        .bind::<Text, _>(literal(settings[1]))
+        .bind::<Text, _>(literal(settings[2]))
+        .bind::<Text, _>(literal(settings[3]))
+        .execute(conn)?;
         Ok(())
     }
 }

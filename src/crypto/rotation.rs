@@ -61,6 +61,9 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     sealed("dossier_versions", "content"),
     sealed("dossier_attachments", "file_name"),
     sealed("dossier_attachments", "content"),
+    sealed("party_members", "identity_number"),
+    sealed("party_members", "personal_identification_code"),
+    sealed("party_members", "party_card_number"),
 ];
 
 #[derive(Debug, Clone, Serialize)]

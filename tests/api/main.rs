@@ -15,6 +15,7 @@ mod helpers;
 mod officials;
 mod openapi;
 mod organizations;
+mod party;
 mod portal;
 mod privacy;
 mod reorganizations;
