@@ -417,8 +417,32 @@ CREATE FUNCTION odb_party_member_by_index(personal bytea, card bytea) RETURNS uu
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
     $$ SELECT id FROM party_members
        WHERE personal_identification_index = personal OR party_card_index = card LIMIT 1 $$;
-REVOKE ALL ON FUNCTION odb_party_unit_by_code(text), odb_party_member_by_index(bytea, bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION odb_party_unit_by_code(text), odb_party_member_by_index(bytea, bytea) TO odb_app;
+-- Table 25 items 22 to 25 of an organization, shown to whoever reads the
+-- organization: counts only, of the party organizations attached to it and
+-- everything under them on a date, and of their members by status.
+CREATE FUNCTION odb_party_counts(org uuid, on_date date)
+    RETURNS TABLE (what text, key text, n bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH roots AS (
+        SELECT path FROM party_organizations
+        WHERE organization_id = org AND established_on <= on_date
+          AND (dissolved_on IS NULL OR dissolved_on > on_date))
+    SELECT 'party_organizations', u.kind, count(*)
+      FROM party_organizations u
+     WHERE u.path <@ ANY (ARRAY(SELECT path FROM roots)) AND u.established_on <= on_date
+       AND (u.dissolved_on IS NULL OR u.dissolved_on > on_date)
+     GROUP BY u.kind
+    UNION ALL
+    SELECT 'members', p.status, count(*)
+      FROM party_member_periods p
+     WHERE p.path <@ ANY (ARRAY(SELECT path FROM roots))
+       AND daterange(p.valid_from, p.valid_to) @> on_date AND p.status IN ('probationary', 'official')
+     GROUP BY p.status
+$$;
+REVOKE ALL ON FUNCTION odb_party_unit_by_code(text), odb_party_member_by_index(bytea, bytea),
+    odb_party_counts(uuid, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION odb_party_unit_by_code(text), odb_party_member_by_index(bytea, bytea),
+    odb_party_counts(uuid, date) TO odb_app;
 
 -- A party grant is given at an administrative unit and covers the subtrees
 -- of the party organizations attached inside that unit's subtree (the

@@ -146,6 +146,27 @@ fn the_demo_keeps_the_district_committees_as_dissolved_predecessors() {
         0,
         "no district committee after 2025"
     );
+    let hanoi = app
+        .get("/api/v1/organizations/by-code/P01")
+        .json::<Value>()
+        .unwrap();
+    let (_, org) = json(app.get(&format!("/api/v1/organizations/{}", id(&hanoi))));
+    assert_eq!(
+        org["party"]["members"], 8,
+        "Table 25 on the organization: {org}"
+    );
+    assert_eq!(
+        org["party"]["party_organizations_by_type"]["party_committee"], 1,
+        "{org}"
+    );
+    let (_, before) = json(app.get(&format!(
+        "/api/v1/organizations/{}?as_of=2025-06-30",
+        id(&hanoi)
+    )));
+    assert_eq!(
+        before["party"]["party_organizations_by_type"]["party_committee"], 3,
+        "with its two district committees: {before}"
+    );
     let (_, provinces) =
         json(app.get("/api/v1/party-organizations?level=province&status=active&limit=500"));
     assert_eq!(
