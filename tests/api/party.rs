@@ -722,6 +722,8 @@ fn party_data_needs_a_party_grant_even_on_a_profile() {
     );
     let (status, _) = get(&app, &personnel, "/api/v1/party-members?q=son");
     assert_eq!(status, 403);
+    let (status, _) = get(&app, &personnel, "/api/v1/officials?party_member=true");
+    assert_eq!(status, 403, "nor filter profiles by it");
     let (_, with_grant) = get(&app, &both, &path);
     assert_eq!(with_grant["party"]["member_id"], admitted["id"]);
     assert_eq!(with_grant["party_admitted_on"], "2025-08-15");
