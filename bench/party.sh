@@ -44,9 +44,11 @@ FROM (SELECT c.status, c.sex, c.ethnic_group_code AS ethnic, c.religion_code AS 
              CASE WHEN y < 5 THEN 'under_5' WHEN y < 10 THEN '5_9' WHEN y < 20 THEN '10_19'
                   WHEN y < 30 THEN '20_29' WHEN y < 40 THEN '30_39' WHEN y < 50 THEN '40_49'
                   ELSE '50_and_over' END AS membership,
-             EXISTS (SELECT 1 FROM party_exemptions x WHERE x.member_id = c.id
-                     AND daterange(x.valid_from, x.valid_to) @> current_date) AS exempted
-      FROM counted c,
+             x.member_id IS NOT NULL AS exempted
+      FROM counted c
+      -- exemptions never overlap (an exclusion constraint): at most one per member
+      LEFT JOIN (SELECT member_id FROM party_exemptions
+                 WHERE daterange(valid_from, valid_to) @> current_date) x ON x.member_id = c.id,
            LATERAL (SELECT extract(year FROM age(current_date, c.birth_date))::int AS a,
                            extract(year FROM age(current_date, c.admitted_on))::int AS y) ages) s
 GROUP BY GROUPING SETS ((status), (sex), (age_band), (ethnic), (religion), (admitted), (membership),
