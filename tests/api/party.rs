@@ -873,10 +873,31 @@ fn generated_members_link_profiles_resume_and_keep_one_cell_each() {
         shape.cells
     );
     let (_, page) = json(app.get("/api/v1/party-members?q=nguyen&limit=500"));
-    assert!(
-        page["items"].as_array().unwrap().len() > 100,
-        "searchable by name"
-    );
+    let all = page["items"].as_array().unwrap().len();
+    assert!(all > 100, "searchable by name");
+    let (mut paged, mut cursor) = (std::collections::HashSet::new(), String::new());
+    loop {
+        let (_, page) = json(app.get(&format!("/api/v1/party-members?q=nguyen&limit=50{cursor}")));
+        for member in page["items"].as_array().unwrap() {
+            assert!(paged.insert(member["id"].clone()), "no member twice");
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    #[derive(QueryableByName)]
+    struct Named {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let named: Named = diesel::sql_query(
+        "SELECT count(*) AS n FROM party_members WHERE status IN ('probationary', 'official') \
+         AND 'nguyen' IN (given_name_folded, family_name_folded)",
+    )
+    .get_result(&mut app.db.connect())
+    .unwrap();
+    assert_eq!(paged.len() as i64, named.n, "pages without gaps");
     let hanoi = unit_id(&app, "DB-P01");
     let (_, stats) = json(app.get(&format!(
         "/api/v1/party-statistics?party_organization_id={hanoi}"
