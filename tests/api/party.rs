@@ -384,8 +384,8 @@ fn racing_transfers_leave_the_member_in_exactly_one_cell() {
         &format!("/api/v1/party-members/{mai_id}"),
     );
     assert_eq!(
-        now["party_organization_id"],
-        unit_id(&d.app, "CB-P27-TIENDU-PHATTICH-2025-1")
+        now["party_organization_id"], transfer["to_party_organization_id"],
+        "in the cell of the transfer that won"
     );
     assert_eq!(now["status"], "official");
 }
