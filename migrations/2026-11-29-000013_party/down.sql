@@ -9,6 +9,8 @@ REVOKE ALL ON FUNCTION odb_grant_scopes(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION odb_grant_scopes(uuid) TO odb_app;
 DROP FUNCTION odb_party_unit_by_code(text);
 DROP FUNCTION odb_party_member_by_index(bytea, bytea);
+DROP FUNCTION odb_party_counts(uuid, date);
+DROP FUNCTION odb_party_statistics(ltree, date, boolean);
 DROP TABLE party_exemptions, party_attendances, party_transfers, party_member_periods,
     party_member_events, party_members, party_organization_predecessors, party_organization_events,
     party_organizations;

@@ -13,10 +13,16 @@ use crate::error::{AppError, AppResult};
 use crate::ids::OrganizationId;
 use crate::pagination::{self, NameKey, Page};
 
-/// One organization the caller may see, where it stood on `as_of`.
+/// One organization the caller may see, where it stood on `as_of`, with
+/// its party counts then (Table 25 items 22 to 25).
 pub fn read(ctx: &mut Ctx, id: OrganizationId, as_of: AsOf) -> AppResult<OrganizationView> {
     let org = visible(ctx, id)?;
-    one_view(ctx.conn, org, as_of.0)
+    let mut view = one_view(ctx.conn, org, as_of.0)?;
+    let date = as_of.0.unwrap_or(ctx.today);
+    view.party = Some(crate::party::repo::units::attached_counts(
+        ctx.conn, id, date,
+    )?);
+    Ok(view)
 }
 
 /// One organization by its code, as it stands today.

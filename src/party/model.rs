@@ -117,6 +117,17 @@ pub struct UnitCounts {
     pub exempted_members: i64,
 }
 
+/// Table 25 items 22 to 25 as an organization shows them: the party
+/// organizations attached to it (and those under them) by type, and their
+/// members by status, on the date asked.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PartyCounts {
+    pub party_organizations: i64,
+    pub party_organizations_by_type: serde_json::Map<String, serde_json::Value>,
+    pub members: i64,
+    pub members_by_status: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A unit as `GET /party-organizations/{id}` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PartyOrganizationView {

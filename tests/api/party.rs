@@ -146,6 +146,27 @@ fn the_demo_keeps_the_district_committees_as_dissolved_predecessors() {
         0,
         "no district committee after 2025"
     );
+    let hanoi = app
+        .get("/api/v1/organizations/by-code/P01")
+        .json::<Value>()
+        .unwrap();
+    let (_, org) = json(app.get(&format!("/api/v1/organizations/{}", id(&hanoi))));
+    assert_eq!(
+        org["party"]["members"], 8,
+        "Table 25 on the organization: {org}"
+    );
+    assert_eq!(
+        org["party"]["party_organizations_by_type"]["party_committee"], 1,
+        "{org}"
+    );
+    let (_, before) = json(app.get(&format!(
+        "/api/v1/organizations/{}?as_of=2025-06-30",
+        id(&hanoi)
+    )));
+    assert_eq!(
+        before["party"]["party_organizations_by_type"]["party_committee"], 3,
+        "with its two district committees: {before}"
+    );
     let (_, provinces) =
         json(app.get("/api/v1/party-organizations?level=province&status=active&limit=500"));
     assert_eq!(
@@ -363,8 +384,8 @@ fn racing_transfers_leave_the_member_in_exactly_one_cell() {
         &format!("/api/v1/party-members/{mai_id}"),
     );
     assert_eq!(
-        now["party_organization_id"],
-        unit_id(&d.app, "CB-P27-TIENDU-PHATTICH-2025-1")
+        now["party_organization_id"], transfer["to_party_organization_id"],
+        "in the cell of the transfer that won"
     );
     assert_eq!(now["status"], "official");
 }
@@ -701,6 +722,8 @@ fn party_data_needs_a_party_grant_even_on_a_profile() {
     );
     let (status, _) = get(&app, &personnel, "/api/v1/party-members?q=son");
     assert_eq!(status, 403);
+    let (status, _) = get(&app, &personnel, "/api/v1/officials?party_member=true");
+    assert_eq!(status, 403, "nor filter profiles by it");
     let (_, with_grant) = get(&app, &both, &path);
     assert_eq!(with_grant["party"]["member_id"], admitted["id"]);
     assert_eq!(with_grant["party_admitted_on"], "2025-08-15");
@@ -850,10 +873,31 @@ fn generated_members_link_profiles_resume_and_keep_one_cell_each() {
         shape.cells
     );
     let (_, page) = json(app.get("/api/v1/party-members?q=nguyen&limit=500"));
-    assert!(
-        page["items"].as_array().unwrap().len() > 100,
-        "searchable by name"
-    );
+    let all = page["items"].as_array().unwrap().len();
+    assert!(all > 100, "searchable by name");
+    let (mut paged, mut cursor) = (std::collections::HashSet::new(), String::new());
+    loop {
+        let (_, page) = json(app.get(&format!("/api/v1/party-members?q=nguyen&limit=50{cursor}")));
+        for member in page["items"].as_array().unwrap() {
+            assert!(paged.insert(member["id"].clone()), "no member twice");
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    #[derive(QueryableByName)]
+    struct Named {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let named: Named = diesel::sql_query(
+        "SELECT count(*) AS n FROM party_members WHERE status IN ('probationary', 'official') \
+         AND 'nguyen' IN (given_name_folded, family_name_folded)",
+    )
+    .get_result(&mut app.db.connect())
+    .unwrap();
+    assert_eq!(paged.len() as i64, named.n, "pages without gaps");
     let hanoi = unit_id(&app, "DB-P01");
     let (_, stats) = json(app.get(&format!(
         "/api/v1/party-statistics?party_organization_id={hanoi}"

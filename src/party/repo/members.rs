@@ -288,8 +288,9 @@ const SUMMARY: &str = "SELECT m.id, m.version, m.full_name, m.birth_date, m.sex,
     m.admitted_on, m.official_id, m.name_folded, ";
 
 /// A page of members in name order: as they stand (the row's own columns,
-/// a cell attended for now included), or as they stood on a date (their
-/// period then).
+/// a cell attended for now included: the page's keys first, from the name
+/// indexes alone, then its rows), or as they stood on a date (their period
+/// then).
 pub fn search(conn: &mut PgConnection, search: &MemberSearch) -> QueryResult<Vec<MemberSummary>> {
     let mut sql = SqlBuilder::new(SUMMARY);
     let place = match search.as_of {
@@ -311,7 +312,8 @@ pub fn search(conn: &mut PgConnection, search: &MemberSearch) -> QueryResult<Vec
         }
         None => {
             sql = sql.sql(
-                "m.status, m.party_organization_id, m.official_on FROM party_members m WHERE true",
+                "m.status, m.party_organization_id, m.official_on FROM party_members m \
+                 WHERE m.id IN (SELECT m.id FROM party_members m WHERE true",
             );
             if let Some(root) = &search.under {
                 sql = sql
@@ -342,10 +344,13 @@ pub fn search(conn: &mut PgConnection, search: &MemberSearch) -> QueryResult<Vec
             .bind::<diesel::sql_types::Uuid, _>(*id)
             .sql(")");
     }
-    sql.sql(" ORDER BY m.name_folded, m.id LIMIT ")
-        .bind::<BigInt, _>(search.limit.probe())
-        .build()
-        .load(conn)
+    sql = sql
+        .sql(" ORDER BY m.name_folded, m.id LIMIT ")
+        .bind::<BigInt, _>(search.limit.probe());
+    if search.as_of.is_none() {
+        sql = sql.sql(") ORDER BY m.name_folded, m.id");
+    }
+    sql.build().load(conn)
 }
 
 /// As the profile search: one word is a given or a family name; with more,
@@ -366,12 +371,16 @@ fn name_condition<'f>(sql: SqlBuilder<'f>, words: &[String]) -> SqlBuilder<'f> {
                 .map(|w| crate::text::like_literal(w))
                 .collect::<Vec<_>>()
                 .join("% ");
+            // the family name as a range of the folded name (byte order):
+            // the given-name index seeks straight to it (decision 0011)
             sql.sql(" AND m.given_name_folded = ")
                 .bind::<Text, _>(given.clone())
-                .sql(" AND m.family_name_folded = ")
-                .bind::<Text, _>(family.clone())
                 .sql(" AND m.name_folded LIKE ")
                 .bind::<Text, _>(format!("{pattern}%"))
+                .sql(" AND m.name_folded >= ")
+                .bind::<Text, _>(format!("{family} "))
+                .sql(" AND m.name_folded < ")
+                .bind::<Text, _>(format!("{family}!"))
         }
     }
 }

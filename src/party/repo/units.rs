@@ -12,7 +12,7 @@ use crate::db::schema::{
 use crate::db::sql::SqlBuilder;
 use crate::ids::PartyOrganizationId;
 use crate::party::model::{
-    NewUnitEvent, PartyOrganization, UnitCounts, UnitEvent, UnitFilter, UnitKind,
+    NewUnitEvent, PartyCounts, PartyOrganization, UnitCounts, UnitEvent, UnitFilter, UnitKind,
 };
 
 pub fn find(
@@ -177,6 +177,40 @@ pub fn list(conn: &mut PgConnection, filter: &UnitFilter) -> QueryResult<Vec<Par
         .bind::<BigInt, _>(filter.limit.probe())
         .build()
         .load(conn)
+}
+
+/// Table 25 items 22 to 25 of an administrative organization on `date`:
+/// the party organizations attached to it and under them, and their members
+/// (counts only, whoever may read the organization).
+pub fn attached_counts(
+    conn: &mut PgConnection,
+    org: crate::ids::OrganizationId,
+    date: NaiveDate,
+) -> QueryResult<PartyCounts> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        what: String,
+        #[diesel(sql_type = Text)]
+        key: String,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query("SELECT what, key, n FROM odb_party_counts($1, $2)")
+        .bind::<diesel::sql_types::Uuid, _>(org)
+        .bind::<Date, _>(date)
+        .load(conn)?;
+    let mut counts = PartyCounts::default();
+    for Row { what, key, n } in rows {
+        if what == "members" {
+            counts.members += n;
+            counts.members_by_status.insert(key, n.into());
+        } else {
+            counts.party_organizations += n;
+            counts.party_organizations_by_type.insert(key, n.into());
+        }
+    }
+    Ok(counts)
 }
 
 #[derive(QueryableByName)]

@@ -14,7 +14,7 @@ use crate::pagination::{self, NameKey, Page};
 use crate::party::member::{Decision, MemberEventKind};
 use crate::party::model::{
     CreateUnit, DissolveUnit, NewUnitEvent, PartyOrganization, PartyOrganizationView,
-    UnitEventKind, UnitFilter, UnitHistory, UnitKind, UnitStatus,
+    UnitEventKind, UnitFilter, UnitHistory, UnitStatus,
 };
 use crate::party::repo::{members, units};
 use crate::validation::validated;
@@ -92,7 +92,7 @@ pub fn create_unit(ctx: &mut Ctx, input: CreateUnit) -> AppResult<PartyOrganizat
     let parent = visible_unit(ctx, input.parent_id)
         .map_err(|_| AppError::invalid("parent_id", "no such party organization"))?;
     ctx.scope.require_write(&parent.path, &parent.code)?;
-    if !parent.existed_on(input.established_on) || parent.kind == UnitKind::Cell {
+    if !parent.existed_on(input.established_on) || parent.kind.holds_members() {
         return Err(AppError::invalid(
             "parent_id",
             "must be a committee that exists on established_on",
