@@ -108,6 +108,22 @@ uuid_id!(
     /// A file attached to a dossier (`dossier_attachments.id`).
     DossierAttachmentId
 );
+uuid_id!(
+    /// A unit of the party tree (`party_organizations.id`).
+    PartyOrganizationId
+);
+uuid_id!(
+    /// A party member's record (`party_members.id`).
+    MemberId
+);
+uuid_id!(
+    /// A transfer between cells (`party_transfers.id`).
+    TransferId
+);
+uuid_id!(
+    /// A temporary attendance (`party_attendances.id`).
+    AttendanceId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

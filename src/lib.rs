@@ -18,6 +18,7 @@ mod macros;
 pub mod officials;
 pub mod org;
 pub mod pagination;
+pub mod party;
 pub mod patch;
 pub mod portal;
 pub mod routes;

@@ -35,6 +35,7 @@ fn register(table: &mut RouteTable) {
             crate::auth::routes::configure(table);
             crate::org::routes::configure(table);
             crate::officials::routes::configure(table);
+            crate::party::routes::configure(table);
             crate::catalogs::routes::configure(table);
             crate::audit::routes::configure(table);
             crate::dossiers::routes::configure(table);

@@ -56,6 +56,15 @@ impl Grants {
             .map(|g| g.path.clone())
             .collect()
     }
+
+    /// The party subtrees of the grants of any of `roles` (or of system_admin).
+    fn party_roots(&self, roles: &[Role]) -> Vec<TreePath> {
+        self.0
+            .iter()
+            .filter(|g| g.role == Role::SystemAdmin || roles.contains(&g.role))
+            .flat_map(|g| g.party_paths.iter().cloned())
+            .collect()
+    }
 }
 
 /// What an action needs; each maps to the roles that allow it.
@@ -70,9 +79,13 @@ pub enum Permission {
     ManagePolicies,
     /// Everything on internal-politics dossiers (DB3).
     HandleDossiers,
+    /// Party organizations and members, over the party tree.
+    ReadParty,
+    EditParty,
 }
 
 const PERSONNEL: &[Role] = &[Role::PersonnelViewer, Role::PersonnelEditor];
+const PARTY: &[Role] = &[Role::PartyViewer, Role::PartyEditor];
 
 impl Permission {
     /// Roles whose subtrees the action may change (or, for reads, read).
@@ -86,6 +99,8 @@ impl Permission {
             Permission::ReadAudit => &[Role::Auditor],
             Permission::ManagePolicies => &[],
             Permission::HandleDossiers => &[Role::DossierOfficer],
+            Permission::ReadParty => PARTY,
+            Permission::EditParty => &[Role::PartyEditor],
         }
     }
 
@@ -100,6 +115,8 @@ impl Permission {
             Permission::ReadAudit => "reading the audit log",
             Permission::ManagePolicies => "changing the level policies",
             Permission::HandleDossiers => "handling internal-politics dossiers",
+            Permission::ReadParty => "reading party organizations and members",
+            Permission::EditParty => "changing party organizations and members",
         }
     }
 
@@ -117,12 +134,24 @@ impl Permission {
         )
     }
 
+    /// Says in words what a caller without any allowing party grant lacks.
+    fn party_refusal(self) -> String {
+        let roles: Vec<&str> = self.roles().iter().map(|r| r.as_str()).collect();
+        format!(
+            "{} needs the {} role (or system_admin) over a party organization; \
+             you hold no such grant",
+            self.action(),
+            roles.join(" or ")
+        )
+    }
+
     /// Roles whose subtrees the action may read.
     fn read_roles(self) -> &'static [Role] {
         match self {
             Permission::ReadPersonnel | Permission::EditPersonnel => PERSONNEL,
             Permission::ReadAudit => &[Role::Auditor],
             Permission::HandleDossiers => &[Role::DossierOfficer],
+            Permission::ReadParty | Permission::EditParty => PARTY,
             _ => Role::ALL,
         }
     }
@@ -160,9 +189,28 @@ impl Caller {
         self.grants.holds(role, path)
     }
 
+    /// Whether the caller sees the party items of a profile (Table 26): a
+    /// party grant (or system_admin), or personnel_editor, whose holders
+    /// maintain those items. A personnel viewer without a party grant does
+    /// not.
+    pub fn sees_profile_party_items(&self) -> bool {
+        self.grants.iter().any(|g| {
+            matches!(g.role, Role::SystemAdmin | Role::PersonnelEditor) || PARTY.contains(&g.role)
+        })
+    }
+
+    /// The party subtrees the caller may read, whatever the action.
+    pub fn party_read_roots(&self) -> Vec<TreePath> {
+        self.grants.party_roots(PARTY)
+    }
+
     /// The scope for an action: it reads the subtrees of all its grants and
     /// writes those of the grants that allow the action. 403 with none.
+    /// Party actions are scoped by the party tree.
     pub fn require(&self, permission: Permission) -> AppResult<Scope> {
+        if matches!(permission, Permission::ReadParty | Permission::EditParty) {
+            return self.require_party(permission);
+        }
         let scope = self.require_or_nothing(permission);
         match &scope {
             Scope::Paths { write, .. } if write.is_empty() => {
@@ -181,6 +229,15 @@ impl Caller {
             read: self.grants.roots(permission.read_roles(), admin),
             write: self.grants.roots(permission.roles(), admin),
         }
+    }
+
+    fn require_party(&self, permission: Permission) -> AppResult<Scope> {
+        let write = self.grants.party_roots(permission.roles());
+        if write.is_empty() {
+            return Err(AppError::Forbidden(permission.party_refusal()));
+        }
+        let read = self.grants.party_roots(permission.read_roles());
+        Ok(Scope::Party { read, write })
     }
 
     /// Sensitive actions need a second factor proved recently, per the level policy.
@@ -211,6 +268,7 @@ mod tests {
             role,
             organization_id: OrganizationId::new_random(),
             path: TreePath(path.into()),
+            party_paths: vec![TreePath(format!("party.{path}"))],
         }
     }
 
@@ -247,7 +305,9 @@ mod tests {
     fn paths(scope: &Scope) -> (Vec<TreePath>, Vec<TreePath>) {
         match scope {
             Scope::Paths { read, write } => (read.clone(), write.clone()),
-            Scope::System => panic!("a caller never gets the system scope"),
+            Scope::System | Scope::Party { .. } => {
+                panic!("a non-party caller never gets the system or party scope")
+            }
         }
     }
 
@@ -323,5 +383,36 @@ mod tests {
         assert!(Permission::ReadOrganizations
             .refusal()
             .starts_with("reading the organization tree needs a grant of any role"));
+    }
+
+    #[test]
+    fn party_actions_are_scoped_by_the_party_paths_of_party_grants() {
+        let caller = |grants| Caller {
+            user_id: UserId::new_random(),
+            username: "u".into(),
+            session_id: SessionId::new_random(),
+            mfa_at: Utc::now(),
+            step_up_max_age_seconds: 300,
+            grants: Grants(grants),
+            context: RequestMeta::default(),
+        };
+        let personnel = caller(vec![grant(Role::PersonnelEditor, "a")]);
+        assert!(personnel.require(Permission::ReadParty).is_err());
+        assert!(personnel.party_read_roots().is_empty());
+        let viewer = caller(vec![
+            grant(Role::PartyViewer, "a"),
+            grant(Role::PartyEditor, "b"),
+        ]);
+        let Ok(Scope::Party { read, write }) = viewer.require(Permission::EditParty) else {
+            panic!("a party editor gets a party scope");
+        };
+        assert_eq!(
+            read,
+            [TreePath("party.a".into()), TreePath("party.b".into())]
+        );
+        assert_eq!(write, [TreePath("party.b".into())]);
+        assert!(caller(vec![grant(Role::PartyViewer, "a")])
+            .require(Permission::EditParty)
+            .is_err());
     }
 }

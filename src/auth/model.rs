@@ -226,11 +226,15 @@ pub struct GrantScope {
     pub organization_id: OrganizationId,
     #[diesel(sql_type = crate::db::schema::sql_types::Ltree)]
     pub path: TreePath,
+    /// For party roles (and system_admin): the party subtrees covered, those
+    /// of the party organizations attached inside `path` (decision 0020).
+    #[diesel(sql_type = diesel::sql_types::Array<crate::db::schema::sql_types::Ltree>)]
+    pub party_paths: Vec<TreePath>,
 }
 
 /// Who is behind a bearer token, as `odb_caller` resolves it in one
 /// statement: the live session, its account and level policy, and every
-/// grant (the four arrays list the grants' fields in the same order).
+/// grant (the five arrays list the grants' fields in the same order).
 #[derive(Debug, Clone, QueryableByName)]
 pub struct CallerRow {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -251,6 +255,9 @@ pub struct CallerRow {
     pub organization_ids: Vec<OrganizationId>,
     #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
     pub paths: Vec<String>,
+    /// Per grant, the party subtrees it covers, joined by ','.
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    pub party_paths: Vec<String>,
 }
 
 impl CallerRow {
@@ -261,7 +268,8 @@ impl CallerRow {
             self.roles.len(),
             self.organization_ids.len(),
             self.paths.len(),
-        ] != [count; 3]
+            self.party_paths.len(),
+        ] != [count; 4]
         {
             return Err(AppError::Internal(
                 "odb_caller returned uneven grants".into(),
@@ -273,6 +281,11 @@ impl CallerRow {
                 role: self.roles[i],
                 organization_id: self.organization_ids[i],
                 path: TreePath(self.paths[i].clone()),
+                party_paths: self.party_paths[i]
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(|p| TreePath(p.to_owned()))
+                    .collect(),
             })
             .collect())
     }

@@ -127,9 +127,11 @@ pub fn organization_level(
 
 /// Every grant of a user with the path it covers, read fresh on each request.
 pub fn grant_scopes(conn: &mut PgConnection, user: UserId) -> QueryResult<Vec<GrantScope>> {
-    diesel::sql_query("SELECT grant_id, role, organization_id, path FROM odb_grant_scopes($1)")
-        .bind::<SqlUuid, _>(user)
-        .load(conn)
+    diesel::sql_query(
+        "SELECT grant_id, role, organization_id, path, party_paths FROM odb_grant_scopes($1)",
+    )
+    .bind::<SqlUuid, _>(user)
+    .load(conn)
 }
 
 pub fn grants_of(conn: &mut PgConnection, user: UserId) -> QueryResult<Vec<Grant>> {

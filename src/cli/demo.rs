@@ -1,5 +1,5 @@
 //! What `odb demo` adds to serving: the demo dataset, generated profiles and
-//! two accounts, all created on first start only.
+//! party members, and three accounts, all created on first start only.
 
 use std::path::Path;
 
@@ -13,8 +13,12 @@ use odb::crypto::Keyring;
 use odb::fixtures::officials::{DEMO_PROFILES, DEMO_SEED};
 
 use super::detail;
-use super::fixtures::{generate_officials, load_demo};
+use super::fixtures::{generate_officials, generate_party_members, load_demo};
 use super::user::print_account;
+
+/// Generated party members on top of the demo's own (some of them the
+/// profiles' people); a rerun with the same seed finds them made.
+const DEMO_PARTY_MEMBERS: u64 = 300;
 
 /// Loads what is missing and prints the demo accounts.
 pub(super) fn prepare(
@@ -27,10 +31,12 @@ pub(super) fn prepare(
     if odb::officials::repo::count(conn)? == 0 {
         generate_officials(conn, keyring, DEMO_PROFILES, DEMO_SEED, now)?;
     }
+    generate_party_members(conn, keyring, (DEMO_PARTY_MEMBERS, DEMO_SEED), now)?;
     demo_accounts(conn, keyring, data_dir, now)
 }
 
-/// Demo accounts: an administrator at the root and one province-level user.
+/// Demo accounts: an administrator at the root, a Hà Nội officer (organizations,
+/// personnel, party) and a Bắc Ninh party officer.
 /// Their credentials are kept (mode 0600) in the data directory so that every
 /// demo start can print them; a real deployment uses `odb user create`.
 fn demo_accounts(
@@ -69,8 +75,10 @@ fn create_demo_accounts(
         (
             "hanoi.officer",
             Some("P01"),
-            vec![Role::OrgAdmin, Role::PersonnelViewer],
+            vec![Role::OrgAdmin, Role::PersonnelViewer, Role::PartyEditor],
         ),
+        // the receiving side of a transfer from Hà Nội (docs/party-guide.md)
+        ("bacninh.party", Some("P27"), vec![Role::PartyEditor]),
     ];
     let created = Ctx::as_operator(conn, keyring, now, "odb demo", |ctx| {
         accounts

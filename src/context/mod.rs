@@ -74,6 +74,13 @@ pub struct Ctx<'a> {
     /// The date in Vietnam at `now`, where effective dates are decided.
     pub today: NaiveDate,
     pub keyring: &'a Keyring,
+    /// The party subtrees the caller may read whatever the action (set in
+    /// PostgreSQL as well): a profile's linked membership shows only inside them.
+    pub party_read: Vec<TreePath>,
+    /// Whether the caller sees a profile's party items (a party grant,
+    /// system_admin or personnel_editor): a personnel viewer without a party
+    /// grant sees no party data on a profile.
+    pub party_items: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -94,6 +101,8 @@ impl<'a> Ctx<'a> {
             now,
             today: crate::clock::date_in_vietnam(now),
             keyring,
+            party_read: Vec::new(),
+            party_items: false,
         }
     }
 
@@ -113,6 +122,12 @@ impl<'a> Ctx<'a> {
             RequestMeta::default(),
         );
         conn.transaction(|conn| work(&mut Ctx::new(conn, keyring, who, now)))
+    }
+
+    /// Whether the caller sees a profile's party items: an operator's
+    /// command, or a caller for whom `party_items` is set.
+    pub fn sees_party_data(&self) -> bool {
+        matches!(self.scope, Scope::System) || self.party_items
     }
 
     /// An event done by this context's actor in this request, placed at

@@ -1,5 +1,6 @@
-//! The part of the organization tree a request may read and write, checked in
-//! the services and set in PostgreSQL for row-level security to check again.
+//! The part of the organization tree (or, for party work, of the party tree)
+//! a request may read and write, checked in the services and set in
+//! PostgreSQL for row-level security to check again.
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -13,6 +14,13 @@ pub enum Scope {
     System,
     /// Subtrees (by root path) the caller may read, and those it may change.
     Paths {
+        read: Vec<TreePath>,
+        write: Vec<TreePath>,
+    },
+    /// Subtrees of the party tree (docs/decisions/0020): set as
+    /// `odb.party_read_scope` / `odb.party_write_scope`, the organization
+    /// scope left empty.
+    Party {
         read: Vec<TreePath>,
         write: Vec<TreePath>,
     },
@@ -46,14 +54,14 @@ impl Scope {
     pub fn can_read(&self, path: &TreePath) -> bool {
         match self {
             Scope::System => true,
-            Scope::Paths { read, .. } => covers(read, path),
+            Scope::Paths { read, .. } | Scope::Party { read, .. } => covers(read, path),
         }
     }
 
     pub fn can_write(&self, path: &TreePath) -> bool {
         match self {
             Scope::System => true,
-            Scope::Paths { write, .. } => covers(write, path),
+            Scope::Paths { write, .. } | Scope::Party { write, .. } => covers(write, path),
         }
     }
 
@@ -61,8 +69,13 @@ impl Scope {
     pub fn read_roots(&self) -> Option<Vec<TreePath>> {
         match self {
             Scope::System => None,
-            Scope::Paths { read, .. } => Some(read.clone()),
+            Scope::Paths { read, .. } | Scope::Party { read, .. } => Some(read.clone()),
         }
+    }
+
+    /// Whether this scope is over the party tree.
+    pub fn is_party(&self) -> bool {
+        matches!(self, Scope::Party { .. })
     }
 
     /// 404 when the caller may not even see it (its existence does not leak),
@@ -81,28 +94,50 @@ impl Scope {
         }
     }
 
+    /// The four settings row-level security reads, `None` for the owner:
+    /// `party_read` is the party subtrees the caller may read whatever the
+    /// action (a profile shows party data only inside them).
+    fn settings(&self, party_read: &[TreePath]) -> Option<[String; 4]> {
+        let [a, b, c, d] = match self {
+            Scope::System => return None,
+            Scope::Paths { read, write } => [read, write, party_read, &[][..]],
+            Scope::Party { read, write } => [&[][..], &[][..], read, write],
+        };
+        Some([literal(a), literal(b), literal(c), literal(d)])
+    }
+
     /// `BEGIN` and this scope's settings, to send as one batch: one round
     /// trip. The settings (`set_config(..., true)`) last until the
     /// transaction ends.
-    pub fn begin_sql(&self) -> String {
-        match self {
-            Scope::System => "BEGIN".to_owned(),
-            Scope::Paths { read, write } => format!(
+    pub fn begin_sql(&self, party_read: &[TreePath]) -> String {
+        match self.settings(party_read) {
+            None => "BEGIN".to_owned(),
+            Some([read, write, party_read, party_write]) => format!(
                 "BEGIN; SELECT set_config('odb.read_scope', {}, true), \
-                 set_config('odb.write_scope', {}, true)",
-                quoted(&literal(read)),
-                quoted(&literal(write))
+                 set_config('odb.write_scope', {}, true), \
+                 set_config('odb.party_read_scope', {}, true), \
+                 set_config('odb.party_write_scope', {}, true)",
+                quoted(&read),
+                quoted(&write),
+                quoted(&party_read),
+                quoted(&party_write)
             ),
         }
     }
 
     /// Sets the scope for the rest of the transaction (`set_config(..., true)`).
-    pub fn apply(&self, conn: &mut PgConnection) -> QueryResult<()> {
-        if let Scope::Paths { read, write } = self {
-            diesel::sql_query("SELECT set_config('odb.read_scope', $1, true), set_config('odb.write_scope', $2, true)")
-                .bind::<Text, _>(literal(read))
-                .bind::<Text, _>(literal(write))
-                .execute(conn)?;
+    pub fn apply(&self, conn: &mut PgConnection, party_read: &[TreePath]) -> QueryResult<()> {
+        if let Some(settings) = self.settings(party_read) {
+            let [a, b, c, d] = settings;
+            diesel::sql_query(
+                "SELECT set_config('odb.read_scope', $1, true), set_config('odb.write_scope', $2, true), \
+                        set_config('odb.party_read_scope', $3, true), set_config('odb.party_write_scope', $4, true)",
+            )
+            .bind::<Text, _>(a)
+            .bind::<Text, _>(b)
+            .bind::<Text, _>(c)
+            .bind::<Text, _>(d)
+            .execute(conn)?;
         }
         Ok(())
     }
@@ -137,11 +172,13 @@ mod tests {
             write: vec![],
         };
         assert_eq!(
-            scope.begin_sql(),
+            scope.begin_sql(&[TreePath("p".into())]),
             "BEGIN; SELECT set_config('odb.read_scope', '{a.b,c}', true), \
-             set_config('odb.write_scope', '{}', true)"
+             set_config('odb.write_scope', '{}', true), \
+             set_config('odb.party_read_scope', '{p}', true), \
+             set_config('odb.party_write_scope', '{}', true)"
         );
-        assert_eq!(Scope::System.begin_sql(), "BEGIN");
+        assert_eq!(Scope::System.begin_sql(&[]), "BEGIN");
         assert_eq!(quoted("x'); DROP"), "'x''); DROP'");
     }
 }

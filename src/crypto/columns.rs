@@ -49,6 +49,9 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     sealed("dossier_attachments", "file_name"),
     sealed("dossier_attachments", "content"),
     sealed("users", "totp_secret"),
+    sealed("party_members", "identity_number"),
+    sealed("party_members", "personal_identification_code"),
+    sealed("party_members", "party_card_number"),
 ];
 
 /// The sealed columns of one stored table, re-sealed together so that each
@@ -150,7 +153,8 @@ mod tests {
                 "official_records",
                 "dossier_versions",
                 "dossier_attachments",
-                "users"
+                "users",
+                "party_members"
             ]
         );
         assert_eq!(tables[0].columns.len(), 8);

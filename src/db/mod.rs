@@ -19,6 +19,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::context::Scope;
 use crate::error::{AppError, AppResult};
+use ltree::TreePath;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -172,7 +173,12 @@ impl Db {
     /// `work` in one transaction that first sets `scope` for row-level
     /// security: all of it lands or none of it. `BEGIN` and the scope's
     /// settings go to PostgreSQL together, in one round trip.
-    pub async fn in_scope<T, F>(&self, scope: Scope, work: F) -> AppResult<T>
+    pub async fn in_scope<T, F>(
+        &self,
+        scope: Scope,
+        party_read: Vec<TreePath>,
+        work: F,
+    ) -> AppResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
@@ -180,7 +186,7 @@ impl Db {
         let leased = request::take();
         self.blocking(move |pool| {
             let mut conn = leased.map_or_else(|| pool.get(), Ok)?;
-            let begin = scope.begin_sql();
+            let begin = scope.begin_sql(&party_read);
             pool.first_use(&mut conn, |conn| begin_transaction(conn, &begin))?;
             finish_transaction(&mut conn, work)
         })

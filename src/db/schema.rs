@@ -393,6 +393,170 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+
+    party_organizations (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        name_folded -> Text,
+        kind -> Text,
+        level -> Text,
+        parent_id -> Nullable<Uuid>,
+        path -> Ltree,
+        organization_id -> Nullable<Uuid>,
+        status -> Text,
+        established_on -> Date,
+        establishment_decision -> Nullable<Text>,
+        dissolved_on -> Nullable<Date>,
+        dissolution_decision -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    party_organization_events (id) {
+        id -> Int8,
+        party_organization_id -> Uuid,
+        kind -> Text,
+        effective_on -> Date,
+        decision_number -> Nullable<Text>,
+        related_party_organization_id -> Nullable<Uuid>,
+        details -> Jsonb,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    party_organization_predecessors (party_organization_id, predecessor_id) {
+        party_organization_id -> Uuid,
+        predecessor_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+
+    party_members (id) {
+        id -> Uuid,
+        official_id -> Nullable<Uuid>,
+        full_name -> Text,
+        name_folded -> Text,
+        family_name_folded -> Text,
+        given_name_folded -> Text,
+        birth_date -> Date,
+        sex -> Text,
+        ethnic_group_code -> Nullable<Text>,
+        religion_code -> Nullable<Text>,
+        hometown -> Nullable<Text>,
+        identity_number -> Nullable<Bytea>,
+        identity_index -> Nullable<Bytea>,
+        personal_identification_code -> Nullable<Bytea>,
+        personal_identification_index -> Nullable<Bytea>,
+        party_card_number -> Nullable<Bytea>,
+        party_card_index -> Nullable<Bytea>,
+        admitted_on -> Date,
+        official_on -> Nullable<Date>,
+        positions -> Jsonb,
+        party_organization_id -> Uuid,
+        path -> Ltree,
+        status -> Text,
+        attending_organization_id -> Nullable<Uuid>,
+        attending_path -> Nullable<Ltree>,
+        attending_until -> Nullable<Date>,
+        incoming_path -> Nullable<Ltree>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    party_member_events (id) {
+        id -> Int8,
+        member_id -> Uuid,
+        kind -> Text,
+        effective_on -> Date,
+        decision_number -> Nullable<Text>,
+        deciding_body -> Nullable<Text>,
+        party_organization_id -> Nullable<Uuid>,
+        details -> Jsonb,
+        recorded_at -> Timestamptz,
+        recorded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+
+    party_member_periods (member_id, valid_from) {
+        member_id -> Uuid,
+        party_organization_id -> Uuid,
+        path -> Ltree,
+        status -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+
+    party_transfers (id) {
+        id -> Uuid,
+        member_id -> Uuid,
+        member_name -> Text,
+        from_organization_id -> Uuid,
+        from_code -> Text,
+        from_name -> Text,
+        from_path -> Ltree,
+        to_organization_id -> Uuid,
+        to_code -> Text,
+        to_name -> Text,
+        to_path -> Ltree,
+        status -> Text,
+        issued_on -> Date,
+        issue_decision -> Text,
+        issuing_body -> Text,
+        accepted_on -> Nullable<Date>,
+        accept_decision -> Nullable<Text>,
+        accepting_body -> Nullable<Text>,
+        cancelled_on -> Nullable<Date>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    party_attendances (id) {
+        id -> Uuid,
+        member_id -> Uuid,
+        party_organization_id -> Uuid,
+        from_on -> Date,
+        until_on -> Nullable<Date>,
+        ended_on -> Nullable<Date>,
+        decision_number -> Text,
+    }
+}
+
+diesel::table! {
+    party_exemptions (member_id, valid_from) {
+        member_id -> Uuid,
+        reason -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        decision_number -> Text,
+    }
+}
+
 diesel::joinable!(official_personal -> officials (official_id));
 diesel::joinable!(official_career -> officials (official_id));
 diesel::joinable!(official_records -> officials (official_id));
@@ -409,6 +573,9 @@ diesel::joinable!(organization_events -> reorganizations (reorganization_id));
 
 diesel::joinable!(dossier_versions -> dossiers (dossier_id));
 diesel::joinable!(dossier_attachments -> dossiers (dossier_id));
+
+diesel::joinable!(party_member_periods -> party_members (member_id));
+diesel::joinable!(party_member_events -> party_members (member_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -437,4 +604,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     dossiers,
     dossier_versions,
     dossier_attachments,
+    party_organizations,
+    party_organization_events,
+    party_organization_predecessors,
+    party_members,
+    party_member_events,
+    party_member_periods,
+    party_transfers,
+    party_attendances,
+    party_exemptions,
 );

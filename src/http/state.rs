@@ -13,6 +13,7 @@ use crate::auth::caller::Caller;
 use crate::clock::Clock;
 use crate::context::{Actor, Ctx, RequestMeta, Scope};
 use crate::crypto::Keyring;
+use crate::db::ltree::TreePath;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 
@@ -69,7 +70,8 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
     {
-        self.in_context((caller.actor(), scope, caller.context.clone()), work)
+        let party = (caller.party_read_roots(), caller.sees_profile_party_items());
+        self.in_context((caller.actor(), scope, caller.context.clone()), party, work)
             .await
     }
 
@@ -84,19 +86,28 @@ impl AppState {
             id: None,
             name: String::new(),
         };
-        self.in_context((actor, Scope::nothing(), request), work)
+        let party = (Vec::new(), false);
+        self.in_context((actor, Scope::nothing(), request), party, work)
             .await
     }
 
-    async fn in_context<T, F>(&self, who: (Actor, Scope, RequestMeta), work: F) -> AppResult<T>
+    async fn in_context<T, F>(
+        &self,
+        who: (Actor, Scope, RequestMeta),
+        (party_read, party_items): (Vec<TreePath>, bool),
+        work: F,
+    ) -> AppResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
     {
         let (keyring, now) = (self.keyring.clone(), self.clock.now());
         self.db
-            .in_scope(who.1.clone(), move |conn| {
-                work(&mut Ctx::new(conn, &keyring, who, now))
+            .in_scope(who.1.clone(), party_read.clone(), move |conn| {
+                let mut ctx = Ctx::new(conn, &keyring, who, now);
+                ctx.party_read = party_read;
+                ctx.party_items = party_items;
+                work(&mut ctx)
             })
             .await
     }

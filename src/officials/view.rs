@@ -18,6 +18,8 @@ pub struct OfficialView {
     #[serde(flatten)]
     pub data: ProfileData,
     pub party_member: bool,
+    /// The linked party member record, for party grant holders who see it.
+    pub party: Option<crate::party::view::ProfileMembership>,
     pub status: ProfileStatus,
     pub retired_on: Option<NaiveDate>,
     pub died_on: Option<NaiveDate>,
@@ -37,6 +39,7 @@ impl OfficialView {
             id: row.id,
             party_member: data.party_admitted_on.is_some(),
             data: if revealed { data } else { data.masked() },
+            party: None,
             status: row.status,
             retired_on: row.retired_on,
             died_on: row.died_on,
@@ -46,6 +49,20 @@ impl OfficialView {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+impl OfficialView {
+    /// To a personnel viewer without a party grant a profile shows no party
+    /// data (DB2 is protected apart): the Table 26 party items are withheld.
+    pub fn without_party_data(mut self) -> OfficialView {
+        self.party_member = false;
+        self.party = None;
+        self.data.party_admitted_on = None;
+        self.data.party_official_on = None;
+        self.data.party_card_number = None;
+        self.data.party_position = None;
+        self
     }
 }
 

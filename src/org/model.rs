@@ -236,6 +236,9 @@ pub struct OrganizationView {
     /// Levels below the subtree root (subtree listings only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub depth: Option<i32>,
+    /// Table 25 items 22 to 25 (`GET /organizations/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party: Option<crate::party::model::PartyCounts>,
 }
 
 /// An organization as a listing found it: the row, where it stood on the
@@ -301,6 +304,7 @@ impl From<ListedRow> for OrganizationView {
             assigned_headcount: None,
             current_headcount: None,
             depth: row.depth,
+            party: None,
         }
     }
 }

@@ -13,7 +13,8 @@ use crate::error::{AppError, AppResult};
 use crate::ids::OrganizationId;
 use crate::pagination::{self, NameKey, Page};
 
-/// One organization the caller may see, where it stood on `as_of`.
+/// One organization the caller may see, where it stood on `as_of`, with
+/// its party counts then (Table 25 items 22 to 25).
 pub fn read(ctx: &mut Ctx, id: OrganizationId, as_of: AsOf) -> AppResult<OrganizationView> {
     let viewed = repo::viewed(ctx.conn, id)?
         .filter(|v| ctx.scope.can_read(&v.org.path))
@@ -25,6 +26,10 @@ pub fn read(ctx: &mut Ctx, id: OrganizationId, as_of: AsOf) -> AppResult<Organiz
     if let Some(date) = as_of.0 {
         view.parent_id = placed_parent(ctx.conn, id, date)?;
     }
+    let date = as_of.0.unwrap_or(ctx.today);
+    view.party = Some(crate::party::repo::units::attached_counts(
+        ctx.conn, id, date,
+    )?);
     Ok(view)
 }
 

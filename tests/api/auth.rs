@@ -409,7 +409,7 @@ fn row_level_security_alone_hides_rows() {
     };
     let inside = conn
         .transaction::<i64, diesel::result::Error, _>(|conn| {
-            scope.apply(conn)?;
+            scope.apply(conn, &[])?;
             Ok(count(conn))
         })
         .unwrap();

@@ -16,6 +16,7 @@ mod keys;
 mod officials;
 mod openapi;
 mod organizations;
+mod party;
 mod portal;
 mod privacy;
 mod reorganizations;

@@ -892,7 +892,7 @@ fn narrow_and_wide_scopes_give_the_same_pages_by_either_scan() {
             let rows = conn
                 .transaction::<_, diesel::result::Error, _>(|c| {
                     diesel::sql_query("SET LOCAL ROLE odb_app").execute(c)?;
-                    scope.apply(c)?;
+                    scope.apply(c, &[])?;
                     repo::search(c, &search)
                 })
                 .unwrap();

@@ -159,10 +159,17 @@ fn still_active(profile: &Profile) -> AppResult<()> {
     }
 }
 
-/// The profile as the API shows it, its data opened.
+/// The profile as the API shows it, its data opened; its party items only to
+/// party grant holders and personnel editors, the linked member only when
+/// row-level security shows it (a party grant covering it).
 fn view(ctx: &mut Ctx, profile: &Profile, revealed: bool) -> AppResult<OfficialView> {
     let data = codec::to_data(ctx.keyring, ctx.conn, profile)?;
-    Ok(OfficialView::new(profile, data, revealed))
+    let view = OfficialView::new(profile, data, revealed);
+    if !ctx.sees_party_data() {
+        return Ok(view.without_party_data());
+    }
+    let party = crate::party::service::profile_membership(ctx, profile.id)?;
+    Ok(OfficialView { party, ..view })
 }
 
 /// A line of the profile's own change history.

@@ -86,9 +86,8 @@ fn patch_profile(ctx: &mut Ctx, found: Found, expected: i32, patch: Patch) -> Ap
     let (data, fields) = merged(&current, patch)?;
     let managing = check_rules(ctx, &data)?;
     if fields.is_empty() {
-        let view = OfficialView::new(&profile, current, false);
         return Ok(Patched {
-            view,
+            view: view(ctx, &profile, false)?,
             managing,
             fields,
         });

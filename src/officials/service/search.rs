@@ -29,6 +29,12 @@ pub fn search(ctx: &mut Ctx, filter: SearchFilter) -> AppResult<Page<OfficialSum
         }
         None => None,
     };
+    if filter.party_member.is_some() && !ctx.sees_party_data() {
+        // the filter would say what the profile withholds
+        return Err(AppError::Forbidden(
+            "filtering by party membership needs a party grant".into(),
+        ));
+    }
     let today = ctx.today;
     let search = Search {
         name_words: filter.name.words,

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Measures DB2 at scale against a database that `odb fixtures generate
+# --party-members` filled: member name search latency (p50/p95, one client)
+# in a province's party committee and in the whole country, and the
+# statistics of a province and of the country, as odb_app under row-level
+# security with the party scope set.
+# Usage: bench/party.sh <database url> <province party committee code> [seconds]
+set -euo pipefail
+url=$1 committee=$2 seconds=${3:-20}
+bin=$(dirname "$(command -v pgbench 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/pgbench | tail -1)")
+here=$(cd "$(dirname "$0")" && pwd)
+psql() { "$bin/psql" "$url" -Atq "$@"; }
+work=$(mktemp -d)
+search() { # name scope
+  local name=$1 scope=$2
+  (cd "$work" && "$bin/pgbench" "$url" -n -f "$here/party-search.sql" \
+     -D scope="'$scope'" -c 1 -j 1 -T "$seconds" -l --log-prefix="$name" >/dev/null 2>&1)
+  cat "$work/$name".* | awk '{print $3}' | sort -n | awk -v name="$name" '
+    {v[NR]=$1} END {printf "%s search: %d queries, p50 %.1f ms, p95 %.1f ms\n", name, NR, v[int(NR*0.5)]/1000, v[int(NR*0.95)]/1000}'
+}
+stats() { # name scope root
+  local name=$1 scope=$2 root=$3
+  for run in 1 2 3; do
+    psql <<SQL | grep -o 'Execution Time: [0-9.]* ms' | sed "s/^/$name statistics run $run: /"
+BEGIN;
+SET LOCAL ROLE odb_app;
+SELECT set_config('odb.party_read_scope', '$scope', true) \g /dev/null
+-- the call src/party/repo/stats.rs makes for today
+EXPLAIN (ANALYZE) SELECT dimension, key, n FROM odb_party_statistics('$root', current_date, true);
+COMMIT;
+SQL
+  done
+}
+province=$(psql -c "SELECT path FROM party_organizations WHERE code = '$committee'")
+country=$(psql -c "SELECT path FROM party_organizations WHERE parent_id IS NULL")
+echo "members: $(psql -c 'SELECT count(*) FROM party_members'), in $committee: $(psql -c "SELECT count(*) FROM party_members WHERE path <@ '$province'")"
+search province "{$province}"
+search country "{$country}"
+stats province "{$province}" "$province"
+stats country "{$country}" "$country"
+rm -rf "$work"

@@ -1,0 +1,4 @@
+pub mod members;
+pub mod stats;
+pub mod transfers;
+pub mod units;
