@@ -63,14 +63,19 @@ pub fn carries_body(req: &HttpRequest) -> bool {
 /// path, query or body is found before a caller looked up in PostgreSQL, so
 /// without this a stranger could learn which ids and values the API accepts.
 /// A request that presents a credential must present a valid one, on every
-/// route (RFC 6750, `invalid_token`). Requests without a token pass: the
+/// API route (RFC 6750, `invalid_token`). Requests without a token pass: the
 /// `Caller` extractor refuses them at once, and routes for anyone (sign-in,
 /// health) never ask for one.
 pub async fn authenticate_first(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if let Some(token) = bearer(req.request()) {
+    let token = req
+        .path()
+        .starts_with("/api/")
+        .then(|| bearer(req.request()))
+        .flatten();
+    if let Some(token) = token {
         match resolve(req.request(), token).await {
             Ok(caller) => {
                 req.extensions_mut().insert(caller);
