@@ -862,6 +862,11 @@ fn generated_members_link_profiles_resume_and_keep_one_cell_each() {
         "the demo's ten and the generated"
     );
     assert_eq!(
+        crate::party_counts::mismatches(&app),
+        Vec::<String>::new(),
+        "the generator counts what it writes with the triggers off"
+    );
+    assert_eq!(
         shape.linked, shape.profiles_with_party,
         "every profile with a party admission is a member"
     );

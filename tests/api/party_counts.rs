@@ -9,13 +9,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
 use serde_json::{json, Value};
 
-use crate::helpers::{id, json};
+use crate::helpers::{id, json, TestApp};
 use crate::party::{admission, decision, demo, get, post, unit_id, Demo};
 
 /// Rows of the kept counts that differ from a count of the member rows, over
 /// every unit they are kept for (the Central Committee and the committees
 /// directly under it).
-fn mismatches(d: &Demo) -> Vec<String> {
+pub(crate) fn mismatches(app: &TestApp) -> Vec<String> {
     #[derive(QueryableByName)]
     struct Mismatch {
         #[diesel(sql_type = Text)]
@@ -44,7 +44,7 @@ fn mismatches(d: &Demo) -> Vec<String> {
            FROM kept FULL JOIN direct USING (node, dimension, key)
           WHERE kept.n IS DISTINCT FROM direct.n",
     )
-    .load::<Mismatch>(&mut d.app.db.connect())
+    .load::<Mismatch>(&mut app.db.connect())
     .unwrap()
     .into_iter()
     .map(|m| m.what)
@@ -121,7 +121,7 @@ fn counted(d: &Demo, unit: &str, on: chrono::NaiveDate) -> Counts {
 /// (from the kept counts) and of two communes' committees (from the member
 /// rows).
 fn check(d: &Demo, after: &str) {
-    assert_eq!(mismatches(d), Vec::<String>::new(), "after {after}");
+    assert_eq!(mismatches(&d.app), Vec::<String>::new(), "after {after}");
     for code in [
         "",
         "DB-P01",
