@@ -473,6 +473,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        blind_index_version -> Int4,
     }
 }
 

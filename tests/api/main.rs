@@ -17,6 +17,8 @@ mod officials;
 mod openapi;
 mod organizations;
 mod party;
+mod party_counts;
+mod party_keys;
 mod portal;
 mod privacy;
 mod reorganizations;
