@@ -124,6 +124,18 @@ mod tests {
         };
         assert!(signed.signed_with(EXAMPLE_SECRET));
         assert!(!signed.signed_with("another secret"));
+        // docs/sync.md shows these very bytes
+        let doc = include_str!("../../docs/sync.md");
+        for shown in [
+            EXAMPLE_SECRET,
+            EXAMPLE_CLIENT,
+            EXAMPLE_BODY,
+            &signed.body_sha256,
+            &format!("```\n{lines}\n```"),
+            &signed.signature,
+        ] {
+            assert!(doc.contains(shown), "docs/sync.md does not show {shown}");
+        }
     }
 
     #[test]
