@@ -1,3 +1,9 @@
+DROP TRIGGER officials_changes ON officials;
+DROP TRIGGER officials_changes_versioned ON officials;
+DROP TRIGGER organizations_changes ON organizations;
+DROP TRIGGER organizations_changes_versioned ON organizations;
+DROP FUNCTION changes_record();
+DROP TABLE changes;
 DROP TABLE sync_entities;
 DROP TABLE sync_events;
 DROP FUNCTION sync_events_decided_once();

@@ -123,3 +123,62 @@ ALTER TABLE sync_entities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sync_entities FORCE ROW LEVEL SECURITY;
 CREATE POLICY sync_entities_source ON sync_entities FOR ALL TO odb_app
     USING (source = (SELECT odb_sync_source())) WITH CHECK (source = (SELECT odb_sync_source()));
+
+-- The change feed (GET /api/v1/changes): one row per new version of an
+-- organization or a profile, written by triggers (so no writer can forget
+-- it), in the writer's transaction. `xid` is that transaction's id: a
+-- reader lists only rows of transactions older than every one still
+-- running (pg_snapshot_xmin), in (xid, seq) order, so a row never appears
+-- behind a cursor already handed out, and a follower resuming from its
+-- cursor misses none.
+CREATE TABLE changes (
+    seq bigserial PRIMARY KEY,
+    xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    entity text NOT NULL CHECK (entity IN ('organization', 'official')),
+    entity_id uuid NOT NULL,
+    version integer NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('created', 'updated')),
+    at timestamptz NOT NULL,
+    -- where it was (for a profile: managing, then using organization), for scope
+    path ltree NOT NULL,
+    other_path ltree
+);
+CREATE INDEX changes_order ON changes (xid, seq);
+
+CREATE FUNCTION changes_record() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    kind text := CASE TG_OP WHEN 'INSERT' THEN 'created' ELSE 'updated' END;
+BEGIN
+    IF TG_TABLE_NAME = 'officials' THEN
+        INSERT INTO changes (entity, entity_id, version, kind, at, path, other_path)
+        VALUES ('official', NEW.id, NEW.version, kind, NEW.updated_at, NEW.managing_path, NEW.using_path);
+    ELSE
+        INSERT INTO changes (entity, entity_id, version, kind, at, path)
+        VALUES ('organization', NEW.id, NEW.version, kind, NEW.updated_at, NEW.path);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER officials_changes AFTER INSERT ON officials
+    FOR EACH ROW EXECUTE FUNCTION changes_record();
+CREATE TRIGGER officials_changes_versioned AFTER UPDATE ON officials
+    FOR EACH ROW WHEN (OLD.version IS DISTINCT FROM NEW.version) EXECUTE FUNCTION changes_record();
+CREATE TRIGGER organizations_changes AFTER INSERT ON organizations
+    FOR EACH ROW EXECUTE FUNCTION changes_record();
+CREATE TRIGGER organizations_changes_versioned AFTER UPDATE ON organizations
+    FOR EACH ROW WHEN (OLD.version IS DISTINCT FROM NEW.version) EXECUTE FUNCTION changes_record();
+
+-- Read only, and only inside the reader's subtrees (where the entity was).
+GRANT SELECT ON changes TO odb_app;
+ALTER TABLE changes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE changes FORCE ROW LEVEL SECURITY;
+CREATE POLICY changes_read ON changes FOR SELECT TO odb_app
+    USING (path <@ ANY ((SELECT odb_read_scope())) OR other_path <@ ANY ((SELECT odb_read_scope())));
+
+-- What exists already, as the feed's first entries: a follower starting
+-- from the beginning reads every entity once.
+INSERT INTO changes (entity, entity_id, version, kind, at, path)
+    SELECT 'organization', id, version, 'created', updated_at, path FROM organizations ORDER BY path;
+INSERT INTO changes (entity, entity_id, version, kind, at, path, other_path)
+    SELECT 'official', id, version, 'created', updated_at, managing_path, using_path FROM officials ORDER BY id;

@@ -604,6 +604,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+
+    changes (seq) {
+        seq -> Int8,
+        xid -> Int8,
+        entity -> Text,
+        entity_id -> Uuid,
+        version -> Int4,
+        kind -> Text,
+        at -> Timestamptz,
+        path -> Ltree,
+        other_path -> Nullable<Ltree>,
+    }
+}
+
 diesel::joinable!(official_personal -> officials (official_id));
 diesel::joinable!(official_career -> officials (official_id));
 diesel::joinable!(official_records -> officials (official_id));
@@ -663,4 +680,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_clients,
     sync_events,
     sync_entities,
+    changes,
 );

@@ -4,6 +4,7 @@
 //! rejected events, replay).
 
 pub mod clients;
+pub mod feed;
 pub mod model;
 pub mod repo;
 pub mod routes;

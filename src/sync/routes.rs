@@ -6,7 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::model::{Batch, Replay};
-use super::service;
+use super::{feed, service};
+use crate::auth::caller::{Caller, Permission};
 use crate::context::RequestMeta;
 use crate::http::json::{read, sent_as_json};
 use crate::http::signed::signed_client;
@@ -24,7 +25,9 @@ pub fn configure(table: &mut crate::http::route_table::RouteTable) {
         })
         .resource("/sync/moha/status", |r| r.get(status))
         .resource("/sync/moha/rejected", |r| r.get(rejected))
-        .resource("/sync/moha/rejected/replay", |r| r.post(replay));
+        .resource("/sync/moha/rejected/replay", |r| r.post(replay))
+        .resource("/sync/moha/changes", |r| r.get(client_changes))
+        .resource("/changes", |r| r.get(changes));
 }
 
 async fn events(
@@ -92,4 +95,47 @@ async fn replay(
         })
         .await?;
     Ok(HttpResponse::Ok().json(answer))
+}
+
+#[derive(Debug, Deserialize)]
+struct FeedQuery {
+    after: Option<String>,
+    limit: Option<i64>,
+}
+
+impl FeedQuery {
+    fn parsed(self) -> crate::error::AppResult<(Option<String>, Limit)> {
+        Ok((self.after, Limit::parse(self.limit)?))
+    }
+}
+
+/// The change feed for people and systems with a session: what their
+/// personnel grants show (organizations and profiles).
+async fn changes(
+    app: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<FeedQuery>,
+) -> actix_web::Result<HttpResponse> {
+    let scope = caller.require(Permission::ReadPersonnel)?;
+    let page = query.into_inner().parsed()?;
+    let feed = app
+        .as_caller(&caller, scope, move |ctx| feed::changes(ctx, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(feed))
+}
+
+/// The same feed for a signed client, over its subtree.
+async fn client_changes(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: web::Bytes,
+    query: web::Query<FeedQuery>,
+) -> actix_web::Result<HttpResponse> {
+    let client = signed_client(&app, &req, meta.clone(), &body).await?;
+    let page = query.into_inner().parsed()?;
+    let feed = app
+        .as_sync_client(client, meta, move |ctx, _| feed::changes(ctx, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(feed))
 }

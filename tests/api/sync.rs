@@ -679,3 +679,83 @@ fn concurrent_batches_apply_each_event_exactly_once() {
     assert_eq!(count(&s, "SELECT count(*) AS n FROM officials"), 40);
     assert_eq!(count(&s, "SELECT count(*) AS n FROM sync_events"), 40);
 }
+
+/// Every change to the administrator's tree, following cursors to the end;
+/// returns them with the cursor to resume from.
+fn follow(s: &Setup, mut after: Option<String>) -> (Vec<Value>, Option<String>) {
+    let mut items = Vec::new();
+    loop {
+        let query = after
+            .as_ref()
+            .map_or(String::new(), |a| format!("&after={a}"));
+        let (status, page) = json(s.app.get(&format!("/api/v1/changes?limit=3{query}")));
+        assert_eq!(status, 200, "{page}");
+        let got = page["items"].as_array().unwrap().clone();
+        after = page["next_cursor"].as_str().map(str::to_owned);
+        if got.is_empty() {
+            return (items, after);
+        }
+        items.extend(got);
+    }
+}
+
+#[test]
+fn the_change_feed_resumes_from_its_cursor_and_holds_back_running_transactions() {
+    let s = setup();
+    let (first, cursor) = follow(&s, None);
+    let organizations: Vec<&Value> = first
+        .iter()
+        .filter(|c| c["entity"] == "organization")
+        .collect();
+    assert_eq!(
+        organizations.len(),
+        5,
+        "the root and the four units: {first:?}"
+    );
+    assert!(first.iter().all(|c| c["kind"] == "created"));
+
+    // a profile changes through the sync, another unit through the API
+    let answer = send(
+        &s,
+        &[event(
+            1,
+            AN,
+            ("official.upserted", 1),
+            whole(&s.ministry, "Nguyễn Văn An", AN.1),
+        )],
+    );
+    let an = answer["results"][0]["official_id"].clone();
+    let (resumed, cursor) = follow(&s, cursor);
+    assert_eq!(resumed.len(), 1, "{resumed:?}");
+    assert_eq!(resumed[0]["id"], an);
+    assert_eq!(resumed[0]["entity"], "official");
+    assert_eq!(resumed[0]["version"], 1);
+
+    // a writer still running holds back what later writers commit
+    let mut slow = s.app.db.connect();
+    diesel::sql_query("BEGIN").execute(&mut slow).unwrap();
+    diesel::sql_query("UPDATE organizations SET version = version + 1 WHERE code = 'P01'")
+        .execute(&mut slow)
+        .unwrap();
+    let moved = s.app.patch(
+        &format!("/api/v1/organizations/{}", id(&s.ministry)),
+        s.ministry["version"].as_i64().unwrap(),
+        &json!({"name": "Bộ Nội vụ (mới)"}),
+    );
+    assert_eq!(moved.status(), 200);
+    let (held, same) = follow(&s, cursor.clone());
+    assert!(
+        held.is_empty(),
+        "nothing passes the running writer: {held:?}"
+    );
+    assert_eq!(same, cursor);
+    diesel::sql_query("ROLLBACK").execute(&mut slow).unwrap();
+    let (after, _) = follow(&s, cursor);
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0]["id"], s.ministry["id"]);
+    assert_eq!(after[0]["kind"], "updated");
+
+    // the client follows the same feed over its subtree, signed
+    let feed = get(&s, "/api/v1/sync/moha/changes?limit=500");
+    assert_eq!(feed["items"].as_array().unwrap().len(), first.len() + 2);
+}
