@@ -304,7 +304,7 @@ fn versions_decide_out_of_order_events_and_a_gap_waits_for_a_replay() {
 
     // version 5 in part, while 4 is missing: rejected, kept
     let ahead = event(12, AN, ("official.changed", 5), json!({"salary_step": 7}));
-    let answer = send(&s, &[ahead.clone()]);
+    let answer = send(&s, std::slice::from_ref(&ahead));
     assert_eq!(outcomes(&answer), ["rejected"], "{answer}");
     assert_eq!(
         answer["results"][0]["problem"]["type"],
