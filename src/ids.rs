@@ -121,6 +121,14 @@ uuid_id!(
     TransferId
 );
 uuid_id!(
+    /// A machine client of the synchronization (`sync_clients.id`).
+    SyncClientId
+);
+uuid_id!(
+    /// A change event, named by its source (`sync_events.event_id`).
+    EventId
+);
+uuid_id!(
     /// A temporary attendance (`party_attendances.id`).
     AttendanceId
 );

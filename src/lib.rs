@@ -24,5 +24,6 @@ pub mod portal;
 pub mod routes;
 pub mod staffing;
 pub mod startup;
+pub mod sync;
 pub mod text;
 pub mod validation;

@@ -7,6 +7,7 @@ mod demo;
 mod fixtures;
 mod keys;
 mod serve;
+mod sync_client;
 mod user;
 
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ use odb::error::AppError;
 use audit::AuditCommand;
 use fixtures::FixturesCommand;
 use keys::KeysCommand;
+use sync_client::SyncClientCommand;
 use user::UserCommand;
 
 #[derive(Parser)]
@@ -63,6 +65,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Machine clients of the synchronization with MOHA (docs/sync.md).
+    SyncClient {
+        #[command(subcommand)]
+        command: SyncClientCommand,
+    },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -73,6 +80,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fixtures { command } => fixtures::run(&settings, command, now)?,
         Command::Keys { command } => keys::run(&settings, command, now)?,
         Command::User { command } => user::run(&settings, command, now)?,
+        Command::SyncClient { command } => sync_client::run(&settings, command, now)?,
         Command::Audit { command } => return audit::run(&settings, command, now),
         Command::Serve => serve::serve(&settings, false)?,
         Command::Demo => serve::serve(&settings, true)?,

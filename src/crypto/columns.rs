@@ -52,6 +52,14 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     sealed("party_members", "identity_number"),
     sealed("party_members", "personal_identification_code"),
     sealed("party_members", "party_card_number"),
+    sealed("sync_clients", "secret"),
+    sealed("sync_clients", "previous_secret"),
+    SealedColumn {
+        table: "sync_events",
+        column: "payload",
+        stored_in: "sync_events",
+        row_id: "event_id",
+    },
 ];
 
 /// The sealed columns of one stored table, re-sealed together so that each

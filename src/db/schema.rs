@@ -558,6 +558,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_clients (id) {
+        id -> Uuid,
+        name -> Text,
+        source -> Text,
+        xroad_client -> Nullable<Text>,
+        organization_id -> Uuid,
+        secret -> Bytea,
+        previous_secret -> Nullable<Bytea>,
+        previous_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        rotated_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sync_events (event_id) {
+        event_id -> Uuid,
+        source -> Text,
+        client_id -> Uuid,
+        sequence -> Int8,
+        occurred_at -> Timestamptz,
+        event_type -> Text,
+        entity_key -> Text,
+        entity_version -> Int8,
+        payload -> Bytea,
+        outcome -> Text,
+        problem -> Nullable<Jsonb>,
+        official_id -> Nullable<Uuid>,
+        received_at -> Timestamptz,
+        decided_at -> Timestamptz,
+        attempts -> Int4,
+    }
+}
+
+diesel::table! {
+    sync_entities (source, entity_key) {
+        source -> Text,
+        entity_key -> Text,
+        version -> Int8,
+        official_id -> Nullable<Uuid>,
+        event_id -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+
+    changes (seq) {
+        seq -> Int8,
+        xid -> Int8,
+        entity -> Text,
+        entity_id -> Uuid,
+        version -> Int4,
+        kind -> Text,
+        at -> Timestamptz,
+        path -> Ltree,
+        other_path -> Nullable<Ltree>,
+    }
+}
+
 diesel::joinable!(official_personal -> officials (official_id));
 diesel::joinable!(official_career -> officials (official_id));
 diesel::joinable!(official_records -> officials (official_id));
@@ -614,4 +678,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     party_transfers,
     party_attendances,
     party_exemptions,
+    sync_clients,
+    sync_events,
+    sync_entities,
+    changes,
 );

@@ -56,6 +56,7 @@ impl AppError {
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::StepUpRequired { .. } => (StatusCode::FORBIDDEN, "step-up-required"),
             AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::SignatureRefused(_) => (StatusCode::UNAUTHORIZED, "signature-refused"),
             AppError::Locked { .. } => (StatusCode::LOCKED, "account-locked"),
             AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts"),
             AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
@@ -83,6 +84,11 @@ impl AppError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         }
+    }
+
+    /// The service's fault rather than the request's (a 5xx).
+    pub fn is_server_fault(&self) -> bool {
+        self.status_and_code().0.is_server_error()
     }
 
     pub fn to_problem(&self) -> Problem {
@@ -126,6 +132,12 @@ impl ResponseError for AppError {
         match self {
             AppError::Unauthenticated(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            AppError::SignatureRefused(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(crate::sync::signature::SCHEME),
+                );
             }
             AppError::Throttled {
                 retry_after_seconds,

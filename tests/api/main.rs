@@ -26,3 +26,4 @@ mod request_path;
 mod schema;
 mod sealed_secrets;
 mod staffing;
+mod sync;
