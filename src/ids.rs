@@ -124,6 +124,18 @@ uuid_id!(
     /// A temporary attendance (`party_attendances.id`).
     AttendanceId
 );
+uuid_id!(
+    /// A document in a correspondence register (`correspondence.id`).
+    DocumentId
+);
+uuid_id!(
+    /// A file attached to a registered document (`correspondence_attachments.id`).
+    DocumentAttachmentId
+);
+uuid_id!(
+    /// An entry of a document's handling history (`correspondence_events.id`).
+    DocumentEventId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

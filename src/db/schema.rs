@@ -557,6 +557,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    groupware_clearances (user_id) {
+        user_id -> Uuid,
+        level -> Text,
+        granted_at -> Timestamptz,
+        granted_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    correspondence_counters (organization_id, direction, register, year) {
+        organization_id -> Uuid,
+        direction -> Text,
+        register -> Text,
+        year -> Int4,
+        last_number -> Int4,
+    }
+}
+
+diesel::table! {
+    correspondence (id) {
+        id -> Uuid,
+        version -> Int4,
+        organization_id -> Uuid,
+        direction -> Text,
+        register -> Text,
+        year -> Int4,
+        registration_number -> Int4,
+        registered_on -> Date,
+        document_type -> Text,
+        form -> Text,
+        document_number -> Nullable<Int4>,
+        issuer_code -> Nullable<Text>,
+        drafting_unit_code -> Nullable<Text>,
+        number_symbol -> Nullable<Text>,
+        document_date -> Date,
+        issuer -> Text,
+        recipients -> Nullable<Text>,
+        subject -> Text,
+        subject_folded -> Text,
+        urgency -> Nullable<Text>,
+        secrecy -> Nullable<Text>,
+        handling_deadline -> Nullable<Date>,
+        handling_unit_id -> Nullable<Uuid>,
+        status -> Text,
+        done_on -> Nullable<Date>,
+        reply_to_id -> Nullable<Uuid>,
+        effective_on -> Nullable<Date>,
+        expires_on -> Nullable<Date>,
+        attachment_count -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    correspondence_assignees (document_id, user_id) {
+        document_id -> Uuid,
+        user_id -> Uuid,
+        lead -> Bool,
+        assigned_at -> Timestamptz,
+        assigned_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    correspondence_events (id) {
+        id -> Uuid,
+        document_id -> Uuid,
+        kind -> Text,
+        status -> Text,
+        note -> Nullable<Text>,
+        recorded_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    correspondence_attachments (id) {
+        id -> Uuid,
+        document_id -> Uuid,
+        number -> Int4,
+        file_name -> Nullable<Text>,
+        sealed_file_name -> Nullable<Bytea>,
+        content_type -> Text,
+        size -> Int4,
+        content -> Nullable<Bytea>,
+        sealed_content -> Nullable<Bytea>,
+        recorded_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(official_personal -> officials (official_id));
 diesel::joinable!(official_career -> officials (official_id));
 diesel::joinable!(official_records -> officials (official_id));
@@ -571,6 +665,9 @@ diesel::joinable!(organization_placements -> organizations (organization_id));
 diesel::joinable!(staffing_quotas -> organizations (organization_id));
 diesel::joinable!(organization_events -> reorganizations (reorganization_id));
 
+diesel::joinable!(correspondence_assignees -> correspondence (document_id));
+diesel::joinable!(correspondence_events -> correspondence (document_id));
+diesel::joinable!(correspondence_attachments -> correspondence (document_id));
 diesel::joinable!(dossier_versions -> dossiers (dossier_id));
 diesel::joinable!(dossier_attachments -> dossiers (dossier_id));
 
@@ -613,4 +710,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     party_transfers,
     party_attendances,
     party_exemptions,
+    groupware_clearances,
+    correspondence_counters,
+    correspondence,
+    correspondence_assignees,
+    correspondence_events,
+    correspondence_attachments,
 );

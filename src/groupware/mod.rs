@@ -1,0 +1,6 @@
+//! Groupware for CCOP staff (AP4 to AP6, DB4): the correspondence
+//! register first, the most used and the hardest to get right
+//! (docs/decisions/0026-correspondence-register.md).
+
+pub mod access;
+pub mod correspondence;
