@@ -136,6 +136,22 @@ uuid_id!(
     /// An entry of a document's handling history (`correspondence_events.id`).
     DocumentEventId
 );
+uuid_id!(
+    /// A task given to staff (`groupware_tasks.id`).
+    TaskId
+);
+uuid_id!(
+    /// A progress report on a task (`groupware_task_reports.id`).
+    TaskReportId
+);
+uuid_id!(
+    /// A meeting room (`meeting_rooms.id`).
+    RoomId
+);
+uuid_id!(
+    /// A booking of a meeting room (`room_bookings.id`).
+    BookingId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

@@ -40,6 +40,7 @@ fn register(table: &mut RouteTable) {
             crate::audit::routes::configure(table);
             crate::dossiers::routes::configure(table);
             crate::groupware::correspondence::routes::configure(table);
+            crate::groupware::tasks::routes::configure(table);
         });
 }
 

@@ -651,6 +651,74 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    groupware_tasks (id) {
+        id -> Uuid,
+        version -> Int4,
+        organization_id -> Uuid,
+        title -> Text,
+        title_folded -> Text,
+        description -> Nullable<Text>,
+        document_id -> Nullable<Uuid>,
+        priority -> Text,
+        deadline -> Nullable<Date>,
+        status -> Text,
+        progress -> Int4,
+        completed_on -> Nullable<Date>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    groupware_task_assignees (task_id, user_id) {
+        task_id -> Uuid,
+        user_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    groupware_task_reports (id) {
+        id -> Uuid,
+        task_id -> Uuid,
+        progress -> Int4,
+        status -> Text,
+        note -> Nullable<Text>,
+        recorded_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    meeting_rooms (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        name -> Text,
+        location -> Nullable<Text>,
+        capacity -> Int4,
+        equipment -> Array<Text>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    room_bookings (id) {
+        id -> Uuid,
+        version -> Int4,
+        room_id -> Uuid,
+        title -> Text,
+        attendees -> Int4,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        status -> Text,
+        booked_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(official_personal -> officials (official_id));
 diesel::joinable!(official_career -> officials (official_id));
 diesel::joinable!(official_records -> officials (official_id));
@@ -668,6 +736,9 @@ diesel::joinable!(organization_events -> reorganizations (reorganization_id));
 diesel::joinable!(correspondence_assignees -> correspondence (document_id));
 diesel::joinable!(correspondence_events -> correspondence (document_id));
 diesel::joinable!(correspondence_attachments -> correspondence (document_id));
+diesel::joinable!(groupware_task_assignees -> groupware_tasks (task_id));
+diesel::joinable!(groupware_task_reports -> groupware_tasks (task_id));
+diesel::joinable!(room_bookings -> meeting_rooms (room_id));
 diesel::joinable!(dossier_versions -> dossiers (dossier_id));
 diesel::joinable!(dossier_attachments -> dossiers (dossier_id));
 
@@ -716,4 +787,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     correspondence_assignees,
     correspondence_events,
     correspondence_attachments,
+    groupware_tasks,
+    groupware_task_assignees,
+    groupware_task_reports,
+    meeting_rooms,
+    room_bookings,
 );

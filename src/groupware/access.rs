@@ -6,6 +6,11 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 
+use crate::db::ltree::TreePath;
+use crate::db::schema::sql_types::Ltree;
+use crate::error::AppError;
+use crate::ids::{OrganizationId, TaskId};
+
 use super::correspondence::model::Secrecy;
 use crate::context::{Ctx, Scope};
 use crate::error::AppResult;
@@ -57,4 +62,32 @@ pub fn enter(ctx: &mut Ctx) -> AppResult<Access> {
         user,
         cleared: row.level,
     })
+}
+
+/// Where a unit sits, if the caller's scope shows it.
+pub fn unit_path(ctx: &mut Ctx, unit: OrganizationId) -> AppResult<TreePath> {
+    use crate::db::schema::organizations as o;
+    o::table
+        .find(unit)
+        .select(o::path)
+        .first::<TreePath>(ctx.conn)
+        .optional()?
+        .ok_or(AppError::NotFound {
+            entity: "organization",
+        })
+}
+
+#[derive(QueryableByName)]
+struct PathRow {
+    #[diesel(sql_type = Nullable<Ltree>)]
+    path: Option<TreePath>,
+}
+
+/// Where a visible task's unit sits (its assignees may work elsewhere).
+pub fn unit_path_of_task(ctx: &mut Ctx, task: TaskId) -> AppResult<TreePath> {
+    diesel::sql_query("SELECT odb_task_path($1) AS path")
+        .bind::<diesel::sql_types::Uuid, _>(task)
+        .get_result::<PathRow>(ctx.conn)?
+        .path
+        .ok_or(AppError::NotFound { entity: "task" })
 }

@@ -4,3 +4,4 @@
 
 pub mod access;
 pub mod correspondence;
+pub mod tasks;

@@ -415,3 +415,89 @@ fn marked_documents_are_seen_only_by_the_cleared_and_the_assigned_and_their_file
     as_user(&o.app, &outsider);
     assert_problem(o.app.get("/api/v1/groupware/documents"), 403, "forbidden");
 }
+
+#[test]
+fn tasks_are_given_reported_on_and_found_overdue() {
+    let o = office();
+    let document = register(&o.app, &incoming(&o.ccop, "Chuẩn bị hội nghị tổng kết"));
+    let staff = user_id(&o.app, "chuyen.vien");
+    let deadline = (o.app.clock.today() + Duration::days(2)).to_string();
+    let (status, task) = json(o.app.post(
+        "/api/v1/groupware/tasks",
+        &json!({
+            "organization_id": o.ccop["id"],
+            "title": "Dự thảo báo cáo tổng kết năm",
+            "document_id": document["id"],
+            "priority": "high",
+            "deadline": deadline,
+            "assignee_ids": [staff],
+        }),
+    ));
+    assert_eq!(status, 201, "{task}");
+    assert_eq!(
+        (task["status"].as_str(), task["progress"].as_i64()),
+        (Some("open"), Some(0))
+    );
+    let path = format!("/api/v1/groupware/tasks/{}", id(&task));
+
+    let mut marked = incoming(&o.ccop, "Mật");
+    marked["secrecy"] = json!("confidential");
+    as_user(&o.app, &o.app.admin);
+    clear(&o.app, "van.thu", json!("confidential"));
+    as_user(&o.app, &o.clerk);
+    let marked = register(&o.app, &marked);
+    let from_marked = json!({"organization_id": o.ccop["id"], "title": "x", "document_id": marked["id"], "assignee_ids": [staff]});
+    assert_problem(
+        o.app.post("/api/v1/groupware/tasks", &from_marked),
+        422,
+        "validation",
+    );
+
+    // the assignee, in another unit, sees it and reports on it
+    o.app.clock.advance(Duration::days(3));
+    as_user(&o.app, &o.staff);
+    let overdue = format!("/api/v1/groupware/tasks?assignee_id={staff}&overdue=true");
+    let (_, late) = json(o.app.get(&overdue));
+    assert_eq!(late["items"].as_array().unwrap().len(), 1);
+    assert_eq!(late["items"][0]["overdue"], true);
+    let (status, half) = json(post_if_match(
+        &o.app,
+        &format!("{path}/reports"),
+        &json!(1),
+        &json!({"progress": 50, "note": "Xong phần một"}),
+    ));
+    assert_eq!(status, 200, "{half}");
+    assert_eq!(half["status"], "in_progress");
+    let (_, done) = json(post_if_match(
+        &o.app,
+        &format!("{path}/reports"),
+        &json!(2),
+        &json!({"progress": 100}),
+    ));
+    assert_eq!(done["status"], "done");
+    assert_eq!(done["completed_on"], o.app.clock.today().to_string());
+    assert_eq!(done["overdue"], false);
+    assert_eq!(json(o.app.get(&overdue)).1["items"], json!([]));
+    let closed = post_if_match(
+        &o.app,
+        &format!("{path}/reports"),
+        &json!(3),
+        &json!({"progress": 100}),
+    );
+    assert_problem(closed, 409, "task-closed");
+    let (_, reports) = json(o.app.get(&format!("{path}/reports")));
+    let progress: Vec<i64> = reports["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["progress"].as_i64().unwrap())
+        .collect();
+    assert_eq!(progress, [50, 100]);
+
+    // someone neither assigned nor over the unit does not see it
+    let other = o
+        .app
+        .account("nguoi.khac", Some("VU1"), &["groupware_user"]);
+    as_user(&o.app, &other);
+    assert_problem(o.app.get(&path), 404, "not-found");
+}

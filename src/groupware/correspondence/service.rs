@@ -9,7 +9,6 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Datelike, SubsecRound, Utc};
-use diesel::prelude::*;
 use serde_json::json;
 
 use super::codec;
@@ -119,7 +118,7 @@ pub fn assign(
         return Err(AppError::invalid("assignees", "names an unknown user"));
     }
     if let Some(unit) = input.handling_unit_id {
-        unit_path(ctx, unit)
+        access::unit_path(ctx, unit)
             .map_err(|_| AppError::invalid("handling_unit_id", "names no unit you can see"))?;
     }
     let now = stored_now(ctx);
@@ -306,21 +305,9 @@ fn document_row(ctx: &Ctx, input: NewDocument, book: Book, number: i32) -> Docum
 /// The unit's path, if the caller may register in it (404 when it may
 /// not even see it, 403 when it may only read it).
 fn writable_unit(ctx: &mut Ctx, unit: OrganizationId) -> AppResult<TreePath> {
-    let path = unit_path(ctx, unit)?;
+    let path = access::unit_path(ctx, unit)?;
     ctx.scope.require_write(&path, "this unit's register")?;
     Ok(path)
-}
-
-fn unit_path(ctx: &mut Ctx, unit: OrganizationId) -> AppResult<TreePath> {
-    use crate::db::schema::organizations as o;
-    o::table
-        .find(unit)
-        .select(o::path)
-        .first::<TreePath>(ctx.conn)
-        .optional()?
-        .ok_or(AppError::NotFound {
-            entity: "organization",
-        })
 }
 
 /// A document the caller sees, where its unit sits, and who handles it.
