@@ -41,6 +41,7 @@ fn register(table: &mut RouteTable) {
             crate::dossiers::routes::configure(table);
             crate::groupware::correspondence::routes::configure(table);
             crate::groupware::tasks::routes::configure(table);
+            crate::groupware::rooms::routes::configure(table);
         });
 }
 

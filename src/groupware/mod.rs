@@ -4,4 +4,5 @@
 
 pub mod access;
 pub mod correspondence;
+pub mod rooms;
 pub mod tasks;

@@ -501,3 +501,134 @@ fn tasks_are_given_reported_on_and_found_overdue() {
     as_user(&o.app, &other);
     assert_problem(o.app.get(&path), 404, "not-found");
 }
+
+fn tomorrow_at(app: &TestApp, hour: u32) -> String {
+    let day = app.clock.today() + Duration::days(1);
+    format!("{day}T{hour:02}:00:00+07:00")
+}
+
+#[test]
+fn a_room_is_never_booked_twice_even_when_two_requests_race() {
+    let o = office();
+    let (status, room) = json(o.app.post(
+        "/api/v1/groupware/rooms",
+        &json!({"organization_id": o.ccop["id"], "name": "Phòng họp 301", "capacity": 20,
+                "equipment": ["projector", "video_conference"], "location": "Tầng 3"}),
+    ));
+    assert_eq!(status, 201, "{room}");
+    let small = json!({"organization_id": o.ccop["id"], "name": "Phòng 105", "capacity": 8, "equipment": ["projector"]});
+    assert_eq!(o.app.post("/api/v1/groupware/rooms", &small).status(), 201);
+
+    let booking = |title: &str, from: u32, until: u32| {
+        json!({"room_id": room["id"], "title": title, "attendees": 12,
+               "starts_at": tomorrow_at(&o.app, from), "ends_at": tomorrow_at(&o.app, until)})
+    };
+    let (status, first) = json(
+        o.app
+            .post("/api/v1/groupware/bookings", &booking("Giao ban", 14, 16)),
+    );
+    assert_eq!(status, 201, "{first}");
+    let clash = assert_problem(
+        o.app
+            .post("/api/v1/groupware/bookings", &booking("Họp chi bộ", 15, 17)),
+        409,
+        "booking-clash",
+    );
+    assert_eq!(
+        clash["existing"],
+        format!("/api/v1/groupware/bookings/{}", id(&first)).as_str()
+    );
+    let (status, _) = json(
+        o.app
+            .post("/api/v1/groupware/bookings", &booking("Nối tiếp", 16, 17)),
+    );
+    assert_eq!(status, 201, "a booking may start when another ends");
+    let too_many = json!({"room_id": room["id"], "title": "Đông", "attendees": 30,
+                          "starts_at": tomorrow_at(&o.app, 8), "ends_at": tomorrow_at(&o.app, 9)});
+    assert_problem(
+        o.app.post("/api/v1/groupware/bookings", &too_many),
+        422,
+        "validation",
+    );
+
+    // two racing requests for the same morning: exactly one wins
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let racers: Vec<_> = (0..4)
+            .map(|i| {
+                let body = booking(&format!("Họp {i}"), 8, 10);
+                let app = &o.app;
+                s.spawn(move || {
+                    app.post("/api/v1/groupware/bookings", &body)
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let mut sorted = statuses.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, [201, 409, 409, 409], "{statuses:?}");
+
+    // the database refuses an overlap whatever the service does
+    let mut conn = o.app.db.connect();
+    let overlap = diesel::sql_query(format!(
+        "INSERT INTO room_bookings SELECT gen_random_uuid(), 1, room_id, 'x', 1, starts_at, ends_at, \
+         'confirmed', NULL, now(), now() FROM room_bookings WHERE id = '{}'",
+        id(&first)
+    ))
+    .execute(&mut conn);
+    assert!(
+        overlap.is_err(),
+        "the exclusion constraint is the last word"
+    );
+
+    // a room for 12 with a projector, tomorrow afternoon: not 301 until 17:00
+    let search = |from: u32, until: u32| {
+        let (status, page) = json(o.app.get(&format!(
+            "/api/v1/groupware/rooms?capacity=12&equipment=projector&free_from={}&free_until={}",
+            tomorrow_at(&o.app, from).replace('+', "%2B"),
+            tomorrow_at(&o.app, until).replace('+', "%2B")
+        )));
+        assert_eq!(status, 200, "{page}");
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(search(13, 17), Vec::<String>::new());
+    assert_eq!(search(17, 18), ["Phòng họp 301"]);
+
+    // the occupancy view, and a cancelled booking frees its time
+    let (_, day) = json(o.app.get(&format!(
+        "/api/v1/groupware/bookings?room_id={}&from={}&until={}",
+        id(&room),
+        tomorrow_at(&o.app, 0).replace('+', "%2B"),
+        tomorrow_at(&o.app, 23).replace('+', "%2B")
+    )));
+    let titles: Vec<&str> = day["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 3, "{titles:?}");
+    assert_eq!(&titles[1..], ["Giao ban", "Nối tiếp"]);
+    let cancel = format!("/api/v1/groupware/bookings/{}/cancel", id(&first));
+    let cancelled = o
+        .app
+        .request(Method::POST, &cancel)
+        .header("If-Match", "\"1\"")
+        .send()
+        .unwrap();
+    let (status, cancelled) = json(cancelled);
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(cancelled["status"], "cancelled");
+    let (status, _) = json(
+        o.app
+            .post("/api/v1/groupware/bookings", &booking("Họp chi bộ", 14, 16)),
+    );
+    assert_eq!(status, 201);
+}
