@@ -42,6 +42,7 @@ fn register(table: &mut RouteTable) {
             crate::groupware::correspondence::routes::configure(table);
             crate::groupware::tasks::routes::configure(table);
             crate::groupware::rooms::routes::configure(table);
+            crate::groupware::notices::routes::configure(table);
         });
 }
 

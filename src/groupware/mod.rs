@@ -4,5 +4,6 @@
 
 pub mod access;
 pub mod correspondence;
+pub mod notices;
 pub mod rooms;
 pub mod tasks;

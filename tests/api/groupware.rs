@@ -632,3 +632,88 @@ fn a_room_is_never_booked_twice_even_when_two_requests_race() {
     );
     assert_eq!(status, 201);
 }
+
+#[test]
+fn notices_show_what_is_due_and_statistics_count_handling_on_time_and_late() {
+    let o = office();
+    let staff = user_id(&o.app, "chuyen.vien");
+    let today = o.app.clock.today();
+    let assign = |subject: &str, days: i64| {
+        let mut body = incoming(&o.ccop, subject);
+        body["handling_deadline"] = json!((today + Duration::days(days)).to_string());
+        let made = register(&o.app, &body);
+        let path = format!("/api/v1/groupware/documents/{}/assignment", id(&made));
+        let response = post_if_match(
+            &o.app,
+            &path,
+            &json!(1),
+            &json!({"assignees": [{"user_id": staff, "lead": true}]}),
+        );
+        assert_eq!(response.status(), 200);
+        made
+    };
+    let due_today = assign("Hạn hôm nay", 0);
+    let later = assign("Hạn tuần sau", 7);
+    let (status, task) = json(o.app.post(
+        "/api/v1/groupware/tasks",
+        &json!({"organization_id": o.ccop["id"], "title": "Tổng hợp số liệu", "deadline": today.to_string(), "assignee_ids": [staff]}),
+    ));
+    assert_eq!(status, 201, "{task}");
+
+    as_user(&o.app, &o.staff);
+    let (status, notices) = json(o.app.get("/api/v1/groupware/notices"));
+    assert_eq!(status, 200, "{notices}");
+    assert_eq!(notices["documents"]["count"], 2);
+    assert_eq!(notices["documents"]["due_today"], 1);
+    assert_eq!(notices["documents"]["overdue"], 0);
+    assert_eq!(
+        notices["documents"]["items"][0]["id"], due_today["id"],
+        "nearest deadline first"
+    );
+    assert_eq!(
+        (
+            notices["tasks"]["count"].as_i64(),
+            notices["tasks"]["due_today"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+
+    // two days on: the first is late; handling it late counts as late
+    o.app.clock.advance(Duration::days(2));
+    as_user(&o.app, &o.staff);
+    let (_, notices) = json(o.app.get("/api/v1/groupware/notices"));
+    assert_eq!(notices["documents"]["overdue"], 1);
+    assert_eq!(notices["tasks"]["overdue"], 1);
+    let late = format!("/api/v1/groupware/documents/{}/status", id(&due_today));
+    assert_eq!(
+        post_if_match(&o.app, &late, &json!(2), &json!({"status": "done"})).status(),
+        200
+    );
+    let on_time = format!("/api/v1/groupware/documents/{}/status", id(&later));
+    assert_eq!(
+        post_if_match(&o.app, &on_time, &json!(2), &json!({"status": "done"})).status(),
+        200
+    );
+    let (_, notices) = json(o.app.get("/api/v1/groupware/notices"));
+    assert_eq!(notices["documents"]["count"], 0);
+
+    as_user(&o.app, &o.clerk);
+    let (status, stats) = json(o.app.get(&format!(
+        "/api/v1/groupware/statistics?organization_id={}&from={}&until={}",
+        id(&o.ccop),
+        today,
+        o.app.clock.today()
+    )));
+    assert_eq!(status, 200, "{stats}");
+    let books = stats["documents"].as_array().unwrap();
+    assert_eq!(books.len(), 1, "{stats}");
+    assert_eq!(
+        (
+            books[0]["registered"].as_i64(),
+            books[0]["done_on_time"].as_i64(),
+            books[0]["done_late"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(stats["tasks"][0]["overdue"], 1);
+}
