@@ -152,6 +152,10 @@ uuid_id!(
     /// A booking of a meeting room (`room_bookings.id`).
     BookingId
 );
+uuid_id!(
+    /// An event of a calendar (`calendar_events.id`).
+    EventId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

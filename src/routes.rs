@@ -43,6 +43,7 @@ fn register(table: &mut RouteTable) {
             crate::groupware::tasks::routes::configure(table);
             crate::groupware::rooms::routes::configure(table);
             crate::groupware::notices::routes::configure(table);
+            crate::groupware::calendar::routes::configure(table);
         });
 }
 

@@ -1,3 +1,6 @@
+DROP TABLE calendar_invitees;
+DROP TABLE calendar_events;
+DROP FUNCTION odb_groupware_invited(uuid);
 DROP TABLE room_bookings;
 DROP TABLE meeting_rooms;
 DROP TABLE groupware_task_reports;

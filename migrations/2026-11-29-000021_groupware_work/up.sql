@@ -137,3 +137,72 @@ ALTER TABLE room_bookings FORCE ROW LEVEL SECURITY;
 CREATE POLICY room_bookings_follow ON room_bookings FOR ALL TO odb_app
     USING (EXISTS (SELECT 1 FROM meeting_rooms r WHERE r.id = room_id))
     WITH CHECK (EXISTS (SELECT 1 FROM meeting_rooms r WHERE r.id = room_id));
+
+-- Calendars: a unit's events (no owner) and personal ones (an owner),
+-- perhaps recurring (an RRULE subset, expanded in Asia/Ho_Chi_Minh), with
+-- excluded dates and invitees who answer.
+CREATE TABLE calendar_events (
+    id uuid PRIMARY KEY,
+    version integer NOT NULL CHECK (version >= 1),
+    organization_id uuid NOT NULL REFERENCES organizations (id),
+    owner_id uuid REFERENCES users (id),
+    title text NOT NULL CHECK (length(title) BETWEEN 1 AND 500),
+    location text CHECK (length(location) <= 500),
+    description text CHECK (length(description) <= 5000),
+    starts_at timestamptz NOT NULL,
+    ends_at timestamptz NOT NULL,
+    recurrence text CHECK (recurrence ~ '^FREQ=(DAILY|WEEKLY|MONTHLY|YEARLY)[A-Z0-9=;,]*$'),
+    exceptions date[] NOT NULL,
+    created_at timestamptz NOT NULL,
+    created_by uuid REFERENCES users (id),
+    updated_at timestamptz NOT NULL,
+    CHECK (ends_at > starts_at),
+    CHECK (recurrence IS NOT NULL OR cardinality(exceptions) = 0)
+);
+CREATE INDEX calendar_events_unit ON calendar_events (organization_id, starts_at) WHERE owner_id IS NULL;
+CREATE INDEX calendar_events_owner ON calendar_events (owner_id, starts_at) WHERE owner_id IS NOT NULL;
+
+CREATE TABLE calendar_invitees (
+    event_id uuid NOT NULL REFERENCES calendar_events (id),
+    user_id uuid NOT NULL REFERENCES users (id),
+    answer text NOT NULL CHECK (answer IN ('needs_action', 'accepted', 'declined', 'tentative')),
+    answered_at timestamptz,
+    PRIMARY KEY (event_id, user_id),
+    CHECK ((answer = 'needs_action') = (answered_at IS NULL))
+);
+CREATE INDEX calendar_invitees_user ON calendar_invitees (user_id, event_id);
+
+GRANT SELECT, INSERT, UPDATE ON calendar_events, calendar_invitees TO odb_app;
+
+CREATE FUNCTION odb_groupware_invited(event uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+    $$ SELECT EXISTS (SELECT 1 FROM calendar_invitees i
+        WHERE i.event_id = event AND i.user_id = odb_groupware_user()) $$;
+GRANT EXECUTE ON FUNCTION odb_groupware_invited(uuid) TO odb_app;
+
+-- A unit's events show inside the groupware scope over the unit; a
+-- personal one to its owner; any to its invitees. The unit's writers
+-- change its events, owners theirs.
+ALTER TABLE calendar_events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE calendar_events FORCE ROW LEVEL SECURITY;
+CREATE POLICY calendar_events_read ON calendar_events FOR SELECT TO odb_app USING (
+    (owner_id IS NULL AND EXISTS (SELECT 1 FROM organizations o
+        WHERE o.id = organization_id AND o.path <@ ANY (odb_read_scope())))
+    OR owner_id = odb_groupware_user()
+    OR odb_groupware_invited(id));
+CREATE POLICY calendar_events_insert ON calendar_events FOR INSERT TO odb_app WITH CHECK (
+    (owner_id IS NULL AND EXISTS (SELECT 1 FROM organizations o
+        WHERE o.id = organization_id AND o.path <@ ANY (odb_write_scope())))
+    OR owner_id = odb_groupware_user());
+CREATE POLICY calendar_events_update ON calendar_events FOR UPDATE TO odb_app
+    USING ((owner_id IS NULL AND EXISTS (SELECT 1 FROM organizations o
+        WHERE o.id = organization_id AND o.path <@ ANY (odb_write_scope())))
+        OR owner_id = odb_groupware_user())
+    WITH CHECK ((owner_id IS NULL AND EXISTS (SELECT 1 FROM organizations o
+        WHERE o.id = organization_id AND o.path <@ ANY (odb_write_scope())))
+        OR owner_id = odb_groupware_user());
+ALTER TABLE calendar_invitees ENABLE ROW LEVEL SECURITY;
+ALTER TABLE calendar_invitees FORCE ROW LEVEL SECURITY;
+CREATE POLICY calendar_invitees_follow ON calendar_invitees FOR ALL TO odb_app
+    USING (EXISTS (SELECT 1 FROM calendar_events e WHERE e.id = event_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM calendar_events e WHERE e.id = event_id));

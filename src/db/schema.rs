@@ -719,6 +719,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_events (id) {
+        id -> Uuid,
+        version -> Int4,
+        organization_id -> Uuid,
+        owner_id -> Nullable<Uuid>,
+        title -> Text,
+        location -> Nullable<Text>,
+        description -> Nullable<Text>,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        recurrence -> Nullable<Text>,
+        exceptions -> Array<Date>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_invitees (event_id, user_id) {
+        event_id -> Uuid,
+        user_id -> Uuid,
+        answer -> Text,
+        answered_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(official_personal -> officials (official_id));
 diesel::joinable!(official_career -> officials (official_id));
 diesel::joinable!(official_records -> officials (official_id));
@@ -739,6 +767,7 @@ diesel::joinable!(correspondence_attachments -> correspondence (document_id));
 diesel::joinable!(groupware_task_assignees -> groupware_tasks (task_id));
 diesel::joinable!(groupware_task_reports -> groupware_tasks (task_id));
 diesel::joinable!(room_bookings -> meeting_rooms (room_id));
+diesel::joinable!(calendar_invitees -> calendar_events (event_id));
 diesel::joinable!(dossier_versions -> dossiers (dossier_id));
 diesel::joinable!(dossier_attachments -> dossiers (dossier_id));
 
@@ -792,4 +821,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     groupware_task_reports,
     meeting_rooms,
     room_bookings,
+    calendar_events,
+    calendar_invitees,
 );

@@ -3,6 +3,7 @@
 //! (docs/decisions/0026-correspondence-register.md).
 
 pub mod access;
+pub mod calendar;
 pub mod correspondence;
 pub mod notices;
 pub mod rooms;

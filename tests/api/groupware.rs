@@ -717,3 +717,105 @@ fn notices_show_what_is_due_and_statistics_count_handling_on_time_and_late() {
     );
     assert_eq!(stats["tasks"][0]["overdue"], 1);
 }
+
+#[test]
+fn a_weekly_meeting_recurs_across_the_month_without_its_exception_and_exports_as_icalendar() {
+    let o = office();
+    let staff = user_id(&o.app, "chuyen.vien");
+    let (status, event) = json(o.app.post(
+        "/api/v1/groupware/events",
+        &json!({
+            "organization_id": o.ccop["id"],
+            "title": "Giao ban đầu tuần, Văn phòng",
+            "location": "Phòng họp 301",
+            "starts_at": "2027-01-25T08:00:00+07:00",
+            "ends_at": "2027-01-25T09:30:00+07:00",
+            "recurrence": "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=4",
+            "invitee_ids": [staff],
+        }),
+    ));
+    assert_eq!(status, 201, "{event}");
+    assert_eq!(event["recurrence"], "FREQ=WEEKLY;COUNT=4;BYDAY=MO");
+    let path = format!("/api/v1/groupware/events/{}", id(&event));
+    let bad = o.app.post(
+        "/api/v1/groupware/events",
+        &json!({
+        "organization_id": o.ccop["id"], "title": "x", "starts_at": "2027-01-25T08:00:00+07:00",
+        "ends_at": "2027-01-25T09:00:00+07:00", "recurrence": "FREQ=HOURLY"}),
+    );
+    assert_problem(bad, 422, "validation");
+
+    let not_an_occurrence = post_if_match(
+        &o.app,
+        &format!("{path}/exceptions"),
+        &json!(1),
+        &json!({"date": "2027-02-02"}),
+    );
+    assert_problem(not_an_occurrence, 422, "validation");
+    let (status, excepted) = json(post_if_match(
+        &o.app,
+        &format!("{path}/exceptions"),
+        &json!(1),
+        &json!({"date": "2027-02-01"}),
+    ));
+    assert_eq!(status, 200, "{excepted}");
+    assert_eq!(excepted["exceptions"], json!(["2027-02-01"]));
+
+    // the invitee sees the occurrences across the month boundary and answers
+    as_user(&o.app, &o.staff);
+    let window = "from=2027-01-20T00:00:00%2B07:00&until=2027-02-20T00:00:00%2B07:00";
+    let (status, page) = json(o.app.get(&format!("/api/v1/groupware/events?{window}")));
+    assert_eq!(status, 200, "{page}");
+    let starts: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["starts_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2027-01-25T01:00:00Z",
+            "2027-02-08T01:00:00Z",
+            "2027-02-15T01:00:00Z"
+        ]
+    );
+    let (status, answered) = json(
+        o.app
+            .post(&format!("{path}/answer"), &json!({"answer": "accepted"})),
+    );
+    assert_eq!(status, 200, "{answered}");
+    assert_eq!(answered["invitees"][0]["answer"], "accepted");
+    let staff_calendar = format!("/api/v1/groupware/calendars/{staff}.ics");
+    let response = o.app.get(&staff_calendar);
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let ics = response.text().unwrap();
+    for line in [
+        "BEGIN:VCALENDAR\r\n",
+        "TZID:Asia/Ho_Chi_Minh\r\n",
+        "DTSTART;TZID=Asia/Ho_Chi_Minh:20270125T080000\r\n",
+        "RRULE:FREQ=WEEKLY;COUNT=4;BYDAY=MO\r\n",
+        "EXDATE;TZID=Asia/Ho_Chi_Minh:20270201T080000\r\n",
+        "SUMMARY:Giao ban đầu tuần\\, Văn phòng\r\n",
+        "PARTSTAT=ACCEPTED",
+    ] {
+        assert!(ics.contains(line), "{line:?} in {ics}");
+    }
+
+    // someone neither in the unit nor invited sees none of it
+    let other = o
+        .app
+        .account("nguoi.khac", Some("VU1"), &["groupware_user"]);
+    as_user(&o.app, &other);
+    assert_problem(o.app.get(&path), 404, "not-found");
+    let (_, page) = json(o.app.get(&format!("/api/v1/groupware/events?{window}")));
+    assert_eq!(page["items"], json!([]));
+    let refused = o
+        .app
+        .post(&format!("{path}/answer"), &json!({"answer": "declined"}));
+    assert_problem(refused, 404, "not-found");
+}
