@@ -156,6 +156,10 @@ uuid_id!(
     /// An event of a calendar (`calendar_events.id`).
     EventId
 );
+uuid_id!(
+    /// A business trip (`business_trips.id`).
+    TripId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

@@ -44,6 +44,7 @@ fn register(table: &mut RouteTable) {
             crate::groupware::rooms::routes::configure(table);
             crate::groupware::notices::routes::configure(table);
             crate::groupware::calendar::routes::configure(table);
+            crate::groupware::trips::routes::configure(table);
         });
 }
 

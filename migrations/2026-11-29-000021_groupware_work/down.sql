@@ -1,3 +1,7 @@
+DROP TABLE business_trip_documents;
+DROP TABLE business_trip_members;
+DROP TABLE business_trips;
+DROP FUNCTION odb_groupware_travels(uuid);
 DROP TABLE calendar_invitees;
 DROP TABLE calendar_events;
 DROP FUNCTION odb_groupware_invited(uuid);

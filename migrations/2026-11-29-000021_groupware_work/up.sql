@@ -206,3 +206,70 @@ ALTER TABLE calendar_invitees FORCE ROW LEVEL SECURITY;
 CREATE POLICY calendar_invitees_follow ON calendar_invitees FOR ALL TO odb_app
     USING (EXISTS (SELECT 1 FROM calendar_events e WHERE e.id = event_id))
     WITH CHECK (EXISTS (SELECT 1 FROM calendar_events e WHERE e.id = event_id));
+
+-- Business trips: purpose, destination, dates, members, approval by
+-- someone other than the travellers, linked documents.
+CREATE TABLE business_trips (
+    id uuid PRIMARY KEY,
+    version integer NOT NULL CHECK (version >= 1),
+    organization_id uuid NOT NULL REFERENCES organizations (id),
+    purpose text NOT NULL CHECK (length(purpose) BETWEEN 1 AND 2000),
+    destination text NOT NULL CHECK (length(destination) BETWEEN 1 AND 500),
+    starts_on date NOT NULL,
+    ends_on date NOT NULL,
+    status text NOT NULL CHECK (status IN ('proposed', 'approved', 'rejected')),
+    decided_by uuid REFERENCES users (id),
+    decided_at timestamptz,
+    decision_note text CHECK (length(decision_note) <= 2000),
+    created_at timestamptz NOT NULL,
+    created_by uuid REFERENCES users (id),
+    updated_at timestamptz NOT NULL,
+    CHECK (ends_on >= starts_on),
+    CHECK ((status = 'proposed') = (decided_at IS NULL))
+);
+CREATE INDEX business_trips_dates ON business_trips (starts_on, ends_on);
+
+CREATE TABLE business_trip_members (
+    trip_id uuid NOT NULL REFERENCES business_trips (id),
+    user_id uuid NOT NULL REFERENCES users (id),
+    PRIMARY KEY (trip_id, user_id)
+);
+CREATE INDEX business_trip_members_user ON business_trip_members (user_id, trip_id);
+
+CREATE TABLE business_trip_documents (
+    trip_id uuid NOT NULL REFERENCES business_trips (id),
+    document_id uuid NOT NULL REFERENCES correspondence (id),
+    PRIMARY KEY (trip_id, document_id)
+);
+
+GRANT SELECT, INSERT, UPDATE ON business_trips TO odb_app;
+GRANT SELECT, INSERT ON business_trip_members, business_trip_documents TO odb_app;
+
+CREATE FUNCTION odb_groupware_travels(trip uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+    $$ SELECT EXISTS (SELECT 1 FROM business_trip_members m
+        WHERE m.trip_id = trip AND m.user_id = odb_groupware_user()) $$;
+GRANT EXECUTE ON FUNCTION odb_groupware_travels(uuid) TO odb_app;
+
+-- A trip shows inside the groupware scope over its unit and to its
+-- members; the unit's writers propose and decide it.
+ALTER TABLE business_trips ENABLE ROW LEVEL SECURITY;
+ALTER TABLE business_trips FORCE ROW LEVEL SECURITY;
+CREATE POLICY business_trips_read ON business_trips FOR SELECT TO odb_app USING (
+    EXISTS (SELECT 1 FROM organizations o WHERE o.id = organization_id AND o.path <@ ANY (odb_read_scope()))
+    OR odb_groupware_travels(id));
+CREATE POLICY business_trips_write ON business_trips FOR INSERT TO odb_app WITH CHECK (
+    EXISTS (SELECT 1 FROM organizations o WHERE o.id = organization_id AND o.path <@ ANY (odb_write_scope())));
+CREATE POLICY business_trips_update ON business_trips FOR UPDATE TO odb_app
+    USING (EXISTS (SELECT 1 FROM organizations o WHERE o.id = organization_id AND o.path <@ ANY (odb_write_scope())))
+    WITH CHECK (EXISTS (SELECT 1 FROM organizations o WHERE o.id = organization_id AND o.path <@ ANY (odb_write_scope())));
+ALTER TABLE business_trip_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE business_trip_members FORCE ROW LEVEL SECURITY;
+CREATE POLICY business_trip_members_follow ON business_trip_members FOR ALL TO odb_app
+    USING (EXISTS (SELECT 1 FROM business_trips t WHERE t.id = trip_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM business_trips t WHERE t.id = trip_id));
+ALTER TABLE business_trip_documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE business_trip_documents FORCE ROW LEVEL SECURITY;
+CREATE POLICY business_trip_documents_follow ON business_trip_documents FOR ALL TO odb_app
+    USING (EXISTS (SELECT 1 FROM business_trips t WHERE t.id = trip_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM business_trips t WHERE t.id = trip_id));

@@ -747,6 +747,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    business_trips (id) {
+        id -> Uuid,
+        version -> Int4,
+        organization_id -> Uuid,
+        purpose -> Text,
+        destination -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        status -> Text,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        decision_note -> Nullable<Text>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    business_trip_members (trip_id, user_id) {
+        trip_id -> Uuid,
+        user_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    business_trip_documents (trip_id, document_id) {
+        trip_id -> Uuid,
+        document_id -> Uuid,
+    }
+}
+
 diesel::joinable!(official_personal -> officials (official_id));
 diesel::joinable!(official_career -> officials (official_id));
 diesel::joinable!(official_records -> officials (official_id));
@@ -768,6 +801,8 @@ diesel::joinable!(groupware_task_assignees -> groupware_tasks (task_id));
 diesel::joinable!(groupware_task_reports -> groupware_tasks (task_id));
 diesel::joinable!(room_bookings -> meeting_rooms (room_id));
 diesel::joinable!(calendar_invitees -> calendar_events (event_id));
+diesel::joinable!(business_trip_members -> business_trips (trip_id));
+diesel::joinable!(business_trip_documents -> business_trips (trip_id));
 diesel::joinable!(dossier_versions -> dossiers (dossier_id));
 diesel::joinable!(dossier_attachments -> dossiers (dossier_id));
 
@@ -823,4 +858,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     room_bookings,
     calendar_events,
     calendar_invitees,
+    business_trips,
+    business_trip_members,
+    business_trip_documents,
 );

@@ -8,3 +8,4 @@ pub mod correspondence;
 pub mod notices;
 pub mod rooms;
 pub mod tasks;
+pub mod trips;

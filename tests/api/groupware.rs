@@ -819,3 +819,55 @@ fn a_weekly_meeting_recurs_across_the_month_without_its_exception_and_exports_as
         .post(&format!("{path}/answer"), &json!({"answer": "declined"}));
     assert_problem(refused, 404, "not-found");
 }
+
+#[test]
+fn a_business_trip_is_approved_by_someone_other_than_its_travellers() {
+    let o = office();
+    let invitation = register(
+        &o.app,
+        &incoming(&o.ccop, "Giấy mời dự hội nghị tại Đà Nẵng"),
+    );
+    let clerk = user_id(&o.app, "van.thu");
+    let staff = user_id(&o.app, "chuyen.vien");
+    let starts = o.app.clock.today() + Duration::days(10);
+    let (status, trip) = json(o.app.post(
+        "/api/v1/groupware/trips",
+        &json!({
+            "organization_id": o.ccop["id"],
+            "purpose": "Dự hội nghị tổng kết công tác tổ chức",
+            "destination": "Đà Nẵng",
+            "starts_on": starts.to_string(),
+            "ends_on": (starts + Duration::days(2)).to_string(),
+            "member_ids": [clerk, staff],
+            "document_ids": [invitation["id"]],
+        }),
+    ));
+    assert_eq!(status, 201, "{trip}");
+    assert_eq!(trip["status"], "proposed");
+    assert_eq!(trip["document_ids"], json!([invitation["id"]]));
+    let path = format!("/api/v1/groupware/trips/{}/decision", id(&trip));
+    let own = post_if_match(&o.app, &path, &json!(1), &json!({"approve": true}));
+    assert_problem(own, 403, "forbidden");
+
+    let head = o
+        .app
+        .account("chanh.van.phong", Some("CCOP"), &["groupware_user"]);
+    as_user(&o.app, &head);
+    let (status, approved) = json(post_if_match(
+        &o.app,
+        &path,
+        &json!(1),
+        &json!({"approve": true, "note": "Đồng ý"}),
+    ));
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["status"], "approved");
+    let again = post_if_match(&o.app, &path, &json!(2), &json!({"approve": false}));
+    assert_problem(again, 409, "trip-decided");
+
+    // the traveller from another unit finds their trip
+    as_user(&o.app, &o.staff);
+    let (_, mine) = json(o.app.get(&format!(
+        "/api/v1/groupware/trips?member_id={staff}&from={starts}"
+    )));
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+}
