@@ -12,6 +12,7 @@ pub mod db;
 pub mod dossiers;
 pub mod error;
 pub mod fixtures;
+pub mod groupware;
 pub mod http;
 pub mod ids;
 mod macros;

@@ -48,6 +48,8 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     sealed("dossier_versions", "content"),
     sealed("dossier_attachments", "file_name"),
     sealed("dossier_attachments", "content"),
+    sealed("correspondence_attachments", "sealed_file_name"),
+    sealed("correspondence_attachments", "sealed_content"),
     sealed("users", "totp_secret"),
     sealed("party_members", "identity_number"),
     sealed("party_members", "personal_identification_code"),
@@ -205,6 +207,7 @@ mod tests {
                 "official_records",
                 "dossier_versions",
                 "dossier_attachments",
+                "correspondence_attachments",
                 "users",
                 "party_members"
             ]

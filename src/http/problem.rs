@@ -115,6 +115,7 @@ impl AppError {
         match self {
             AppError::Validation(errors) => problem.errors = errors.clone(),
             AppError::Duplicate { existing, .. } => problem.existing = Some(existing.clone()),
+            AppError::Conflict { existing, .. } => problem.existing.clone_from(existing),
             _ => {}
         }
         problem

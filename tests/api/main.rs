@@ -11,6 +11,7 @@ mod dossiers;
 mod edges;
 mod errors;
 mod fresh_clone;
+mod groupware;
 mod helpers;
 mod keys;
 mod officials;
