@@ -15,6 +15,7 @@ pub mod i18n;
 mod officials;
 mod organizations;
 mod page;
+mod party;
 mod sign_in;
 mod start;
 
@@ -39,4 +40,5 @@ pub fn configure(table: &mut RouteTable) {
         .resource("/organizations", |r| r.get(organizations::tree))
         .resource("/organizations/{id}", |r| r.get(organizations::unit));
     officials::configure(table);
+    party::configure(table);
 }

@@ -36,6 +36,7 @@ pub enum Nav {
     Start,
     Organizations,
     Officials,
+    Party,
     Account,
 }
 
@@ -111,6 +112,9 @@ pub fn signed_in_page(user: &SignedIn, nav: Nav, title: &str, body: Markup) -> M
     ];
     if user.may(Permission::ReadPersonnel) {
         links.push((Nav::Officials, "/officials", "nav-officials"));
+    }
+    if user.may(Permission::ReadParty) {
+        links.push((Nav::Party, "/party", "nav-party"));
     }
     let header = html! {
         nav.site-nav aria-label=(lang.t("nav-label")) {

@@ -545,3 +545,180 @@ fn identity_numbers_are_shown_in_full_only_after_a_step_up() {
     assert_eq!(shown.status, 200);
     assert!(shown.body.contains("001185077777"));
 }
+
+/// The first `/party/{kind}/<id>` link of a page.
+fn first_link(page: &Page, kind: &str) -> String {
+    let marker = format!("href=\"/party/{kind}/");
+    let start = page.body.find(&marker).expect("a link") + marker.len();
+    page.body[start..start + 36].to_owned()
+}
+
+/// `11/01/2026`: how a person types a date.
+fn typed(date: chrono::NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
+
+#[test]
+fn a_hanoi_party_officer_transfers_a_member_whom_bac_ninh_accepts_from_its_start_page() {
+    let app = TestApp::with_demo();
+    let hanoi = app.account("hanoi.party", Some("P01"), &["party_editor"]);
+    let bacninh = app.account("bacninh.party", Some("P27"), &["party_editor"]);
+    let sender = Browser::new(&app);
+    sender.sign_in(&app, &hanoi);
+    let found = sender.get("/party/members?q=tran+thi+binh");
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert!(found.body.contains("Trần Thị Bình"), "{}", found.body);
+    let member = first_link(&found, "members");
+    let path = format!("/party/members/{member}/transfer");
+    let form = sender.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form
+        .body
+        .contains("<label for=\"f-to-party-organization-code\">Mã chi bộ nơi đến"));
+    let today = app.clock.today();
+    let submit = |code: &str, on: &str, token: &str| {
+        sender.post(
+            &path,
+            &[
+                ("csrf_token", token),
+                ("version", &form.version()),
+                ("to_party_organization_code", code),
+                ("issued_on", on),
+                ("decision_number", "45-GGT/ĐU"),
+                ("issuing_body", "Đảng ủy phường Hoàn Kiếm <b>"),
+            ],
+        )
+    };
+    let forged = submit("CB-P27-TIENDU-PHATTICH-2025-2", &typed(today), "forged");
+    assert_eq!(forged.status, 403);
+    let not_a_date = submit("CB-P27-TIENDU-PHATTICH-2025-2", "hôm qua", &form.csrf());
+    assert_eq!(not_a_date.status, 422);
+    assert!(not_a_date.body.contains("id=\"f-issued-on-error\""));
+    assert!(
+        not_a_date.body.contains("value=\"hôm qua\""),
+        "typed values stay"
+    );
+    let unknown = submit("KHONG-CO-MA-NAY", &typed(today), &form.csrf());
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert!(unknown
+        .body
+        .contains("id=\"f-to-party-organization-code-error\""));
+    assert!(unknown
+        .body
+        .contains("Không có chi bộ đang hoạt động nào có mã này."));
+    let issued = submit("CB-P27-TIENDU-PHATTICH-2025-2", &typed(today), &form.csrf());
+    assert_eq!(issued.status, 303, "{}", issued.body);
+    let location = issued.location.unwrap();
+    assert!(location.ends_with("?done=issue"), "{location}");
+    let transfer_page = sender.get(&location);
+    assert!(transfer_page.body.contains("Chờ cấp ủy nơi đến tiếp nhận"));
+    assert!(
+        transfer_page
+            .body
+            .contains("Đảng ủy phường Hoàn Kiếm &lt;b&gt;"),
+        "escaped"
+    );
+    assert!(
+        !transfer_page.body.contains("accepted_on"),
+        "the sending side has no acceptance form"
+    );
+    let again = submit("CB-P27-TIENDU-PHATTICH-2025-2", &typed(today), &form.csrf());
+    assert_eq!(again.status, 409, "one open transfer at a time");
+    assert!(again.body.contains("chưa hoàn tất"), "{}", again.body);
+
+    let receiver = Browser::new(&app);
+    receiver.sign_in(&app, &bacninh);
+    let start = receiver.get("/");
+    assert!(start
+        .body
+        .contains("Chuyển sinh hoạt đảng chờ bạn tiếp nhận"));
+    assert!(start.body.contains("Trần Thị Bình"));
+    let transfer = location.split('?').next().unwrap().to_owned();
+    assert!(start.body.contains(&format!("href=\"{transfer}\"")));
+    let page = receiver.get(&transfer);
+    assert!(page.body.contains("name=\"accepted_on\""), "{}", page.body);
+    let accept = |on: &str| {
+        receiver.post(
+            &format!("{transfer}/accept"),
+            &[
+                ("csrf_token", &page.csrf()),
+                ("version", "1"),
+                ("accepted_on", on),
+                ("decision_number", "3-TN/ĐU"),
+                ("accepting_body", "Đảng ủy xã Phật Tích"),
+            ],
+        )
+    };
+    let early = accept(&typed(today - chrono::Duration::days(1)));
+    assert_eq!(early.status, 422, "{}", early.body);
+    assert!(early.body.contains("id=\"f-accepted-on-error\""));
+    assert!(early.body.contains("Không được trước ngày chuyển."));
+    let accepted = accept(&typed(today));
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+    let record = receiver.get(accepted.location.as_deref().unwrap());
+    assert_eq!(record.status, 200);
+    assert!(record.body.contains("Đã tiếp nhận đảng viên chuyển đến."));
+    assert!(record.body.contains("Chi bộ khu dân cư số 2"));
+    assert!(record.body.contains("Chuyển sinh hoạt đến"), "the story");
+
+    let gone = sender.get(&format!("/party/members/{member}"));
+    assert_eq!(gone.status, 404, "no longer Hà Nội's");
+    let (_, audit) = json(app.get("/api/v1/audit?action=party_transfer.accept"));
+    assert_eq!(audit["items"][0]["actor"], "bacninh.party");
+    let (_, issued) = json(app.get("/api/v1/audit?action=party_transfer.issue"));
+    assert_eq!(issued["items"][0]["actor"], "hanoi.party");
+}
+
+#[test]
+fn the_party_tree_and_a_members_story_are_read_as_of_a_date_and_refused_outside_scope() {
+    let app = TestApp::with_demo();
+    let hanoi = app.account("hanoi.viewer", Some("P01"), &["party_viewer"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &hanoi);
+    let tree = browser.get("/party");
+    assert_eq!(tree.status, 200, "{}", tree.body);
+    assert!(tree.body.contains("Đảng bộ"), "{}", tree.body);
+    let then = browser.get("/party?as_of=30/06/2025");
+    assert_eq!(then.status, 200);
+    assert!(then.body.contains("Tổ chức tại ngày 30/06/2025."));
+    let bad = browser.get("/party?as_of=h%C3%B4m+qua");
+    assert!(bad.body.contains("id=\"f-as-of-error\""));
+    let unit = first_link(&tree, "units");
+    let page = browser.get(&format!("/party/units/{unit}"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Mã tổ chức đảng"));
+    assert!(
+        !page.body.contains("/admit\""),
+        "a viewer is offered no admission"
+    );
+
+    let found = browser.get("/party/members?q=tran+thi+binh");
+    let member = first_link(&found, "members");
+    let record = browser.get(&format!("/party/members/{member}"));
+    assert_eq!(record.status, 200);
+    assert!(record.body.contains("Quá trình sinh hoạt đảng"));
+    assert!(record.body.contains("Kết nạp"));
+    assert!(
+        !record.body.contains("Chuyển sinh hoạt đảng</a>"),
+        "no actions for a viewer"
+    );
+    let form = browser.get(&format!("/party/members/{member}/transfer"));
+    assert_eq!(form.status, 403, "a viewer has no decision forms");
+
+    // Bắc Ninh's officer neither sees nor acts on Hà Nội's member
+    let bacninh = app.account("bacninh.viewer", Some("P27"), &["party_editor"]);
+    let other = Browser::new(&app);
+    other.sign_in(&app, &bacninh);
+    for path in [
+        format!("/party/members/{member}"),
+        format!("/party/members/{member}/recognize"),
+        format!("/party/units/{unit}"),
+        "/party/members/not-an-id".to_owned(),
+    ] {
+        let page = other.get(&path);
+        assert_eq!(page.status, 404, "{path}");
+        assert!(!page.body.contains("Trần Thị Bình"));
+    }
+    let search = other.get("/party/members?q=tran+thi+binh");
+    assert!(search.body.contains("Không tìm thấy đảng viên nào."));
+}

@@ -1,0 +1,144 @@
+//! DB2 in the browser: the party organization tree as of a date, member
+//! search, a member's record with the story of their decisions, and the
+//! committees' workflows (admission, recognition, transfers with the
+//! receiving committee's acceptance, the end of membership, attendance,
+//! exemption) as forms. Every page and form calls the party services the
+//! API calls, so the party scope, the rules and the audit are theirs.
+
+mod form;
+mod members;
+mod outstanding;
+mod transfers;
+mod units;
+mod workflows;
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::browser::SignedIn;
+use super::error::PortalError;
+use super::format;
+use super::i18n::Lang;
+use super::page::{self, Field, Kind};
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::http::route_table::RouteTable;
+use crate::ids::{MemberId, PartyOrganizationId, TransferId};
+use crate::party::model::PartyOrganization;
+use crate::party::service;
+
+pub use outstanding::outstanding;
+
+pub fn configure(table: &mut RouteTable) {
+    table
+        .resource("/party", |r| r.get(units::tree))
+        .resource("/party/units/{id}", |r| r.get(units::unit))
+        .resource("/party/units/{id}/admit", |r| {
+            r.get(workflows::admission_form).post(workflows::admit)
+        })
+        .resource("/party/members", |r| r.get(members::search))
+        .resource("/party/members/{id}", |r| r.get(members::member))
+        .resource("/party/members/{id}/{action}", |r| {
+            r.get(workflows::form).post(workflows::decide)
+        })
+        .resource("/party/transfers", |r| r.get(transfers::list))
+        .resource("/party/transfers/{id}", |r| r.get(transfers::transfer))
+        .resource("/party/transfers/{id}/{step}", |r| {
+            r.post(transfers::answer)
+        });
+}
+
+/// An id from a page's address; a malformed one names nothing.
+fn parse_id<T: std::str::FromStr>(
+    user: &SignedIn,
+    raw: &str,
+    entity: &'static str,
+) -> Result<T, PortalError> {
+    raw.parse()
+        .map_err(|_| user.fail(AppError::NotFound { entity }))
+}
+
+fn member_id(user: &SignedIn, raw: &str) -> Result<MemberId, PortalError> {
+    parse_id(user, raw, "party member")
+}
+
+fn unit_id(user: &SignedIn, raw: &str) -> Result<PartyOrganizationId, PortalError> {
+    parse_id(user, raw, "party organization")
+}
+
+fn transfer_id(user: &SignedIn, raw: &str) -> Result<TransferId, PortalError> {
+    parse_id(user, raw, "party transfer")
+}
+
+/// The units of `ids` the caller may see, by id (for names in tables).
+fn units_named(
+    ctx: &mut Ctx,
+    ids: impl IntoIterator<Item = PartyOrganizationId>,
+) -> HashMap<PartyOrganizationId, PartyOrganization> {
+    ids.into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter_map(|id| service::visible_unit(ctx, id).ok().map(|u| (id, u)))
+        .collect()
+}
+
+/// A link to a unit by its name, or its id when the caller cannot see it.
+fn unit_link(
+    units: &HashMap<PartyOrganizationId, PartyOrganization>,
+    id: PartyOrganizationId,
+) -> Markup {
+    html! {
+        @match units.get(&id) {
+            Some(unit) => a href=(format!("/party/units/{id}")) { (unit.name) },
+            None => span { (id) },
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AsOfForm {
+    as_of: Option<String>,
+}
+
+/// The date asked for, or the error to show beside the date field.
+fn as_of(lang: Lang, form: &AsOfForm) -> (Option<NaiveDate>, Option<String>) {
+    match format::parse_date(form.as_of.as_deref().unwrap_or_default()) {
+        Ok(date) => (date, None),
+        Err(_) => (None, Some(lang.t("invalid-date"))),
+    }
+}
+
+/// `?as_of=` for links, keeping the date being looked at.
+fn as_of_query(date: Option<NaiveDate>) -> String {
+    date.map(|d| format!("?as_of={}", format::date(d)))
+        .unwrap_or_default()
+}
+
+fn date_form(lang: Lang, action: &str, date: Option<NaiveDate>, error: Option<String>) -> Markup {
+    let mut field = Field::new(
+        "as_of",
+        lang.t("field-as-of"),
+        format::maybe_date(date),
+        Kind::Date,
+    );
+    field.error = error;
+    html! {
+        form.filters method="get" action=(action) {
+            (page::field(lang, &field))
+            div.actions { button.button type="submit" { (lang.t("tree-show")) } }
+        }
+    }
+}
+
+/// A done step, said at the top of the page it led to.
+fn done_notice(lang: Lang, done: Option<&str>) -> Markup {
+    let key = done.map(|d| format!("party-done-{d}"));
+    html! {
+        @if let Some(key) = key.filter(|k| lang.has(k)) {
+            div.notice.notice--ok role="status" { p { (lang.t(&key)) } }
+        }
+    }
+}
