@@ -609,7 +609,7 @@ fn a_hanoi_party_officer_transfers_a_member_whom_bac_ninh_accepts_from_its_start
     let issued = submit("CB-P27-TIENDU-PHATTICH-2025-2", &typed(today), &form.csrf());
     assert_eq!(issued.status, 303, "{}", issued.body);
     let location = issued.location.unwrap();
-    assert!(location.ends_with("?done=issue"), "{location}");
+    assert!(location.ends_with("?done=transfer"), "{location}");
     let transfer_page = sender.get(&location);
     assert!(transfer_page.body.contains("Chờ cấp ủy nơi đến tiếp nhận"));
     assert!(
@@ -721,4 +721,144 @@ fn the_party_tree_and_a_members_story_are_read_as_of_a_date_and_refused_outside_
     }
     let search = other.get("/party/members?q=tran+thi+binh");
     assert!(search.body.contains("Không tìm thấy đảng viên nào."));
+}
+
+#[test]
+fn a_committee_admits_recognizes_exempts_and_records_a_death_through_forms() {
+    let app = TestApp::with_demo();
+    let hanoi = app.account("hanoi.cell", Some("P01"), &["party_editor"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &hanoi);
+    let found = browser.get("/party/members?q=tran+thi+binh");
+    let record = browser.get(&format!("/party/members/{}", first_link(&found, "members")));
+    let cell = first_link(&record, "units");
+    let path = format!("/party/units/{cell}/admit");
+    let form = browser.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let today = app.clock.today();
+    let admitted = typed(today - chrono::Duration::days(400));
+    let admit = |sex: &str, code: &str| {
+        browser.post(
+            &path,
+            &[
+                ("csrf_token", &form.csrf()),
+                ("full_name", "Lê Thị Mai"),
+                ("birth_date", "12/03/1990"),
+                ("sex", sex),
+                ("personal_identification_code", code),
+                ("admitted_on", &admitted),
+                ("decision_number", "12-QĐ/ĐU"),
+                ("deciding_body", "Đảng ủy phường Hoàn Kiếm"),
+            ],
+        )
+    };
+    let missing = admit("", "001190012345");
+    assert_eq!(missing.status, 422);
+    assert!(missing.body.contains("id=\"f-sex-error\""));
+    assert!(missing.body.contains("Mục này bắt buộc."));
+    let short = admit("female", "12345");
+    assert_eq!(short.status, 422, "{}", short.body);
+    assert!(short
+        .body
+        .contains("id=\"f-personal-identification-code-error\""));
+    assert!(short.body.contains("Gồm 12 chữ số."));
+    let made = admit("female", "001190012345");
+    assert_eq!(made.status, 303, "{}", made.body);
+    let location = made.location.unwrap();
+    assert!(location.ends_with("?done=admit"), "{location}");
+    let member = location
+        .trim_start_matches("/party/members/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let shown = browser.get(&location);
+    assert!(shown.body.contains("Đã kết nạp đảng viên."));
+    assert!(shown.body.contains("Dự bị"));
+    let twice = admit("female", "001190012345");
+    assert_eq!(twice.status, 409, "the same person is never two members");
+    assert!(twice.body.contains("Người này đã có hồ sơ đảng viên"));
+
+    let start = browser.get("/");
+    assert!(start
+        .body
+        .contains("Đảng viên dự bị đã đủ 12 tháng, chờ xét công nhận chính thức"));
+    let recognize = format!("/party/members/{member}/recognize");
+    assert!(start.body.contains(&format!("href=\"{recognize}\"")));
+
+    // each step from its form, the version the form was made from
+    let step = |slug: &str, fields: &[(&str, &str)]| {
+        let path = format!("/party/members/{member}/{slug}");
+        let form = browser.get(&path);
+        assert_eq!(form.status, 200, "{slug}: {}", form.body);
+        let mut sent = vec![("csrf_token", form.csrf()), ("version", form.version())];
+        sent.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        browser.post(&path, &sent)
+    };
+    let decision = [
+        ("decision_number", "20-QĐ/ĐU"),
+        ("deciding_body", "Đảng ủy phường Hoàn Kiếm"),
+    ];
+    let early = typed(today - chrono::Duration::days(100));
+    let with = |extra: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
+        extra
+            .iter()
+            .chain(decision.iter())
+            .map(|(k, v)| (*k, v.to_string()))
+            .collect()
+    };
+    let send = |slug: &str, fields: Vec<(&'static str, String)>| {
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        step(slug, &borrowed)
+    };
+    let too_soon = send("recognize", with(&[("official_on", &early)]));
+    assert_eq!(too_soon.status, 422);
+    assert!(too_soon
+        .body
+        .contains("Phải sau ngày kết nạp ít nhất 12 tháng"));
+    let recognized = send("recognize", with(&[("official_on", &typed(today))]));
+    assert_eq!(recognized.status, 303, "{}", recognized.body);
+    assert!(browser
+        .get(recognized.location.as_deref().unwrap())
+        .body
+        .contains("Đã công nhận đảng viên chính thức."));
+
+    let no_reason = send(
+        "exemption",
+        with(&[("reason", "lazy"), ("from_on", &typed(today))]),
+    );
+    assert_eq!(no_reason.status, 422);
+    assert!(no_reason.body.contains("Chọn một giá trị trong danh sách."));
+    let exempted = send(
+        "exemption",
+        with(&[("reason", "health"), ("from_on", &typed(today))]),
+    );
+    assert_eq!(exempted.status, 303, "{}", exempted.body);
+    let record = browser.get(&format!("/party/members/{member}"));
+    assert!(record.body.contains("Sức khỏe"));
+    assert!(record.body.contains("Miễn sinh hoạt"));
+
+    let died = send("death", with(&[("effective_on", &typed(today))]));
+    assert_eq!(
+        died.status, 422,
+        "the same day as the last period: {}",
+        died.body
+    );
+    assert!(died
+        .body
+        .contains("ngày bắt đầu giai đoạn sinh hoạt hiện tại"));
+    app.clock.advance(chrono::Duration::days(1));
+    browser.sign_in(&app, &hanoi);
+    let later = typed(app.clock.today());
+    let died = send("death", with(&[("effective_on", &later)]));
+    assert_eq!(died.status, 303, "{}", died.body);
+    let removed = send("remove", with(&[("effective_on", &later)]));
+    assert_eq!(removed.status, 409);
+    assert!(removed.body.contains("Người này không còn là đảng viên."));
+    // the day's wait ended the administrator's API session too
+    let token = app.sign_in(&app.admin);
+    app.use_token(Some(token));
+    let (_, audit) = json(app.get("/api/v1/audit?action=party_member.death"));
+    assert_eq!(audit["items"][0]["actor"], "hanoi.cell");
 }

@@ -142,3 +142,34 @@ fn done_notice(lang: Lang, done: Option<&str>) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::party::member::{ExemptionReason, MemberEventKind, MemberStatus};
+    use crate::party::model::{UnitEventKind, UnitKind, UnitLevel, UnitStatus};
+    use crate::party::view::TransferStatus;
+
+    fn words<T: std::fmt::Display>(prefix: &str, all: &[T]) -> Vec<String> {
+        all.iter().map(|w| format!("{prefix}-{w}")).collect()
+    }
+
+    #[test]
+    fn every_word_of_the_party_pages_is_in_both_catalogs() {
+        let keys = [
+            words("party-type", UnitKind::ALL),
+            words("party-level", UnitLevel::ALL),
+            words("party-unit-status", UnitStatus::ALL),
+            words("party-unit-event", UnitEventKind::ALL),
+            words("party-status", MemberStatus::ALL),
+            words("party-event", MemberEventKind::ALL),
+            words("party-transfer-status", TransferStatus::ALL),
+            words("party-reason", ExemptionReason::ALL),
+        ]
+        .concat();
+        for lang in Lang::ALL {
+            let missing: Vec<&String> = keys.iter().filter(|k| !lang.has(k)).collect();
+            assert!(missing.is_empty(), "{}: {missing:?}", lang.code());
+        }
+    }
+}

@@ -134,7 +134,7 @@ fn issue_transfer(
     mut v: Map<String, Value>,
 ) -> AppResult<String> {
     v.insert("member_id".into(), Value::String(id.to_string()));
-    service::issue(ctx, form::body(v)?).map(|t| format!("/party/transfers/{}?done=issue", t.id))
+    service::issue(ctx, form::body(v)?).map(|t| format!("/party/transfers/{}?done=transfer", t.id))
 }
 
 fn attend(ctx: &mut Ctx, id: MemberId, version: i32, v: Map<String, Value>) -> AppResult<String> {
@@ -470,4 +470,28 @@ pub async fn admit(
         ),
     };
     Ok(user.visitor.respond(status, markup))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_and_input_has_its_words() {
+        let mut keys = vec![
+            "party-action-admit".to_owned(),
+            "party-help-admit".to_owned(),
+        ];
+        for step in STEPS {
+            for prefix in ["party-action", "party-help", "party-submit", "party-done"] {
+                keys.push(format!("{prefix}-{}", step.slug));
+            }
+            keys.extend(step.specs.iter().map(|s| form::label_key(s.name)));
+        }
+        keys.extend(ADMISSION.iter().map(|s| form::label_key(s.name)));
+        for lang in Lang::ALL {
+            let missing: Vec<&String> = keys.iter().filter(|k| !lang.has(k)).collect();
+            assert!(missing.is_empty(), "{}: {missing:?}", lang.code());
+        }
+    }
 }
