@@ -37,6 +37,8 @@ pub enum Nav {
     Organizations,
     Officials,
     Party,
+    Audit,
+    Admin,
     Account,
 }
 
@@ -115,6 +117,12 @@ pub fn signed_in_page(user: &SignedIn, nav: Nav, title: &str, body: Markup) -> M
     }
     if user.may(Permission::ReadParty) {
         links.push((Nav::Party, "/party", "nav-party"));
+    }
+    if user.may(Permission::ReadAudit) {
+        links.push((Nav::Audit, "/audit", "nav-audit"));
+    }
+    if user.may(Permission::ManageUsers) {
+        links.push((Nav::Admin, "/admin/users", "nav-admin"));
     }
     let header = html! {
         nav.site-nav aria-label=(lang.t("nav-label")) {

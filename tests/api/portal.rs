@@ -862,3 +862,161 @@ fn a_committee_admits_recognizes_exempts_and_records_a_death_through_forms() {
     let (_, audit) = json(app.get("/api/v1/audit?action=party_member.death"));
     assert_eq!(audit["items"][0]["actor"], "hanoi.cell");
 }
+
+#[test]
+fn an_administrator_creates_an_account_grants_and_revokes_a_role_and_sets_a_policy() {
+    let app = TestApp::spawn();
+    app.tree(&[("HN", "province", "ROOT")]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &app.admin);
+    let list = browser.get("/admin/users");
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains(">admin</a>"));
+    let form = browser.get("/admin/users/new");
+    let create = |username: &str, code: &str| {
+        browser.post(
+            "/admin/users/new",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("username", username),
+                ("display_name", "Nguyễn Văn <An>"),
+                ("organization_code", code),
+            ],
+        )
+    };
+    let unknown = create("an.nguyen", "KHONG-CO");
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("id=\"f-organization-code-error\""));
+    assert!(unknown
+        .body
+        .contains("Không có đơn vị có mã này trong phạm vi của bạn."));
+    let bad = create("An Nguyen", "HN");
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("id=\"f-username-error\""));
+    let created = create("an.nguyen", "HN");
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(created.body.contains("Mật khẩu ban đầu"));
+    let (_, users) = json(app.get("/api/v1/users"));
+    let made = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "an.nguyen")
+        .unwrap()
+        .clone();
+    assert_eq!(made["display_name"], "Nguyễn Văn <An>");
+    let id = made["id"].as_str().unwrap();
+    let page = browser.get(&format!("/admin/users/{id}"));
+    assert!(page.body.contains("Nguyễn Văn &lt;An&gt;"), "escaped");
+
+    let path = format!("/admin/users/{id}/grants/new");
+    let grant_form = browser.get(&path);
+    assert_eq!(grant_form.status, 200, "{}", grant_form.body);
+    let no_role = browser.post(
+        &path,
+        &[
+            ("csrf_token", &grant_form.csrf()),
+            ("role", "king"),
+            ("organization_code", "HN"),
+        ],
+    );
+    assert_eq!(no_role.status, 422);
+    assert!(no_role.body.contains("id=\"f-role-error\""));
+    let granted = browser.post(
+        &path,
+        &[
+            ("csrf_token", &grant_form.csrf()),
+            ("role", "personnel_viewer"),
+            ("organization_code", "HN"),
+        ],
+    );
+    assert_eq!(granted.status, 303, "{}", granted.body);
+    let page = browser.get(&format!("/admin/users/{id}"));
+    assert!(page.body.contains("Xem hồ sơ cán bộ"));
+    let (_, grants) = json(app.get(&format!("/api/v1/users/{id}/grants")));
+    let grant = grants["items"][0]["id"].as_str().unwrap().to_owned();
+    let remove = format!("/admin/users/{id}/grants/{grant}/remove");
+    let ask = browser.get(&remove);
+    assert!(
+        ask.body.contains("Thu hồi quyền “Xem hồ sơ cán bộ”"),
+        "{}",
+        ask.body
+    );
+    let removed = browser.post(&remove, &[("csrf_token", &ask.csrf())]);
+    assert_eq!(removed.status, 303);
+    let (_, grants) = json(app.get(&format!("/api/v1/users/{id}/grants")));
+    assert_eq!(grants["items"], json!([]));
+
+    let edit = browser.get(&format!("/admin/users/{id}/edit"));
+    let disabled = browser.post(
+        &format!("/admin/users/{id}/edit"),
+        &[
+            ("csrf_token", &edit.csrf()),
+            ("version", &edit.version()),
+            ("display_name", "Nguyễn Văn An"),
+            ("status", "disabled"),
+        ],
+    );
+    assert_eq!(disabled.status, 303, "{}", disabled.body);
+    let (_, user) = json(app.get(&format!("/api/v1/users/{id}")));
+    assert_eq!(user["status"], "disabled");
+    assert_eq!(user["display_name"], "Nguyễn Văn An");
+
+    let policies = browser.get("/admin/policies");
+    assert!(policies.body.contains("Tỉnh"));
+    let policy = browser.get("/admin/policies/province");
+    assert_eq!(policy.status, 200, "{}", policy.body);
+    let put = |idle: &str| {
+        browser.post(
+            "/admin/policies/province",
+            &[
+                ("csrf_token", &policy.csrf()),
+                ("version", &policy.version()),
+                ("session_lifetime_seconds", "28800"),
+                ("idle_timeout_seconds", idle),
+                ("step_up_max_age_seconds", "900"),
+                ("sign_in_allowed", "true"),
+            ],
+        )
+    };
+    let short = put("10");
+    assert_eq!(short.status, 422, "{}", short.body);
+    assert!(short.body.contains("Giá trị nằm ngoài khoảng cho phép."));
+    assert_eq!(put("1200").status, 303);
+    let (_, all) = json(app.get("/api/v1/policies"));
+    let province = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["level"] == "province")
+        .unwrap()
+        .clone();
+    assert_eq!(province["idle_timeout_seconds"], 1200);
+
+    let log = browser.get("/audit?action=grant.remove");
+    assert_eq!(log.status, 200);
+    assert!(
+        log.body.contains("<code>grant.remove</code>"),
+        "{}",
+        log.body
+    );
+    let bad_date = browser.get("/audit?from=h%C3%B4m+qua");
+    assert!(bad_date.body.contains("id=\"f-from-error\""));
+}
+
+#[test]
+fn an_organization_administrator_may_not_change_policies_nor_read_the_audit_log() {
+    let app = TestApp::spawn();
+    app.tree(&[("HN", "province", "ROOT")]);
+    let officer = app.account("hn.admin", Some("HN"), &["org_admin"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &officer);
+    assert_eq!(browser.get("/admin/users").status, 200);
+    assert_eq!(browser.get("/admin/policies").status, 200);
+    let policy = browser.get("/admin/policies/province");
+    assert_eq!(policy.status, 403);
+    assert_eq!(browser.get("/audit").status, 403);
+    let start = browser.get("/");
+    assert!(start.body.contains("href=\"/admin/users\""));
+    assert!(!start.body.contains("href=\"/audit\""));
+}

@@ -5,7 +5,6 @@
 //! exemption) as forms. Every page and form calls the party services the
 //! API calls, so the party scope, the rules and the audit are theirs.
 
-mod form;
 mod members;
 mod outstanding;
 mod transfers;
@@ -31,6 +30,9 @@ use crate::party::model::PartyOrganization;
 use crate::party::service;
 
 pub use outstanding::outstanding;
+
+/// The prefix of the party forms' labels.
+const WORDS: &str = "party-field";
 
 pub fn configure(table: &mut RouteTable) {
     table

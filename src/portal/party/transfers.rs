@@ -6,8 +6,8 @@ use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::form::{self, date, text, Shown, Spec};
 use super::workflows::{see_other, Refusal};
+use super::WORDS;
 use super::{done_notice, transfer_id};
 use crate::auth::caller::Permission;
 use crate::context::{Ctx, Scope};
@@ -18,6 +18,7 @@ use crate::party::transfer::{Direction, TransferFilter};
 use crate::party::view::{Transfer, TransferStatus};
 use crate::portal::browser::{FormData, Posted, SignedIn};
 use crate::portal::error::PortalError;
+use crate::portal::form::{self, date, text, Shown, Spec};
 use crate::portal::format;
 use crate::portal::i18n::Lang;
 use crate::portal::page::{self, Nav};
@@ -124,7 +125,7 @@ fn answer_form(user: &SignedIn, transfer: &Transfer, answer: &Answer) -> Markup 
     };
     let mut shown = Shown::blank(
         format!("/party/transfers/{}/{}", transfer.id, answer.step),
-        specs,
+        (WORDS, specs),
         lang.t(&format!("party-submit-transfer-{}", answer.step)),
     );
     shown.hidden = vec![("version", transfer.version.to_string())];

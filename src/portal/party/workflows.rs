@@ -9,7 +9,7 @@ use actix_web::{web, HttpResponse};
 use maud::html;
 use serde_json::{Map, Value};
 
-use super::form::{self, choice, date, optional, text, Shown, Spec};
+use super::WORDS;
 use super::{member_id, unit_id};
 use crate::auth::caller::Permission;
 use crate::context::{Ctx, Scope};
@@ -19,6 +19,7 @@ use crate::party::member::Decision;
 use crate::party::service::{self, Ending};
 use crate::portal::browser::{FormData, Posted, SignedIn};
 use crate::portal::error::PortalError;
+use crate::portal::form::{self, choice, date, optional, text, Shown, Spec};
 use crate::portal::i18n::Lang;
 use crate::portal::page::{self, Nav};
 
@@ -78,7 +79,7 @@ const STEPS: &[Step] = &[
     Step {
         slug: "exemption",
         specs: &[
-            choice("reason", &["age", "health"]),
+            choice("reason", &["age", "health"], "party-reason"),
             date("from_on"),
             text("decision_number"),
             text("deciding_body"),
@@ -246,7 +247,7 @@ fn step_page(
 fn shown_for<'a>(lang: Lang, step: &'a Step, id: MemberId, version: i32) -> Shown<'a> {
     let mut shown = Shown::blank(
         format!("/party/members/{id}/{}", step.slug),
-        step.specs,
+        (WORDS, step.specs),
         lang.t(&format!("party-submit-{}", step.slug)),
     );
     shown.hidden = vec![("version", version.to_string())];
@@ -372,7 +373,7 @@ async fn refused(
 const ADMISSION: &[Spec] = &[
     text("full_name"),
     date("birth_date"),
-    choice("sex", &["male", "female"]),
+    choice("sex", &["male", "female"], "party-sex"),
     optional(text("ethnic_group_code")),
     optional(text("religion_code")),
     optional(text("hometown")),
@@ -393,7 +394,7 @@ fn admission_page(
     let lang = user.lang();
     let mut shown = Shown::blank(
         format!("/party/units/{cell}/admit"),
-        ADMISSION,
+        (WORDS, ADMISSION),
         lang.t("party-submit-admit"),
     );
     shown.cancel = Some(format!("/party/units/{cell}"));
@@ -486,9 +487,9 @@ mod tests {
             for prefix in ["party-action", "party-help", "party-submit", "party-done"] {
                 keys.push(format!("{prefix}-{}", step.slug));
             }
-            keys.extend(step.specs.iter().map(|s| form::label_key(s.name)));
+            keys.extend(step.specs.iter().map(|s| form::label_key(WORDS, s.name)));
         }
-        keys.extend(ADMISSION.iter().map(|s| form::label_key(s.name)));
+        keys.extend(ADMISSION.iter().map(|s| form::label_key(WORDS, s.name)));
         for lang in Lang::ALL {
             let missing: Vec<&String> = keys.iter().filter(|k| !lang.has(k)).collect();
             assert!(missing.is_empty(), "{}: {missing:?}", lang.code());

@@ -1,7 +1,8 @@
-//! The committees' forms. Each is a list of inputs; what was typed is read
-//! into the JSON body the API takes (dates typed dd/mm/yyyy), deserialized
-//! into the same input type and handed to the same party service. A value
-//! the service refuses comes back beside its field, in the user's words.
+//! Forms over the API's bodies (docs/decisions/0025). Each form is a list
+//! of inputs; what was typed is read into the JSON body the API takes
+//! (dates typed dd/mm/yyyy), deserialized into the same input type and
+//! handed to the same service. A value the service refuses comes back
+//! beside its field, in the user's words.
 
 use chrono::NaiveDate;
 use maud::{html, Markup};
@@ -19,8 +20,12 @@ use crate::portal::page::{self, Field, Kind};
 pub enum Input {
     Text,
     Date,
-    /// One of these words, each named by `party-{name}-{word}`.
-    Choice(&'static [&'static str]),
+    /// A whole number (a JSON number).
+    Integer,
+    /// Yes or no (a JSON boolean).
+    YesNo,
+    /// One of these words, each named by the message `{prefix}-{word}`.
+    Choice(&'static [&'static str], &'static str),
 }
 
 /// One input of a form, named as the API's body names it.
@@ -47,10 +52,31 @@ pub const fn date(name: &'static str) -> Spec {
     }
 }
 
-pub const fn choice(name: &'static str, words: &'static [&'static str]) -> Spec {
+pub const fn integer(name: &'static str) -> Spec {
     Spec {
         name,
-        input: Input::Choice(words),
+        input: Input::Integer,
+        required: true,
+    }
+}
+
+pub const fn yes_no(name: &'static str) -> Spec {
+    Spec {
+        name,
+        input: Input::YesNo,
+        required: true,
+    }
+}
+
+/// One of `words`, each shown as the message `{prefix}-{word}`.
+pub const fn choice(
+    name: &'static str,
+    words: &'static [&'static str],
+    prefix: &'static str,
+) -> Spec {
+    Spec {
+        name,
+        input: Input::Choice(words, prefix),
         required: true,
     }
 }
@@ -62,9 +88,10 @@ pub const fn optional(spec: Spec) -> Spec {
     }
 }
 
-/// The label of an input: `party-field-decision-number`.
-pub fn label_key(name: &str) -> String {
-    format!("party-field-{}", name.replace('_', "-"))
+/// The label of an input: `party-field-decision-number` for the input
+/// `decision_number` of a form whose words are `party-field`.
+pub fn label_key(words: &str, name: &str) -> String {
+    format!("{words}-{}", name.replace('_', "-"))
 }
 
 /// The typed values as the API's JSON fields, or the inputs that could not
@@ -84,17 +111,28 @@ pub fn read(
             continue;
         };
         let value = match spec.input {
-            Input::Text => Ok(typed.to_owned()),
+            Input::Text => Ok(Value::String(typed.to_owned())),
             Input::Date => match format::parse_date(typed) {
-                Ok(Some(day)) => Ok(day.to_string()),
+                Ok(Some(day)) => Ok(Value::String(day.to_string())),
                 _ => Err(lang.t("invalid-date")),
             },
-            Input::Choice(words) if words.contains(&typed) => Ok(typed.to_owned()),
-            Input::Choice(_) => Err(lang.t("rule-choose")),
+            Input::Integer => typed
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| lang.t("invalid-integer")),
+            Input::YesNo => match typed {
+                "true" => Ok(Value::Bool(true)),
+                "false" => Ok(Value::Bool(false)),
+                _ => Err(lang.t("rule-choose")),
+            },
+            Input::Choice(words, _) if words.contains(&typed) => {
+                Ok(Value::String(typed.to_owned()))
+            }
+            Input::Choice(..) => Err(lang.t("rule-choose")),
         };
         match value {
             Ok(value) => {
-                values.insert(spec.name.to_owned(), Value::String(value));
+                values.insert(spec.name.to_owned(), value);
             }
             Err(message) => errors.push(FieldError::new(spec.name, message)),
         }
@@ -113,7 +151,7 @@ pub fn body<T: DeserializeOwned>(values: Map<String, Value>) -> AppResult<T> {
 
 /// The services' field rules in the user's words: (part of the service's
 /// message, message key). The first that matches names the rule.
-const RULES: [(&str, &str); 18] = [
+const RULES: [(&str, &str); 20] = [
     ("must not be after today", "rule-not-after-today"),
     ("when the current period began", "rule-after-current-period"),
     ("12 months after admitted_on", "rule-probation"),
@@ -135,6 +173,8 @@ const RULES: [(&str, &str); 18] = [
     ("9 or 12 digits", "rule-identity-number"),
     ("12 digits", "rule-personal-code"),
     ("6 to 20 letters or digits", "rule-card-number"),
+    ("lower-case letters, digits", "rule-username"),
+    ("no such organization", "rule-no-such-organization"),
 ];
 
 /// A service's field error in the user's words (the date a period began is
@@ -157,6 +197,7 @@ pub fn translate(lang: Lang, error: FieldError) -> FieldError {
         }
         Some(key) => lang.t(key),
         None if error.message == "length" => lang.t("rule-length"),
+        None if error.message == "range" => lang.t("rule-range"),
         None => lang.t_with("invalid-value", &[("detail", &error.message)]),
     };
     FieldError::new(error.field, message)
@@ -166,6 +207,8 @@ pub fn translate(lang: Lang, error: FieldError) -> FieldError {
 /// errors beside them.
 pub struct Shown<'a> {
     pub action: String,
+    /// The prefix of the inputs' labels, e.g. `party-field`.
+    pub words: &'static str,
     pub specs: &'a [Spec],
     pub values: Vec<String>,
     pub errors: Vec<FieldError>,
@@ -177,9 +220,14 @@ pub struct Shown<'a> {
 
 impl<'a> Shown<'a> {
     /// A blank form.
-    pub fn blank(action: String, specs: &'a [Spec], submit: String) -> Self {
+    pub fn blank(
+        action: String,
+        (words, specs): (&'static str, &'a [Spec]),
+        submit: String,
+    ) -> Self {
         Shown {
             action,
+            words,
             values: vec![String::new(); specs.len()],
             specs,
             errors: Vec::new(),
@@ -205,12 +253,18 @@ fn kind(lang: Lang, spec: &Spec) -> Kind {
     match spec.input {
         Input::Text => Kind::Text,
         Input::Date => Kind::Date,
-        Input::Choice(words) => {
+        Input::Integer => Kind::Number,
+        Input::YesNo => Kind::Select(vec![
+            (String::new(), lang.t("choose-one")),
+            ("true".into(), lang.t("choose-yes")),
+            ("false".into(), lang.t("choose-no")),
+        ]),
+        Input::Choice(words, prefix) => {
             let mut options = vec![(String::new(), lang.t("choose-one"))];
             options.extend(
                 words
                     .iter()
-                    .map(|w| (w.to_string(), lang.t(&format!("party-{}-{w}", spec.name)))),
+                    .map(|w| (w.to_string(), lang.t(&format!("{prefix}-{w}")))),
             );
             Kind::Select(options)
         }
@@ -224,7 +278,7 @@ pub fn render(user: &SignedIn, shown: &Shown) -> Markup {
         .errors
         .iter()
         .map(|e| {
-            let label = lang.t(&label_key(&e.field));
+            let label = lang.t(&label_key(shown.words, &e.field));
             (e.field.clone(), format!("{label}: {}", e.message))
         })
         .collect();
@@ -241,7 +295,7 @@ pub fn render(user: &SignedIn, shown: &Shown) -> Markup {
             required: spec.required,
             ..Field::new(
                 spec.name,
-                lang.t(&label_key(spec.name)),
+                lang.t(&label_key(shown.words, spec.name)),
                 value.clone(),
                 kind(lang, spec),
             )
