@@ -219,6 +219,24 @@ test("the résumé prints with its diacritics and without the site's frame", asy
   await assertAccessible(admin, "résumé");
 });
 
+test("the administrator's accounts, policies and the audit log are plain, accessible pages", async () => {
+  await admin.getByRole("link", { name: "Quản trị", exact: true }).click();
+  await assert.doesNotReject(admin.getByRole("heading", { name: "Tài khoản", level: 1 }).waitFor());
+  await assertAccessible(admin, "accounts");
+  await admin.getByRole("link", { name: "hanoi.officer", exact: true }).click();
+  await assert.doesNotReject(admin.getByRole("heading", { name: "Quyền được giao" }).waitFor());
+  await assertAccessible(admin, "account");
+  await photograph(admin, "admin-account");
+  await admin.goto(`${demo.base}/admin/policies`);
+  await assertAccessible(admin, "level policies");
+  await admin.getByRole("link", { name: "Nhật ký", exact: true }).click();
+  await admin.getByLabel("Thao tác").fill("official.update");
+  await admin.getByRole("button", { name: "Tìm" }).click();
+  await assert.doesNotReject(admin.locator("td code", { hasText: "official.update" }).first().waitFor());
+  await assertAccessible(admin, "audit log");
+  await photograph(admin, "audit");
+});
+
 test("a record outside one's scope is refused as not found", async () => {
   // a profile managed in another city, found by the administrator from the tree
   let outside;
