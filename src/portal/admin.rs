@@ -262,15 +262,11 @@ fn created_page(user: &SignedIn, created: &CreatedUser) -> HttpResponse {
         p { (lang.t("admin-initial-password-once")) }
         p { a href=(format!("/admin/users/{}", created.user.id)) { (lang.t("admin-open-user")) } }
     };
-    let mut response = user.visitor.respond(
+    // every response is `Cache-Control: no-store` (docs/security.md)
+    user.visitor.respond(
         StatusCode::CREATED,
         page::signed_in_page(user, Nav::Admin, &lang.t("admin-new-user"), body),
-    );
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    response
+    )
 }
 
 /// An account with its grants and the units they name.
