@@ -6,13 +6,13 @@
 
 use std::sync::LazyLock;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 
 use super::browser::{FormData, Posted, SignedIn};
-use super::error::PortalError;
+use super::error::{see_other, PortalError};
 use super::form::{self, choice, integer, text, yes_no, Shown, Spec};
 use super::format;
 use super::i18n::Lang;
@@ -97,12 +97,6 @@ fn unit_name(ctx: &mut Ctx, id: OrganizationId) -> String {
     crate::org::service::visible(ctx, id)
         .map(|o| format!("{} ({})", o.name, o.code))
         .unwrap_or_default()
-}
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
 }
 
 /// A form page: its refusal at the top, then the form.
@@ -384,9 +378,7 @@ pub async fn edit(
     user.require_fresh_mfa()?;
     let id = user_id(&user, &id)?;
     let lang = user.lang();
-    let Some(version) = form.get("version").and_then(|v| v.parse::<i32>().ok()) else {
-        return Err(user.fail(AppError::PreconditionRequired));
-    };
+    let version = form::version(&user, &form)?;
     let (status, errors, notice) = match form::read(lang, EDIT_USER, &form) {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
         Ok(values) => {
@@ -648,9 +640,7 @@ pub async fn put_policy(
     let lang = user.lang();
     let level = level.into_inner();
     let parsed = policy_level(&level).map_err(|e| user.fail(e))?;
-    let Some(version) = form.get("version").and_then(|v| v.parse::<i32>().ok()) else {
-        return Err(user.fail(AppError::PreconditionRequired));
-    };
+    let version = form::version(&user, &form)?;
     let (status, errors, notice) = match form::read(lang, POLICY, &form) {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
         Ok(values) => {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::browser::SignedIn;
 use super::error::PortalError;
-use super::format;
+use super::format::{self, given};
 use super::i18n::Lang;
 use super::page::{self, Field, Kind, Nav};
 use crate::audit::{self as search, AuditEntry, AuditQuery, AuditSearch};
@@ -30,14 +30,6 @@ pub struct AuditForm {
 }
 
 const TEXT_FIELDS: [&str; 3] = ["action", "entity_type", "entity_id"];
-
-fn given(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
 
 /// The start of `day` in Vietnam (UTC+7), as the API's RFC 3339 instant.
 fn day_starts(day: NaiveDate) -> String {
@@ -200,21 +192,14 @@ fn table(lang: Lang, page: &Page<AuditEntry>) -> Markup {
 }
 
 fn next_page(form: &AuditForm, cursor: &str) -> String {
-    let mut pairs: Vec<(&str, String)> = Vec::new();
-    for (name, value) in [
+    let filters = [
         ("action", &form.action),
         ("entity_type", &form.entity_type),
         ("entity_id", &form.entity_id),
         ("from", &form.from),
         ("to", &form.to),
-    ] {
-        if let Some(value) = given(value) {
-            pairs.push((name, value));
-        }
-    }
-    pairs.push(("cursor", cursor.to_owned()));
-    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    format!("/audit?{}", format::query_string(&borrowed))
+    ];
+    format::next_page("/audit", &filters, cursor)
 }
 
 #[cfg(test)]

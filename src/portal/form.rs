@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{AppError, AppResult, FieldError};
 use crate::portal::browser::{FormData, SignedIn};
+use crate::portal::error::PortalError;
 use crate::portal::format;
 use crate::portal::i18n::Lang;
 use crate::portal::page::{self, Field, Kind};
@@ -142,6 +143,13 @@ pub fn read(
     } else {
         Err(errors)
     }
+}
+
+/// The version a form was made from (the API's `If-Match`).
+pub fn version(user: &SignedIn, form: &FormData) -> Result<i32, PortalError> {
+    form.get("version")
+        .and_then(|v| v.parse::<i32>().ok())
+        .ok_or_else(|| user.fail(AppError::PreconditionRequired))
 }
 
 /// The values as the API's input type (the inputs were checked by `read`).

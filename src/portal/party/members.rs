@@ -20,7 +20,7 @@ use crate::party::service;
 use crate::party::view::{MemberSummary, MemberView};
 use crate::portal::browser::SignedIn;
 use crate::portal::error::PortalError;
-use crate::portal::format;
+use crate::portal::format::{self, given};
 use crate::portal::i18n::Lang;
 use crate::portal::page::{self, Field, Kind, Nav};
 
@@ -32,14 +32,6 @@ pub struct SearchForm {
     status: Option<String>,
     as_of: Option<String>,
     cursor: Option<String>,
-}
-
-fn given(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
 }
 
 /// The API's query from the form, or the date field's error.
@@ -233,20 +225,13 @@ fn table(lang: Lang, results: &Results) -> Markup {
 }
 
 fn next_page(form: &SearchForm, cursor: &str) -> String {
-    let mut pairs = Vec::new();
-    for (name, value) in [
+    let filters = [
         ("q", &form.q),
         ("party_organization_id", &form.party_organization_id),
         ("status", &form.status),
         ("as_of", &form.as_of),
-    ] {
-        if let Some(value) = given(value) {
-            pairs.push((name, value));
-        }
-    }
-    pairs.push(("cursor", cursor.to_owned()));
-    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    format!("/party/members?{}", format::query_string(&borrowed))
+    ];
+    format::next_page("/party/members", &filters, cursor)
 }
 
 #[derive(Debug, Default, Deserialize)]

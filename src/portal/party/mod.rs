@@ -13,15 +13,12 @@ mod workflows;
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::NaiveDate;
 use maud::{html, Markup};
-use serde::Deserialize;
 
 use super::browser::SignedIn;
 use super::error::PortalError;
-use super::format;
 use super::i18n::Lang;
-use super::page::{self, Field, Kind};
+use super::organizations::{as_of, as_of_query, date_form, AsOfForm};
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::http::route_table::RouteTable;
@@ -96,41 +93,6 @@ fn unit_link(
         @match units.get(&id) {
             Some(unit) => a href=(format!("/party/units/{id}")) { (unit.name) },
             None => span { (id) },
-        }
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct AsOfForm {
-    as_of: Option<String>,
-}
-
-/// The date asked for, or the error to show beside the date field.
-fn as_of(lang: Lang, form: &AsOfForm) -> (Option<NaiveDate>, Option<String>) {
-    match format::parse_date(form.as_of.as_deref().unwrap_or_default()) {
-        Ok(date) => (date, None),
-        Err(_) => (None, Some(lang.t("invalid-date"))),
-    }
-}
-
-/// `?as_of=` for links, keeping the date being looked at.
-fn as_of_query(date: Option<NaiveDate>) -> String {
-    date.map(|d| format!("?as_of={}", format::date(d)))
-        .unwrap_or_default()
-}
-
-fn date_form(lang: Lang, action: &str, date: Option<NaiveDate>, error: Option<String>) -> Markup {
-    let mut field = Field::new(
-        "as_of",
-        lang.t("field-as-of"),
-        format::maybe_date(date),
-        Kind::Date,
-    );
-    field.error = error;
-    html! {
-        form.filters method="get" action=(action) {
-            (page::field(lang, &field))
-            div.actions { button.button type="submit" { (lang.t("tree-show")) } }
         }
     }
 }

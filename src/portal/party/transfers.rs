@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::workflows::{see_other, Refusal};
+use super::workflows::Refusal;
 use super::WORDS;
 use super::{done_notice, transfer_id};
 use crate::auth::caller::Permission;
@@ -17,7 +17,7 @@ use crate::party::service;
 use crate::party::transfer::{Direction, TransferFilter};
 use crate::party::view::{Transfer, TransferStatus};
 use crate::portal::browser::{FormData, Posted, SignedIn};
-use crate::portal::error::PortalError;
+use crate::portal::error::{see_other, PortalError};
 use crate::portal::form::{self, date, text, Shown, Spec};
 use crate::portal::format;
 use crate::portal::i18n::Lang;
@@ -229,9 +229,7 @@ pub async fn answer(
         _ => return Err(user.fail(AppError::NotFound { entity: "page" })),
     };
     let lang = user.lang();
-    let Some(version) = form.get("version").and_then(|v| v.parse::<i32>().ok()) else {
-        return Err(user.fail(AppError::PreconditionRequired));
-    };
+    let version = form::version(&user, &form)?;
     let refusal = match form::read(lang, specs, &form) {
         Err(errors) => Refusal::Fields(errors),
         Ok(values) => {

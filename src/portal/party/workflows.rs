@@ -4,7 +4,7 @@
 //! comes back beside its field; a refusal of the whole step (a conflict, a
 //! newer version) at the top of the form.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::html;
 use serde_json::{Map, Value};
@@ -18,7 +18,7 @@ use crate::ids::{MemberId, PartyOrganizationId};
 use crate::party::member::Decision;
 use crate::party::service::{self, Ending};
 use crate::portal::browser::{FormData, Posted, SignedIn};
-use crate::portal::error::PortalError;
+use crate::portal::error::{see_other, PortalError};
 use crate::portal::form::{self, choice, date, optional, text, Shown, Spec};
 use crate::portal::i18n::Lang;
 use crate::portal::page::{self, Nav};
@@ -276,9 +276,7 @@ pub async fn decide(
     let (id, slug) = path.into_inner();
     let (id, step) = (member_id(&user, &id)?, step(&user, &slug)?);
     let lang = user.lang();
-    let Some(version) = form.get("version").and_then(|v| v.parse::<i32>().ok()) else {
-        return Err(user.fail(AppError::PreconditionRequired));
-    };
+    let version = form::version(&user, &form)?;
     let values = match form::read(lang, step.specs, &form) {
         Ok(values) => values,
         Err(errors) => {
@@ -300,12 +298,6 @@ pub async fn decide(
             refused(&user, (step, id), (scope, &form), refusal).await
         }
     }
-}
-
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
 }
 
 /// Why a form comes back: fields to correct, or the step as a whole.
