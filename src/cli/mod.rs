@@ -7,6 +7,7 @@ mod demo;
 mod fixtures;
 mod keys;
 mod serve;
+mod standby;
 mod user;
 
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ use odb::error::AppError;
 use audit::AuditCommand;
 use fixtures::FixturesCommand;
 use keys::KeysCommand;
+use standby::StandbyCommand;
 use user::UserCommand;
 
 #[derive(Parser)]
@@ -63,6 +65,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// A synchronous standby of the private cluster, and failing over to it.
+    Standby {
+        #[command(subcommand)]
+        command: StandbyCommand,
+    },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -74,6 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => keys::run(&settings, command, now)?,
         Command::User { command } => user::run(&settings, command, now)?,
         Command::Audit { command } => return audit::run(&settings, command, now),
+        Command::Standby { command } => standby::run(&settings, command)?,
         Command::Serve => serve::serve(&settings, false)?,
         Command::Demo => serve::serve(&settings, true)?,
     }

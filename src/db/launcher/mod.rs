@@ -27,6 +27,7 @@ mod error;
 mod lock;
 mod placement;
 mod server;
+mod standby;
 
 use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
