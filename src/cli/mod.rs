@@ -2,6 +2,7 @@
 //! the binary; everything it does goes through the library.
 
 mod audit;
+mod backup;
 mod database;
 mod demo;
 mod fixtures;
@@ -65,6 +66,21 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// A base backup of the private cluster into ODB_BACKUP_DIR (whose WAL
+    /// archive the running cluster fills), keeping the newest KEEP.
+    Backup {
+        #[arg(long, default_value_t = 7)]
+        keep: usize,
+    },
+    /// Restore the private cluster as it was at a moment (RFC 3339), from
+    /// ODB_BACKUP_DIR, into a new data directory.
+    Restore {
+        #[arg(long)]
+        until: String,
+        /// The new data directory (its cluster goes in DIR/postgres).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// A synchronous standby of the private cluster, and failing over to it.
     Standby {
         #[command(subcommand)]
@@ -81,6 +97,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => keys::run(&settings, command, now)?,
         Command::User { command } => user::run(&settings, command, now)?,
         Command::Audit { command } => return audit::run(&settings, command, now),
+        Command::Backup { keep } => backup::backup(&settings, keep)?,
+        Command::Restore { until, to } => backup::restore(&settings, &until, &to)?,
         Command::Standby { command } => standby::run(&settings, command)?,
         Command::Serve => serve::serve(&settings, false)?,
         Command::Demo => serve::serve(&settings, true)?,

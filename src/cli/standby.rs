@@ -12,6 +12,8 @@ use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
 use odb::config::Settings;
 use odb::db::launcher::{ClusterOptions, LocalPostgres};
 
+use super::database::{database, Database};
+
 #[derive(Subcommand)]
 pub(super) enum StandbyCommand {
     /// Copy the private cluster into DIR (best on another disk) and start it
@@ -74,7 +76,13 @@ fn start(dir: &Path) -> anyhow::Result<LocalPostgres> {
     Ok(LocalPostgres::start(&ClusterOptions {
         data_dir: dir.to_path_buf(),
         ephemeral: false,
+        archive: None,
     })?)
+}
+
+fn private(db: &Database) -> anyhow::Result<&LocalPostgres> {
+    db.cluster()
+        .ok_or_else(|| anyhow::anyhow!("odb is not running its private cluster"))
 }
 
 fn superuser(cluster: &LocalPostgres) -> anyhow::Result<PgConnection> {
@@ -97,10 +105,11 @@ fn checked(name: &str) -> anyhow::Result<&str> {
 
 fn create(settings: &Settings, dir: &Path, name: &str) -> anyhow::Result<()> {
     let name = checked(name)?;
-    let primary = start(&settings.data_dir)?;
-    let mut conn = superuser(&primary)?;
+    let db = database(settings)?;
+    let primary = private(&db)?;
+    let mut conn = superuser(primary)?;
     make_slot(&mut conn, name)?;
-    let standby = LocalPostgres::create_standby(dir, &primary, name)?;
+    let standby = LocalPostgres::create_standby(dir, primary, name)?;
     wait_streaming(&mut conn, name)?;
     diesel::sql_query(format!(
         "ALTER SYSTEM SET synchronous_standby_names = '\"{name}\"'"
@@ -191,8 +200,8 @@ fn promote(dir: &Path) -> anyhow::Result<()> {
 
 fn forget(settings: &Settings, name: &str) -> anyhow::Result<()> {
     let name = checked(name)?;
-    let primary = start(&settings.data_dir)?;
-    let mut conn = superuser(&primary)?;
+    let db = database(settings)?;
+    let mut conn = superuser(private(&db)?)?;
     diesel::sql_query("ALTER SYSTEM RESET synchronous_standby_names").execute(&mut conn)?;
     diesel::sql_query("SELECT pg_reload_conf()").execute(&mut conn)?;
     drop_slot(&mut conn, name)?;

@@ -88,6 +88,7 @@ fn start_cluster(name: &str, configure: impl FnOnce(&LocalPostgres)) -> Cluster 
     let postgres = LocalPostgres::start(&ClusterOptions {
         data_dir,
         ephemeral: true,
+        archive: None,
     })
     .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL cluster: {e}"));
     configure(&postgres);
