@@ -3,10 +3,13 @@
 # --party-members` filled: member name search latency (p50/p95, one client)
 # in a province's party committee and in the whole country, and the
 # statistics of a province and of the country, as odb_app under row-level
-# security with the party scope set.
-# Usage: bench/party.sh <database url> <province party committee code> [seconds]
+# security with the party scope set: today (from the kept counts), a past
+# date (from the periods), and beside them PostgreSQL alone counting the
+# subtree's members (the owner, no row-level security, index-only); and the
+# same for a commune's committee (counted from the member rows).
+# Usage: bench/party.sh <database url> <province party committee code> [seconds] [commune committee code]
 set -euo pipefail
-url=$1 committee=$2 seconds=${3:-20}
+url=$1 committee=$2 seconds=${3:-20} commune=${4:-}
 bin=$(dirname "$(command -v pgbench 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/pgbench | tail -1)")
 here=$(cd "$(dirname "$0")" && pwd)
 psql() { "$bin/psql" "$url" -Atq "$@"; }
@@ -21,13 +24,26 @@ search() { # name scope
 stats() { # name scope root
   local name=$1 scope=$2 root=$3
   for run in 1 2 3; do
-    psql <<SQL | grep -o 'Execution Time: [0-9.]* ms' | sed "s/^/$name statistics run $run: /"
+    psql <<SQL | grep -o 'Execution Time: [0-9.]* ms' | sed "s/^/$name statistics today run $run: /"
 BEGIN;
 SET LOCAL ROLE odb_app;
 SELECT set_config('odb.party_read_scope', '$scope', true) \g /dev/null
 -- the call src/party/repo/stats.rs makes for today
 EXPLAIN (ANALYZE) SELECT dimension, key, n FROM odb_party_statistics('$root', current_date, true);
 COMMIT;
+SQL
+  done
+  psql <<SQL | grep -o 'Execution Time: [0-9.]* ms' | sed "s/^/$name statistics of a past date: /"
+BEGIN;
+SET LOCAL ROLE odb_app;
+SELECT set_config('odb.party_read_scope', '$scope', true) \g /dev/null
+EXPLAIN (ANALYZE) SELECT dimension, key, n FROM odb_party_statistics('$root', current_date - 1, false);
+COMMIT;
+SQL
+  for run in 1 2 3; do
+    psql <<SQL | grep -o 'Execution Time: [0-9.]* ms' | sed "s/^/$name PostgreSQL alone, count(*) of the members run $run: /"
+EXPLAIN (ANALYZE) SELECT count(*) FROM party_members
+ WHERE path >= '$root'::ltree AND path < '$root.zzzz'::ltree AND status IN ('probationary', 'official');
 SQL
   done
 }
@@ -38,4 +54,9 @@ search province "{$province}"
 search country "{$country}"
 stats province "{$province}" "$province"
 stats country "{$country}" "$country"
+if [ -n "$commune" ]; then
+  local_root=$(psql -c "SELECT path FROM party_organizations WHERE code = '$commune'")
+  echo "in $commune: $(psql -c "SELECT count(*) FROM party_members WHERE path <@ '$local_root'")"
+  stats commune "{$local_root}" "$local_root"
+fi
 rm -rf "$work"

@@ -31,6 +31,9 @@ pub enum AppError {
     StepUpRequired { max_age_seconds: i32 },
     #[error("{0}")]
     Unauthenticated(String),
+    /// A machine client's signed request refused (docs/sync.md).
+    #[error("{0}")]
+    SignatureRefused(String),
     /// Too many failures: the account is locked until the given time.
     #[error(
         "too many failed attempts; the account is locked until {}",
@@ -45,9 +48,14 @@ pub enum AppError {
     Throttled { retry_after_seconds: i64 },
     #[error("invalid input")]
     Validation(Vec<FieldError>),
-    /// A request that is well-formed but clashes with what is stored; `code` is stable.
+    /// A request that is well-formed but clashes with what is stored; `code`
+    /// is stable; `existing`, when known, is the address of what it clashes with.
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict {
+        code: &'static str,
+        detail: String,
+        existing: Option<String>,
+    },
     /// The record exists already; `existing` is where.
     #[error("{detail}")]
     Duplicate { detail: String, existing: String },
@@ -81,6 +89,16 @@ impl AppError {
         AppError::Conflict {
             code,
             detail: detail.into(),
+            existing: None,
+        }
+    }
+
+    /// A conflict with the record at `existing` (a booking that holds the time).
+    pub fn clash(code: &'static str, detail: impl Into<String>, existing: String) -> Self {
+        AppError::Conflict {
+            code,
+            detail: detail.into(),
+            existing: Some(existing),
         }
     }
 }

@@ -121,8 +121,52 @@ uuid_id!(
     TransferId
 );
 uuid_id!(
+    /// A machine client of the synchronization (`sync_clients.id`).
+    SyncClientId
+);
+uuid_id!(
+    /// A change event, named by its source (`sync_events.event_id`).
+    EventId
+);
+uuid_id!(
     /// A temporary attendance (`party_attendances.id`).
     AttendanceId
+);
+uuid_id!(
+    /// A document in a correspondence register (`correspondence.id`).
+    DocumentId
+);
+uuid_id!(
+    /// A file attached to a registered document (`correspondence_attachments.id`).
+    DocumentAttachmentId
+);
+uuid_id!(
+    /// An entry of a document's handling history (`correspondence_events.id`).
+    DocumentEventId
+);
+uuid_id!(
+    /// A task given to staff (`groupware_tasks.id`).
+    TaskId
+);
+uuid_id!(
+    /// A progress report on a task (`groupware_task_reports.id`).
+    TaskReportId
+);
+uuid_id!(
+    /// A meeting room (`meeting_rooms.id`).
+    RoomId
+);
+uuid_id!(
+    /// A booking of a meeting room (`room_bookings.id`).
+    BookingId
+);
+uuid_id!(
+    /// An event of a calendar (`calendar_events.id`).
+    EventId
+);
+uuid_id!(
+    /// A business trip (`business_trips.id`).
+    TripId
 );
 
 #[cfg(test)]

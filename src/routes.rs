@@ -39,6 +39,13 @@ fn register(table: &mut RouteTable) {
             crate::catalogs::routes::configure(table);
             crate::audit::routes::configure(table);
             crate::dossiers::routes::configure(table);
+            crate::sync::routes::configure(table);
+            crate::groupware::correspondence::routes::configure(table);
+            crate::groupware::tasks::routes::configure(table);
+            crate::groupware::rooms::routes::configure(table);
+            crate::groupware::notices::routes::configure(table);
+            crate::groupware::calendar::routes::configure(table);
+            crate::groupware::trips::routes::configure(table);
         });
 }
 

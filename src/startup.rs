@@ -39,6 +39,7 @@ impl Application {
                 .app_data(web::PayloadConfig::default().limit(http::JSON_LIMIT))
                 .configure(crate::routes::routes)
                 .wrap(middleware::from_fn(http::nul::refuse_nul))
+                .wrap(middleware::from_fn(http::extract::authenticate_first))
                 .wrap(middleware::from_fn(http::one_connection_per_request))
                 .wrap(http::error_handlers())
                 .wrap(http::security_headers())

@@ -82,6 +82,8 @@ pub enum Permission {
     /// Party organizations and members, over the party tree.
     ReadParty,
     EditParty,
+    /// The groupware of CCOP staff: correspondence, tasks, rooms.
+    UseGroupware,
 }
 
 const PERSONNEL: &[Role] = &[Role::PersonnelViewer, Role::PersonnelEditor];
@@ -101,6 +103,7 @@ impl Permission {
             Permission::HandleDossiers => &[Role::DossierOfficer],
             Permission::ReadParty => PARTY,
             Permission::EditParty => &[Role::PartyEditor],
+            Permission::UseGroupware => &[Role::GroupwareUser],
         }
     }
 
@@ -117,6 +120,7 @@ impl Permission {
             Permission::HandleDossiers => "handling internal-politics dossiers",
             Permission::ReadParty => "reading party organizations and members",
             Permission::EditParty => "changing party organizations and members",
+            Permission::UseGroupware => "using the groupware",
         }
     }
 
@@ -152,6 +156,7 @@ impl Permission {
             Permission::ReadAudit => &[Role::Auditor],
             Permission::HandleDossiers => &[Role::DossierOfficer],
             Permission::ReadParty | Permission::EditParty => PARTY,
+            Permission::UseGroupware => &[Role::GroupwareUser],
             _ => Role::ALL,
         }
     }

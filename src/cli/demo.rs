@@ -1,5 +1,6 @@
 //! What `odb demo` adds to serving: the demo dataset, generated profiles and
-//! party members, and three accounts, all created on first start only.
+//! party members, four accounts and two dossiers, all created on first
+//! start only.
 
 use std::path::Path;
 
@@ -36,7 +37,8 @@ pub(super) fn prepare(
 }
 
 /// Demo accounts: an administrator at the root, a Hà Nội officer (organizations,
-/// personnel, party) and a Bắc Ninh party officer.
+/// personnel, party), a Bắc Ninh party officer and a Hà Nội dossier officer,
+/// with two dossiers for the last to read.
 /// Their credentials are kept (mode 0600) in the data directory so that every
 /// demo start can print them; a real deployment uses `odb user create`.
 fn demo_accounts(
@@ -79,9 +81,11 @@ fn create_demo_accounts(
         ),
         // the receiving side of a transfer from Hà Nội (docs/party-guide.md)
         ("bacninh.party", Some("P27"), vec![Role::PartyEditor]),
+        // DB3: the demo's dossiers are about Hà Nội profiles
+        ("hanoi.dossiers", Some("P01"), vec![Role::DossierOfficer]),
     ];
     let created = Ctx::as_operator(conn, keyring, now, "odb demo", |ctx| {
-        accounts
+        let created = accounts
             .into_iter()
             .map(|(username, org, roles)| {
                 let account = NewOperatorAccount {
@@ -91,7 +95,9 @@ fn create_demo_accounts(
                 };
                 admin::bootstrap_user(ctx, account)
             })
-            .collect::<Result<Vec<_>, _>>()
+            .collect::<Result<Vec<_>, _>>()?;
+        odb::fixtures::dossier_demo::load(ctx, "P01")?;
+        Ok(created)
     })
     .map_err(detail)?;
     let text = serde_json::to_string_pretty(&created)?;

@@ -27,9 +27,9 @@ pub(super) enum KeysCommand {
     RotateMaster,
     /// Stop accepting the previous master key, once every odb process has the new one.
     RetireMaster,
-    /// Add a blind-index key and recompute every profile's indexes under it, online and resumably; then retire the old key.
+    /// Add a blind-index key and recompute every profile's and party member's indexes under it, online and resumably; then retire the old key.
     RotateBlindIndex {
-        /// Profiles re-indexed per transaction (1 to 100000).
+        /// Rows (profiles or party members) re-indexed per transaction (1 to 100000).
         #[arg(long, default_value_t = 1000)]
         batch: i64,
         /// Connections working in parallel, each on its own range of rows (1 to 8).
@@ -89,7 +89,8 @@ pub(super) fn run(
         }
         KeysCommand::RotateBlindIndex { batch, workers } => {
             let mut conns = connections(&db, conn, workers)?;
-            let mut progress = |_: &str, done: u64| eprintln!("odb: re-indexed {done} profile(s)");
+            let mut progress =
+                |rows: &str, done: u64| eprintln!("odb: re-indexed {done} row(s) of {rows}");
             let report = crypto::rotate_blind_index(
                 &mut conns,
                 &keyring,
@@ -98,7 +99,7 @@ pub(super) fn run(
                 &mut progress,
             )?;
             println!(
-                "rotation done: blind-index key v{} active, {} profile(s) re-indexed, retired: {:?}",
+                "rotation done: blind-index key v{} active, {} row(s) re-indexed (profiles and party members), retired: {:?}",
                 report.new_version, report.resealed, report.retired
             );
         }

@@ -9,6 +9,7 @@ mod fixtures;
 mod keys;
 mod serve;
 mod standby;
+mod sync_client;
 mod user;
 
 use std::process::ExitCode;
@@ -23,6 +24,7 @@ use audit::AuditCommand;
 use fixtures::FixturesCommand;
 use keys::KeysCommand;
 use standby::StandbyCommand;
+use sync_client::SyncClientCommand;
 use user::UserCommand;
 
 #[derive(Parser)]
@@ -86,6 +88,11 @@ enum Command {
         #[command(subcommand)]
         command: StandbyCommand,
     },
+    /// Machine clients of the synchronization with MOHA (docs/sync.md).
+    SyncClient {
+        #[command(subcommand)]
+        command: SyncClientCommand,
+    },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -96,6 +103,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fixtures { command } => fixtures::run(&settings, command, now)?,
         Command::Keys { command } => keys::run(&settings, command, now)?,
         Command::User { command } => user::run(&settings, command, now)?,
+        Command::SyncClient { command } => sync_client::run(&settings, command, now)?,
         Command::Audit { command } => return audit::run(&settings, command, now),
         Command::Backup { keep } => backup::backup(&settings, keep)?,
         Command::Restore { until, to } => backup::restore(&settings, &until, &to)?,

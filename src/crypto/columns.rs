@@ -48,10 +48,20 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
     sealed("dossier_versions", "content"),
     sealed("dossier_attachments", "file_name"),
     sealed("dossier_attachments", "content"),
+    sealed("correspondence_attachments", "sealed_file_name"),
+    sealed("correspondence_attachments", "sealed_content"),
     sealed("users", "totp_secret"),
     sealed("party_members", "identity_number"),
     sealed("party_members", "personal_identification_code"),
     sealed("party_members", "party_card_number"),
+    sealed("sync_clients", "secret"),
+    sealed("sync_clients", "previous_secret"),
+    SealedColumn {
+        table: "sync_events",
+        column: "payload",
+        stored_in: "sync_events",
+        row_id: "event_id",
+    },
 ];
 
 /// The sealed columns of one stored table, re-sealed together so that each
@@ -108,35 +118,79 @@ pub(crate) fn stored_tables() -> Vec<StoredTable> {
     tables
 }
 
-/// A blind index beside a sealed column of officials.
+/// A blind index beside a sealed column.
 pub struct BlindIndexedColumn {
-    /// The index column in `officials`.
+    /// The index column.
     pub index: &'static str,
-    /// The sealed column (in `official_personal`, as officials') it indexes.
+    /// The sealed column it indexes; with the table, names the index's key.
     pub sealed: &'static str,
     /// All 32 bytes (a unique column) or 16.
     pub whole: bool,
 }
 
-/// Every blind index in the schema; all live in `officials`, and their
-/// associated data and key derivation name the table `officials`.
-pub const BLIND_INDEXES: &[BlindIndexedColumn] = &[
+/// A table whose rows carry blind indexes and the version of the key they
+/// were computed with (`blind_index_version`).
+pub struct BlindIndexedTable {
+    /// The table holding the indexes, named in the keys' derivation and in
+    /// the sealed values' associated data.
+    pub table: &'static str,
+    /// The table the sealed values are stored in, and its column naming the row.
+    pub sealed_in: &'static str,
+    pub row_id: &'static str,
+    /// What a rotation's progress and `odb keys status` count.
+    pub rows: &'static str,
+    pub columns: &'static [BlindIndexedColumn],
+}
+
+const fn column(index: &'static str, sealed: &'static str, whole: bool) -> BlindIndexedColumn {
     BlindIndexedColumn {
-        index: "identity_card_index",
-        sealed: "identity_card_number",
-        whole: false,
+        index,
+        sealed,
+        whole,
+    }
+}
+
+/// Every blind index in the schema: the profiles' (sealed in
+/// official_personal, as officials') and the party members'.
+pub const BLIND_INDEXED_TABLES: &[BlindIndexedTable] = &[
+    BlindIndexedTable {
+        table: "officials",
+        sealed_in: "official_personal",
+        row_id: "official_id",
+        rows: "profiles",
+        columns: &[
+            column("identity_card_index", "identity_card_number", false),
+            column(
+                "personal_identification_index",
+                "personal_identification_code",
+                true,
+            ),
+            column("social_insurance_index", "social_insurance_number", false),
+        ],
     },
-    BlindIndexedColumn {
-        index: "personal_identification_index",
-        sealed: "personal_identification_code",
-        whole: true,
-    },
-    BlindIndexedColumn {
-        index: "social_insurance_index",
-        sealed: "social_insurance_number",
-        whole: false,
+    BlindIndexedTable {
+        table: "party_members",
+        sealed_in: "party_members",
+        row_id: "id",
+        rows: "party_members",
+        columns: &[
+            column("identity_index", "identity_number", false),
+            column(
+                "personal_identification_index",
+                "personal_identification_code",
+                true,
+            ),
+            column("party_card_index", "party_card_number", true),
+        ],
     },
 ];
+
+impl BlindIndexedTable {
+    /// The column indexing `sealed`, if this table indexes it.
+    pub fn column(&self, sealed: &str) -> Option<&'static BlindIndexedColumn> {
+        self.columns.iter().find(|c| c.sealed == sealed)
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -153,6 +207,7 @@ mod tests {
                 "official_records",
                 "dossier_versions",
                 "dossier_attachments",
+                "correspondence_attachments",
                 "users",
                 "party_members"
             ]

@@ -23,7 +23,9 @@ mod workers;
 mod wrapping;
 
 pub use aead::{key_version, normalize_identifier};
-pub use columns::{BlindIndexedColumn, SealedColumn, BLIND_INDEXES, SEALED_COLUMNS};
+pub use columns::{
+    BlindIndexedColumn, BlindIndexedTable, SealedColumn, BLIND_INDEXED_TABLES, SEALED_COLUMNS,
+};
 pub use error::CryptoError;
 pub use keyring::Keyring;
 pub use master::{MasterKey, MasterKeys};

@@ -1,7 +1,8 @@
-//! Blind-index key rotation: every profile's indexes recomputed under the
-//! new key, set-based and on both cores like a data-key rotation. A row
-//! names the key its indexes were computed with (`blind_index_version`);
-//! until every row is under the new key, lookups try both.
+//! Blind-index key rotation: every profile's and party member's indexes
+//! recomputed under the new key, set-based and on both cores like a
+//! data-key rotation. A row names the key its indexes were computed with
+//! (`blind_index_version`); until every row is under the new key, lookups
+//! try both.
 
 use std::sync::Mutex;
 
@@ -12,15 +13,10 @@ use diesel::{QueryableByName, RunQueryDsl};
 use uuid::Uuid;
 
 use super::aead::normalize_identifier;
-use super::columns::BLIND_INDEXES;
+use super::columns::{BlindIndexedTable, BLIND_INDEXED_TABLES};
 use super::keyring::{CryptoError, KeyKind, Keyring};
 use super::rotation::{rotate_kind, Rotation, RotationReport};
 use super::workers::{run_pass, Cursor, Progress, Reporter, Step};
-
-/// The table every blind index lives in, and names in its keys' derivation.
-const TABLE: &str = "officials";
-/// What progress reports count.
-const PROFILES: &str = "profiles";
 
 const BLIND_INDEX_KEYS: Rotation = Rotation {
     kind: KeyKind::BlindIndex,
@@ -29,10 +25,10 @@ const BLIND_INDEX_KEYS: Rotation = Rotation {
 };
 
 #[derive(QueryableByName)]
-struct ProfileNumbers {
+struct RowNumbers {
     #[diesel(sql_type = SqlUuid)]
     id: Uuid,
-    /// The sealed numbers, in `BLIND_INDEXES` order.
+    /// The sealed numbers, in the table's `columns` order.
     #[diesel(sql_type = Array<Nullable<Bytea>>)]
     sealed: Vec<Option<Vec<u8>>>,
 }
@@ -44,8 +40,9 @@ struct Count {
 }
 
 /// Adds blind-index key v+1 as active (or resumes a rotation under way),
-/// recomputes every profile's indexes under it in transactions of `batch`
-/// profiles, one worker per connection, then retires the old key.
+/// recomputes every profile's and party member's indexes under it in
+/// transactions of `batch` rows, one worker per connection, then retires
+/// the old key.
 /// Resumable; run it as the owner.
 pub fn rotate_blind_index(
     conns: &mut [PgConnection],
@@ -64,66 +61,91 @@ fn pass(
     batch: i64,
     reporter: &Mutex<Reporter<'_>>,
 ) -> Result<u64, CryptoError> {
-    run_pass(conns, reporter, batch, &|conn, cursor| {
-        reindex_batch(conn, keyring, target, cursor)
-    })
+    let mut done = 0;
+    for table in BLIND_INDEXED_TABLES {
+        done += run_pass(conns, reporter, batch, &|conn, cursor| {
+            reindex_batch(conn, (keyring, table), target, cursor)
+        })?;
+    }
+    Ok(done)
 }
 
 fn remaining(conn: &mut PgConnection, target: u32) -> Result<i64, CryptoError> {
-    let count: Count =
-        diesel::sql_query("SELECT count(*) AS n FROM officials WHERE blind_index_version <> $1")
-            .bind::<Integer, _>(version_column(target)?)
-            .get_result(conn)?;
-    Ok(count.n)
+    let mut left = 0;
+    for table in BLIND_INDEXED_TABLES {
+        let count: Count = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM {} WHERE blind_index_version <> $1",
+            table.table
+        ))
+        .bind::<Integer, _>(version_column(target)?)
+        .get_result(conn)?;
+        left += count.n;
+    }
+    Ok(left)
 }
 
 fn version_column(version: u32) -> Result<i32, CryptoError> {
     i32::try_from(version).map_err(|_| CryptoError::Malformed)
 }
 
-/// Recomputes the indexes of up to `cursor.rows` profiles from the cursor
-/// on, in the caller's transaction; profiles a writer holds are skipped.
+/// `FROM` the indexed table (`o`) and where its sealed values are, with
+/// that table's alias.
+fn sources(table: &BlindIndexedTable) -> (String, &'static str) {
+    if table.sealed_in == table.table {
+        (format!("{} o", table.table), "o")
+    } else {
+        let from = format!(
+            "{} o JOIN {} s ON s.{} = o.id",
+            table.table, table.sealed_in, table.row_id
+        );
+        (from, "s")
+    }
+}
+
+/// Recomputes the indexes of up to `cursor.rows` rows of `table` from the
+/// cursor on, in the caller's transaction; rows a writer holds are skipped.
 fn reindex_batch(
     conn: &mut PgConnection,
-    keyring: &Keyring,
+    (keyring, table): (&Keyring, &BlindIndexedTable),
     target: u32,
     cursor: &mut Cursor,
 ) -> Result<Step, CryptoError> {
-    let sealed: Vec<String> = BLIND_INDEXES
+    let (from, alias) = sources(table);
+    let sealed: Vec<String> = table
+        .columns
         .iter()
-        .map(|b| format!("p.{}", b.sealed))
+        .map(|b| format!("{alias}.{}", b.sealed))
         .collect();
-    let rows: Vec<ProfileNumbers> = diesel::sql_query(format!(
-        "SELECT o.id, ARRAY[{}]::bytea[] AS sealed \
-         FROM officials o JOIN official_personal p ON p.official_id = o.id \
+    let rows: Vec<RowNumbers> = diesel::sql_query(format!(
+        "SELECT o.id, ARRAY[{}]::bytea[] AS sealed FROM {} \
          WHERE o.id BETWEEN $1 AND $2 AND o.blind_index_version <> $3 \
          ORDER BY o.id LIMIT $4 FOR UPDATE OF o SKIP LOCKED",
-        sealed.join(", ")
+        sealed.join(", "),
+        from
     ))
     .bind::<SqlUuid, _>(cursor.from)
     .bind::<SqlUuid, _>(cursor.to)
     .bind::<Integer, _>(version_column(target)?)
     .bind::<BigInt, _>(cursor.rows)
     .load(conn)?;
-    let mut indexes = vec![Vec::with_capacity(rows.len()); BLIND_INDEXES.len()];
+    let mut indexes = vec![Vec::with_capacity(rows.len()); table.columns.len()];
     for row in &rows {
         for (k, sealed) in row.sealed.iter().enumerate() {
             indexes[k].push(index_of(
                 conn,
-                keyring,
+                (keyring, table),
                 target,
-                row.id,
-                k,
+                (row.id, k),
                 sealed.as_deref(),
             )?);
         }
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    write_back(conn, target, &ids, indexes)?;
+    write_back(conn, (table, target), &ids, indexes)?;
     let more = ids.last().is_some_and(|&last| cursor.past(last));
     let done = u64::try_from(ids.len()).unwrap_or_default();
     Ok(Step {
-        counts: vec![(PROFILES, done)],
+        counts: vec![(table.rows, done)],
         more,
     })
 }
@@ -131,45 +153,51 @@ fn reindex_batch(
 /// The index of one sealed number under the new key (None where there is no number).
 fn index_of(
     conn: &mut PgConnection,
-    keyring: &Keyring,
+    (keyring, table): (&Keyring, &BlindIndexedTable),
     target: u32,
-    id: Uuid,
-    k: usize,
+    (id, k): (Uuid, usize),
     sealed: Option<&[u8]>,
 ) -> Result<Option<Vec<u8>>, CryptoError> {
     let Some(sealed) = sealed else {
         return Ok(None);
     };
-    let column = &BLIND_INDEXES[k];
+    let column = &table.columns[k];
     let plain = keyring
-        .open_string(conn, TABLE, column.sealed, id, sealed)
+        .open_string(conn, table.table, column.sealed, id, sealed)
         .inspect_err(|e| {
             // Names the row, never the value.
-            tracing::error!(column = column.sealed, row = %id, error = %e, "cannot re-index");
+            tracing::error!(table = table.table, column = column.sealed, row = %id, error = %e, "cannot re-index");
         })?;
     let normalized = normalize_identifier(&plain);
     keyring
-        .blind_index_under(target, TABLE, column.sealed, &normalized, column.whole)
+        .blind_index_under(
+            target,
+            table.table,
+            column.sealed,
+            &normalized,
+            column.whole,
+        )
         .map(Some)
 }
 
 fn write_back(
     conn: &mut PgConnection,
-    target: u32,
+    (table, target): (&BlindIndexedTable, u32),
     ids: &[Uuid],
     indexes: Vec<Vec<Option<Vec<u8>>>>,
 ) -> Result<(), CryptoError> {
     if ids.is_empty() {
         return Ok(());
     }
-    let columns: Vec<&str> = BLIND_INDEXES.iter().map(|b| b.index).collect();
+    let columns: Vec<&str> = table.columns.iter().map(|b| b.index).collect();
     let set: Vec<String> = columns.iter().map(|c| format!("{c} = v.{c}")).collect();
     let arrays: Vec<String> = (0..columns.len())
         .map(|i| format!("${}::bytea[]", i + 3))
         .collect();
     let sql = format!(
-        "UPDATE officials AS o SET {}, blind_index_version = $2 \
+        "UPDATE {} AS o SET {}, blind_index_version = $2 \
          FROM unnest($1::uuid[], {}) AS v(id, {}) WHERE o.id = v.id",
+        table.table,
         set.join(", "),
         arrays.join(", "),
         columns.join(", ")

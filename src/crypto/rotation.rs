@@ -20,7 +20,8 @@ use super::workers::{bypass_row_security, Progress, Reporter};
 #[derive(Debug, Clone, Serialize)]
 pub struct RotationReport {
     pub new_version: u32,
-    /// Values re-sealed (data keys) or profiles re-indexed (blind-index keys).
+    /// Values re-sealed (data keys) or rows re-indexed (blind-index keys:
+    /// profiles and party members).
     pub resealed: u64,
     pub retired: Vec<u32>,
 }

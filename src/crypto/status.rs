@@ -41,6 +41,8 @@ pub struct BlindIndexKeyStatus {
     pub retired_at: Option<DateTime<Utc>>,
     /// Profiles whose blind indexes were computed with this key.
     pub profiles: i64,
+    /// Party members whose blind indexes were computed with this key.
+    pub party_members: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,12 +131,18 @@ fn data_keys(conn: &mut PgConnection) -> Result<Vec<KeyVersionStatus>, CryptoErr
     Ok(versions)
 }
 
+/// Rows of `table` by the blind-index key their indexes were computed with.
+fn index_versions(conn: &mut PgConnection, table: &str) -> Result<Vec<VersionCount>, CryptoError> {
+    Ok(diesel::sql_query(format!(
+        "SELECT blind_index_version AS version, count(*) AS n FROM {table} GROUP BY 1"
+    ))
+    .load(conn)?)
+}
+
 fn blind_index_keys(conn: &mut PgConnection) -> Result<Vec<BlindIndexKeyStatus>, CryptoError> {
-    let counts: Vec<VersionCount> = diesel::sql_query(
-        "SELECT blind_index_version AS version, count(*) AS n FROM officials GROUP BY 1",
-    )
-    .load(conn)?;
-    let profiles = |k: &KeyRow| {
+    let profiles = index_versions(conn, "officials")?;
+    let members = index_versions(conn, "party_members")?;
+    let under = |counts: &[VersionCount], k: &KeyRow| {
         counts
             .iter()
             .find(|c| c.version == k.version)
@@ -144,7 +152,8 @@ fn blind_index_keys(conn: &mut PgConnection) -> Result<Vec<BlindIndexKeyStatus>,
         .into_iter()
         .map(|k| BlindIndexKeyStatus {
             version: u32::try_from(k.version).unwrap_or_default(),
-            profiles: profiles(&k),
+            profiles: under(&profiles, &k),
+            party_members: under(&members, &k),
             state: k.state,
             created_at: k.created_at,
             retired_at: k.retired_at,

@@ -473,6 +473,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        blind_index_version -> Int4,
     }
 }
 
@@ -557,6 +558,293 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_clients (id) {
+        id -> Uuid,
+        name -> Text,
+        source -> Text,
+        xroad_client -> Nullable<Text>,
+        organization_id -> Uuid,
+        secret -> Bytea,
+        previous_secret -> Nullable<Bytea>,
+        previous_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        rotated_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sync_events (event_id) {
+        event_id -> Uuid,
+        source -> Text,
+        client_id -> Uuid,
+        sequence -> Int8,
+        occurred_at -> Timestamptz,
+        event_type -> Text,
+        entity_key -> Text,
+        entity_version -> Int8,
+        payload -> Bytea,
+        outcome -> Text,
+        problem -> Nullable<Jsonb>,
+        official_id -> Nullable<Uuid>,
+        received_at -> Timestamptz,
+        decided_at -> Timestamptz,
+        attempts -> Int4,
+    }
+}
+
+diesel::table! {
+    sync_entities (source, entity_key) {
+        source -> Text,
+        entity_key -> Text,
+        version -> Int8,
+        official_id -> Nullable<Uuid>,
+        event_id -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+
+    changes (seq) {
+        seq -> Int8,
+        xid -> Int8,
+        entity -> Text,
+        entity_id -> Uuid,
+        version -> Int4,
+        kind -> Text,
+        at -> Timestamptz,
+        path -> Ltree,
+        other_path -> Nullable<Ltree>,
+    }
+}
+
+diesel::table! {
+    groupware_clearances (user_id) {
+        user_id -> Uuid,
+        level -> Text,
+        granted_at -> Timestamptz,
+        granted_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    correspondence_counters (organization_id, direction, register, year) {
+        organization_id -> Uuid,
+        direction -> Text,
+        register -> Text,
+        year -> Int4,
+        last_number -> Int4,
+    }
+}
+
+diesel::table! {
+    correspondence (id) {
+        id -> Uuid,
+        version -> Int4,
+        organization_id -> Uuid,
+        direction -> Text,
+        register -> Text,
+        year -> Int4,
+        registration_number -> Int4,
+        registered_on -> Date,
+        document_type -> Text,
+        form -> Text,
+        document_number -> Nullable<Int4>,
+        issuer_code -> Nullable<Text>,
+        drafting_unit_code -> Nullable<Text>,
+        number_symbol -> Nullable<Text>,
+        document_date -> Date,
+        issuer -> Text,
+        recipients -> Nullable<Text>,
+        subject -> Text,
+        subject_folded -> Text,
+        urgency -> Nullable<Text>,
+        secrecy -> Nullable<Text>,
+        handling_deadline -> Nullable<Date>,
+        handling_unit_id -> Nullable<Uuid>,
+        status -> Text,
+        done_on -> Nullable<Date>,
+        reply_to_id -> Nullable<Uuid>,
+        effective_on -> Nullable<Date>,
+        expires_on -> Nullable<Date>,
+        attachment_count -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    correspondence_assignees (document_id, user_id) {
+        document_id -> Uuid,
+        user_id -> Uuid,
+        lead -> Bool,
+        assigned_at -> Timestamptz,
+        assigned_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    correspondence_events (id) {
+        id -> Uuid,
+        document_id -> Uuid,
+        kind -> Text,
+        status -> Text,
+        note -> Nullable<Text>,
+        recorded_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    correspondence_attachments (id) {
+        id -> Uuid,
+        document_id -> Uuid,
+        number -> Int4,
+        file_name -> Nullable<Text>,
+        sealed_file_name -> Nullable<Bytea>,
+        content_type -> Text,
+        size -> Int4,
+        content -> Nullable<Bytea>,
+        sealed_content -> Nullable<Bytea>,
+        recorded_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    groupware_tasks (id) {
+        id -> Uuid,
+        version -> Int4,
+        organization_id -> Uuid,
+        title -> Text,
+        title_folded -> Text,
+        description -> Nullable<Text>,
+        document_id -> Nullable<Uuid>,
+        priority -> Text,
+        deadline -> Nullable<Date>,
+        status -> Text,
+        progress -> Int4,
+        completed_on -> Nullable<Date>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    groupware_task_assignees (task_id, user_id) {
+        task_id -> Uuid,
+        user_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    groupware_task_reports (id) {
+        id -> Uuid,
+        task_id -> Uuid,
+        progress -> Int4,
+        status -> Text,
+        note -> Nullable<Text>,
+        recorded_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    meeting_rooms (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        name -> Text,
+        location -> Nullable<Text>,
+        capacity -> Int4,
+        equipment -> Array<Text>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    room_bookings (id) {
+        id -> Uuid,
+        version -> Int4,
+        room_id -> Uuid,
+        title -> Text,
+        attendees -> Int4,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        status -> Text,
+        booked_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_events (id) {
+        id -> Uuid,
+        version -> Int4,
+        organization_id -> Uuid,
+        owner_id -> Nullable<Uuid>,
+        title -> Text,
+        location -> Nullable<Text>,
+        description -> Nullable<Text>,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        recurrence -> Nullable<Text>,
+        exceptions -> Array<Date>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_invitees (event_id, user_id) {
+        event_id -> Uuid,
+        user_id -> Uuid,
+        answer -> Text,
+        answered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    business_trips (id) {
+        id -> Uuid,
+        version -> Int4,
+        organization_id -> Uuid,
+        purpose -> Text,
+        destination -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        status -> Text,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        decision_note -> Nullable<Text>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    business_trip_members (trip_id, user_id) {
+        trip_id -> Uuid,
+        user_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    business_trip_documents (trip_id, document_id) {
+        trip_id -> Uuid,
+        document_id -> Uuid,
+    }
+}
+
 diesel::joinable!(official_personal -> officials (official_id));
 diesel::joinable!(official_career -> officials (official_id));
 diesel::joinable!(official_records -> officials (official_id));
@@ -576,6 +864,16 @@ diesel::joinable!(dossier_attachments -> dossiers (dossier_id));
 
 diesel::joinable!(party_member_periods -> party_members (member_id));
 diesel::joinable!(party_member_events -> party_members (member_id));
+
+diesel::joinable!(correspondence_assignees -> correspondence (document_id));
+diesel::joinable!(correspondence_events -> correspondence (document_id));
+diesel::joinable!(correspondence_attachments -> correspondence (document_id));
+diesel::joinable!(groupware_task_assignees -> groupware_tasks (task_id));
+diesel::joinable!(groupware_task_reports -> groupware_tasks (task_id));
+diesel::joinable!(room_bookings -> meeting_rooms (room_id));
+diesel::joinable!(calendar_invitees -> calendar_events (event_id));
+diesel::joinable!(business_trip_members -> business_trips (trip_id));
+diesel::joinable!(business_trip_documents -> business_trips (trip_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -613,4 +911,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     party_transfers,
     party_attendances,
     party_exemptions,
+    sync_clients,
+    sync_events,
+    sync_entities,
+    changes,
+    groupware_clearances,
+    correspondence_counters,
+    correspondence,
+    correspondence_assignees,
+    correspondence_events,
+    correspondence_attachments,
+    groupware_tasks,
+    groupware_task_assignees,
+    groupware_task_reports,
+    meeting_rooms,
+    room_bookings,
+    calendar_events,
+    calendar_invitees,
+    business_trips,
+    business_trip_members,
+    business_trip_documents,
 );

@@ -24,24 +24,31 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
-            mime.type_() == "application"
-                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
-        });
+        let is_json = sent_as_json(req);
         let body = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            if !is_json {
-                return Err(reject(Problem::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported-media-type",
-                    "the request body must be sent as Content-Type: application/json",
-                )));
-            }
-            parse(&body.await?)
-                .map(Json)
-                .map_err(|problem| reject(*problem))
-        })
+        Box::pin(async move { read(is_json, &body.await?).map(Json) })
     }
+}
+
+/// Whether the body was sent as `application/json` (or `+json`).
+pub fn sent_as_json(req: &HttpRequest) -> bool {
+    req.mime_type().ok().flatten().is_some_and(|mime| {
+        mime.type_() == "application"
+            && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+    })
+}
+
+/// A body already read (a signed request's, whose bytes the signature
+/// covers), refused as the `Json` extractor refuses one.
+pub fn read<T: DeserializeOwned>(is_json: bool, bytes: &[u8]) -> Result<T, error::Error> {
+    if !is_json {
+        return Err(reject(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "the request body must be sent as Content-Type: application/json",
+        )));
+    }
+    parse(bytes).map_err(|problem| reject(*problem))
 }
 
 fn reject(problem: Problem) -> error::Error {

@@ -11,6 +11,7 @@ pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
 pub mod route_table;
+pub mod signed;
 pub mod state;
 pub mod versioning;
 

@@ -56,6 +56,7 @@ impl AppError {
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::StepUpRequired { .. } => (StatusCode::FORBIDDEN, "step-up-required"),
             AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::SignatureRefused(_) => (StatusCode::UNAUTHORIZED, "signature-refused"),
             AppError::Locked { .. } => (StatusCode::LOCKED, "account-locked"),
             AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts"),
             AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
@@ -88,6 +89,11 @@ impl AppError {
         }
     }
 
+    /// The service's fault rather than the request's (a 5xx).
+    pub fn is_server_fault(&self) -> bool {
+        self.status_and_code().0.is_server_error()
+    }
+
     pub fn to_problem(&self) -> Problem {
         let (status, code) = self.status_and_code();
         let detail = match self {
@@ -112,6 +118,7 @@ impl AppError {
         match self {
             AppError::Validation(errors) => problem.errors = errors.clone(),
             AppError::Duplicate { existing, .. } => problem.existing = Some(existing.clone()),
+            AppError::Conflict { existing, .. } => problem.existing.clone_from(existing),
             _ => {}
         }
         problem
@@ -129,6 +136,12 @@ impl ResponseError for AppError {
         match self {
             AppError::Unauthenticated(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            AppError::SignatureRefused(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(crate::sync::signature::SCHEME),
+                );
             }
             AppError::Throttled {
                 retry_after_seconds,

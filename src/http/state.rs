@@ -18,6 +18,7 @@ use crate::crypto::Keyring;
 use crate::db::ltree::TreePath;
 use crate::db::{Committed, Db};
 use crate::error::{AppError, AppResult};
+use crate::sync::model::SyncCaller;
 
 pub struct AppState {
     pub db: Db,
@@ -90,6 +91,23 @@ impl AppState {
         };
         let party = (Vec::new(), false);
         self.in_context((actor, Scope::nothing(), request), party, work)
+            .await
+    }
+
+    /// Runs `work` as a machine client whose signature checked out, over
+    /// its organization's subtree only; it sees no party data.
+    pub async fn as_sync_client<T, F>(
+        &self,
+        client: SyncCaller,
+        request: RequestMeta,
+        work: F,
+    ) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ctx, SyncCaller) -> AppResult<T> + Send + 'static,
+    {
+        let who = (client.actor(), client.scope(), request);
+        self.in_context(who, (Vec::new(), false), move |ctx| work(ctx, client))
             .await
     }
 

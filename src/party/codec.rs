@@ -14,11 +14,34 @@ use crate::officials::codec::name_parts;
 /// The table named in every sealed member value and blind-index key.
 pub const TABLE: &str = "party_members";
 
-/// The blind index of `value` in `column`: 32 bytes for the unique columns
-/// (personal code, card), 16 for lookups (identity card).
-pub fn index(keyring: &Keyring, column: &str, value: &str) -> Vec<u8> {
-    let whole = column != "identity_number";
-    keyring.blind_index(TABLE, column, &normalize_identifier(value), whole)
+/// 32 bytes for the unique columns (personal code, card), 16 for lookups
+/// (identity card).
+fn whole(column: &str) -> bool {
+    column != "identity_number"
+}
+
+/// The blind index a member row written now carries for `value` in `column`
+/// (under the sealer's blind-index key, which the row names).
+fn index(sealer: &Sealer<'_>, column: &str, value: &str) -> AppResult<Vec<u8>> {
+    Ok(sealer.blind_index(TABLE, column, &normalize_identifier(value), whole(column))?)
+}
+
+/// The member indexes of `value` in `column` under every live blind-index
+/// key, newest first: during a rotation a member may still carry the old
+/// key's.
+pub fn live_indexes(
+    keyring: &Keyring,
+    conn: &mut PgConnection,
+    column: &str,
+    value: &str,
+) -> AppResult<Vec<Vec<u8>>> {
+    Ok(keyring.live_blind_indexes(
+        conn,
+        TABLE,
+        column,
+        &normalize_identifier(value),
+        whole(column),
+    )?)
 }
 
 /// The profile indexes of a personal identification code, under every live
@@ -55,22 +78,21 @@ pub type SealedPair = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// The sealed value and blind index of an optional number.
 pub fn sealed_pair(
-    keys: (&Keyring, &Sealer<'_>),
+    sealer: &Sealer<'_>,
     column: &str,
     id: MemberId,
     value: Option<&str>,
 ) -> AppResult<SealedPair> {
-    let (keyring, sealer) = keys;
     Ok((
         seal(sealer, column, id, value)?,
-        value.map(|v| index(keyring, column, v)),
+        value.map(|v| index(sealer, column, v)).transpose()?,
     ))
 }
 
 /// The row of a member admitted as `admission`, probationary in the
 /// admitting cell.
 pub fn new_row(
-    keys: (&Keyring, &Sealer<'_>),
+    keys: &Sealer<'_>,
     id: MemberId,
     admission: &Admission,
     now: DateTime<Utc>,
@@ -125,7 +147,14 @@ pub fn new_row(
         version: 1,
         created_at: now,
         updated_at: now,
+        blind_index_version: version_of(keys)?,
     })
+}
+
+/// The blind-index key version the sealer indexes under, as a row names it.
+pub fn version_of(sealer: &Sealer<'_>) -> AppResult<i32> {
+    i32::try_from(sealer.blind_version())
+        .map_err(|_| AppError::Internal("a blind-index key version out of range".into()))
 }
 
 /// A member's sealed numbers, opened.

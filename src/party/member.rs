@@ -100,6 +100,9 @@ pub struct MemberRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The blind-index key the indexes were computed with (the oldest, when
+    /// a change computed one under an older key than the rest).
+    pub blind_index_version: i32,
 }
 
 /// A stretch of time in one cell with one status.

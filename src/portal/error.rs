@@ -72,7 +72,9 @@ impl PortalError {
                 next: visitor.here.clone(),
             },
             AppError::NotFound { .. } => page(StatusCode::NOT_FOUND, "error-not-found"),
-            AppError::Forbidden(_) => page(StatusCode::FORBIDDEN, "error-forbidden"),
+            AppError::Forbidden(_) | AppError::SignatureRefused(_) => {
+                page(StatusCode::FORBIDDEN, "error-forbidden")
+            }
             AppError::StaleVersion { .. } => page(StatusCode::PRECONDITION_FAILED, "error-stale"),
             AppError::Conflict { code, .. } => {
                 let key = format!("conflict-{code}");

@@ -18,6 +18,43 @@ fn nothing_but_health_and_sign_in_answers_without_two_factors() {
 }
 
 #[test]
+fn a_bad_token_is_refused_before_anything_else_is_checked() {
+    let app = TestApp::spawn();
+    let unknown_org = "/api/v1/organizations/00000000-0000-4000-8000-000000000000";
+    // without a token, and with one no session holds: the answer must not
+    // tell a stranger which ids, fields or values the API would accept
+    for token in [None, Some("not-a-session-token".to_owned())] {
+        app.use_token(token);
+        assert_problem(
+            app.get("/api/v1/officials/not-a-uuid"),
+            401,
+            "unauthenticated",
+        );
+        assert_problem(app.get(unknown_org), 401, "unauthenticated");
+        assert_problem(
+            app.get("/api/v1/organizations?limit=many"),
+            401,
+            "unauthenticated",
+        );
+        let malformed = app
+            .request(Method::PATCH, unknown_org)
+            .header("If-Match", "\"1\"")
+            .header("Content-Type", "application/json")
+            .body(b"{not json".to_vec())
+            .send()
+            .expect("PATCH");
+        assert_problem(malformed, 401, "unauthenticated");
+    }
+    // NUL is refused for everyone before routing; a presented token is
+    // checked before even that
+    assert_problem(
+        app.get("/api/v1/organizations?q=a%00b"),
+        401,
+        "unauthenticated",
+    );
+}
+
+#[test]
 fn wrong_credentials_answer_alike_whether_or_not_the_user_exists() {
     let app = TestApp::spawn();
     let unknown = assert_problem(

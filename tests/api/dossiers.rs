@@ -617,3 +617,52 @@ fn key_rotation_reseals_dossiers_and_they_still_read() {
     );
     assert_eq!(file["file_name"], "ghi-chu.txt");
 }
+
+#[test]
+fn the_demo_gives_its_dossier_officer_two_dossiers_to_read() {
+    use odb::fixtures::officials::{DEMO_PROFILES, DEMO_SEED};
+    let app = TestApp::with_demo();
+    let mut conn = app.db.connect();
+    let now = chrono::Utc::now();
+    odb::fixtures::officials::generate(
+        &mut conn,
+        &app.keyring,
+        DEMO_PROFILES,
+        DEMO_SEED,
+        now,
+        &mut |_| {},
+    )
+    .unwrap();
+    let made = odb::context::Ctx::as_operator(&mut conn, &app.keyring, now, "odb demo", |ctx| {
+        odb::fixtures::dossier_demo::load(ctx, "P01")
+    })
+    .unwrap();
+    assert_eq!(made, 2, "as `odb demo` makes them");
+    #[derive(QueryableByName)]
+    struct Subject {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let subjects: Vec<Subject> =
+        diesel::sql_query("SELECT subject_id::text AS id FROM dossiers ORDER BY created_at, id")
+            .load(&mut conn)
+            .unwrap();
+    let officer = app.account("hanoi.dossiers", Some("P01"), &["dossier_officer"]);
+    app.use_token(Some(app.sign_in(&officer)));
+    for subject in &subjects {
+        let (status, list) = json(app.get(&format!("/api/v1/dossiers?subject_id={}", subject.id)));
+        assert_eq!(status, 200, "{list}");
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{list}");
+        let (status, shown) = json(read(&app, id(&items[0]), json!({"reason": REASON})));
+        assert_eq!(status, 200, "{shown}");
+        assert!(
+            shown["content"].as_str().unwrap().contains("không có thật"),
+            "says it is made up: {shown}"
+        );
+    }
+    let outsider = app.account("bacninh.dossiers", Some("P27"), &["dossier_officer"]);
+    app.use_token(Some(app.sign_in(&outsider)));
+    let (status, _) = json(app.get(&format!("/api/v1/dossiers?subject_id={}", subjects[0].id)));
+    assert_eq!(status, 404, "outside Bắc Ninh's officer's scope");
+}

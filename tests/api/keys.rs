@@ -424,7 +424,9 @@ fn the_blind_index_key_rotates_online_and_resumably_with_lookups_working_through
         &["keys", "rotate-blind-index", "--batch", "7"],
     ));
     assert!(
-        cli.contains("blind-index key v3 active, 50 profile(s) re-indexed, retired: [2]"),
+        cli.contains(
+            "blind-index key v3 active, 50 row(s) re-indexed (profiles and party members), retired: [2]"
+        ),
         "{cli}"
     );
     for code in &codes {

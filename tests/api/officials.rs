@@ -750,6 +750,56 @@ fn generated_profiles_are_realistic_and_searchable() {
     );
 }
 
+/// The profile tables' indexes, as PostgreSQL would create them again.
+fn profile_indexes(conn: &mut diesel::PgConnection) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Index {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        definition: String,
+    }
+    diesel::sql_query(
+        "SELECT indexdef AS definition FROM pg_indexes WHERE tablename IN \
+         ('officials', 'official_personal', 'official_career', 'official_records') \
+         ORDER BY indexname",
+    )
+    .load::<Index>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|i| i.definition)
+    .collect()
+}
+
+#[test]
+fn a_large_load_builds_the_indexes_afterwards_and_a_failed_one_leaves_nothing() {
+    let app = TestApp::with_demo();
+    let mut conn = app.db.connect();
+    let before = profile_indexes(&mut conn);
+    assert!(before.len() > 8, "{before:?}");
+    let generate = |conn: &mut diesel::PgConnection, seed| {
+        odb::fixtures::officials::generate(
+            conn,
+            &app.keyring,
+            50_000,
+            seed,
+            app.clock.now(),
+            &mut |_| {},
+        )
+    };
+    assert_eq!(generate(&mut conn, 11).unwrap(), 50_000);
+    assert_eq!(profile_indexes(&mut conn), before, "every index is back");
+    // the same seed again: the personal codes repeat, the unique index (kept
+    // during the load) refuses them, and the whole run rolls back
+    assert!(generate(&mut conn, 11).is_err());
+    assert_eq!(profile_indexes(&mut conn), before);
+    assert_eq!(odb::officials::repo::count(&mut conn).unwrap(), 50_000);
+    // the rebuilt name indexes answer a search
+    let viewer = app.account("viewer.large", Some("VN"), &["personnel_viewer"]);
+    app.use_token(Some(app.sign_in(&viewer)));
+    let (status, page) = json(app.get("/api/v1/officials?q=nguyen&limit=5"));
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 5);
+}
+
 #[test]
 fn the_master_key_must_fit_and_keys_rotate_from_the_command_line() {
     let app = TestApp::with_demo();

@@ -173,6 +173,16 @@ impl Spec {
                 keys(content)
             )];
         };
+        if !media_type.ends_with("json") {
+            // a text format (iCalendar): the body is its text, a string
+            return match std::str::from_utf8(exchange.response_body) {
+                Ok(text) => in_body(
+                    "response body",
+                    self.validator().validate(schema, &Value::from(text)),
+                ),
+                Err(e) => vec![format!("the response body is not UTF-8 text: {e}")],
+            };
+        }
         match serde_json::from_slice(exchange.response_body) {
             Ok(body) => in_body("response body", self.validator().validate(schema, &body)),
             Err(e) => vec![format!("the response body is not JSON: {e}")],

@@ -9,13 +9,13 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, fields, id, json, Response, TestApp};
 
 /// The demo with a party officer of Hà Nội and one of Bắc Ninh.
-struct Demo {
-    app: TestApp,
-    hanoi: String,
-    bacninh: String,
+pub(crate) struct Demo {
+    pub(crate) app: TestApp,
+    pub(crate) hanoi: String,
+    pub(crate) bacninh: String,
 }
 
-fn demo() -> Demo {
+pub(crate) fn demo() -> Demo {
     let app = TestApp::with_demo();
     let hanoi = app.account("hanoi.party", Some("P01"), &["party_editor"]);
     let bacninh = app.account("bacninh.party", Some("P27"), &["party_editor"]);
@@ -27,7 +27,7 @@ fn demo() -> Demo {
 }
 
 /// A request as the holder of `token`, with `If-Match` when a version is given.
-fn call(
+pub(crate) fn call(
     app: &TestApp,
     token: &str,
     (method, path): (Method, &str),
@@ -46,15 +46,21 @@ fn call(
     request.send().expect("request")
 }
 
-fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+pub(crate) fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     json(call(app, token, (Method::GET, path), None, None))
 }
 
-fn post(app: &TestApp, token: &str, path: &str, body: &Value, version: Option<i64>) -> Response {
+pub(crate) fn post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: &Value,
+    version: Option<i64>,
+) -> Response {
     call(app, token, (Method::POST, path), Some(body), version)
 }
 
-fn unit_id(app: &TestApp, code: &str) -> String {
+pub(crate) fn unit_id(app: &TestApp, code: &str) -> String {
     #[derive(QueryableByName)]
     struct Unit {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -76,11 +82,11 @@ fn find_one(app: &TestApp, token: &str, query: &str) -> Value {
     items[0].clone()
 }
 
-fn decision(on: &str) -> Value {
+pub(crate) fn decision(on: &str) -> Value {
     json!({"effective_on": on, "decision_number": "01-QĐ/ĐU", "deciding_body": "Đảng ủy phường"})
 }
 
-fn admission(cell: &str, name: &str, code: &str, admitted_on: &str) -> Value {
+pub(crate) fn admission(cell: &str, name: &str, code: &str, admitted_on: &str) -> Value {
     json!({
         "full_name": name,
         "birth_date": "1990-04-30",
@@ -854,6 +860,11 @@ fn generated_members_link_profiles_resume_and_keep_one_cell_each() {
         shape.members,
         6_000 + 10,
         "the demo's ten and the generated"
+    );
+    assert_eq!(
+        crate::party_counts::mismatches(&app),
+        Vec::<String>::new(),
+        "the generator counts what it writes with the triggers off"
     );
     assert_eq!(
         shape.linked, shape.profiles_with_party,

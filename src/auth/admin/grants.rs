@@ -18,6 +18,7 @@ pub fn list_grants(ctx: &mut Ctx, user: UserId) -> AppResult<Vec<Grant>> {
 /// Nobody grants a role they do not hold, or over a subtree wider than the
 /// one where they hold it and administer accounts.
 fn may_grant(ctx: &Ctx, admin: &Grants, role: Role, path: &TreePath) -> AppResult<()> {
+    super::grantable(role)?;
     if !ctx.scope.can_read(path) {
         return Err(AppError::invalid("organization_id", "no such organization"));
     }

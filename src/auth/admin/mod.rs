@@ -106,3 +106,16 @@ fn user_in_scope(ctx: &mut Ctx, id: UserId) -> AppResult<(User, TreePath)> {
         .ok_or_else(not_found)?;
     Ok((user, home))
 }
+
+/// `sync_client` belongs to machine clients (`odb sync-client create`),
+/// never to an account: a person cannot act as one (the database refuses it
+/// too, `grants_no_sync_client`).
+fn grantable(role: Role) -> AppResult<()> {
+    if role == Role::SyncClient {
+        return Err(AppError::invalid(
+            "role",
+            "sync_client is held by machine clients (odb sync-client create), never by an account",
+        ));
+    }
+    Ok(())
+}

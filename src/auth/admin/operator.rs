@@ -107,6 +107,7 @@ fn grant_roles(
     roles: &[Role],
 ) -> AppResult<()> {
     for &role in roles {
+        super::grantable(role)?;
         let grant = Grant {
             id: GrantId::new_random(),
             user_id: user.id,

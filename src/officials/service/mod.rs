@@ -9,7 +9,7 @@ mod records;
 mod rules;
 mod search;
 
-pub use profile::{create, get, life_event, reveal, transfer, update};
+pub use profile::{create, get, holder_of, life_event, reveal, transfer, update};
 pub use records::{add_record, changes, list_records, reveal_records, update_record};
 pub use search::{lookup, search};
 

@@ -34,6 +34,19 @@ pub fn create(ctx: &mut Ctx, data: ProfileData) -> AppResult<OfficialView> {
     Ok(view)
 }
 
+/// The profile holding `data`'s personal identification code, wherever it
+/// is managed: one person, one profile. A synchronization links a source's
+/// first event about a person to the profile ODB already holds.
+pub fn holder_of(ctx: &mut Ctx, data: &ProfileData) -> AppResult<Option<OfficialId>> {
+    let indexes = codec::personal_code_indexes(ctx.keyring, ctx.conn, data)?;
+    for index in &indexes {
+        if let Some(id) = repo::holder_of_personal_index(ctx.conn, index)? {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
 /// The profile with its sealed items masked or withheld.
 pub fn get(ctx: &mut Ctx, id: OfficialId) -> AppResult<OfficialView> {
     let found = readable(ctx, id)?;

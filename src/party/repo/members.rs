@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bytea, Date, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Bytea, Date, Nullable, Text};
 
 use crate::db::schema::sql_types::Ltree;
 use crate::db::schema::{
@@ -56,20 +56,22 @@ pub fn touch(conn: &mut PgConnection, id: MemberId, now: DateTime<Utc>) -> Query
         .get_result(conn)
 }
 
-/// The member holding this personal code or party card, anywhere.
+/// The member other than `except` holding one of these personal-code or
+/// card indexes, anywhere.
 pub fn holder_of(
     conn: &mut PgConnection,
-    personal: &[u8],
-    card: Option<&[u8]>,
+    (personal, card): (&[Vec<u8>], &[Vec<u8>]),
+    except: Option<MemberId>,
 ) -> QueryResult<Option<MemberId>> {
     #[derive(QueryableByName)]
     struct Holder {
         #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
         id: Option<uuid::Uuid>,
     }
-    let found: Holder = diesel::sql_query("SELECT odb_party_member_by_index($1, $2) AS id")
-        .bind::<Bytea, _>(personal)
-        .bind::<Nullable<Bytea>, _>(card)
+    let found: Holder = diesel::sql_query("SELECT odb_party_member_by_index($1, $2, $3) AS id")
+        .bind::<Array<Bytea>, _>(personal)
+        .bind::<Array<Bytea>, _>(card)
+        .bind::<Nullable<diesel::sql_types::Uuid>, _>(except.map(|m| m.0))
         .get_result(conn)?;
     Ok(found.id.map(MemberId))
 }
@@ -276,16 +278,17 @@ pub fn end_exemption(conn: &mut PgConnection, id: MemberId, on: NaiveDate) -> Qu
         .execute(conn)
 }
 
-/// Members by blind index (identity card or party card), as today.
+/// Members by any of a number's blind indexes (identity card or party
+/// card; one per live blind-index key), as today.
 pub fn by_index(
     conn: &mut PgConnection,
     column: &str,
-    index: &[u8],
+    indexes: &[Vec<u8>],
 ) -> QueryResult<Vec<MemberRow>> {
     let query = m::table.select(MemberRow::as_select()).into_boxed();
     let query = match column {
-        "party_card_number" => query.filter(m::party_card_index.eq(index)),
-        _ => query.filter(m::identity_index.eq(index)),
+        "party_card_number" => query.filter(m::party_card_index.eq_any(indexes)),
+        _ => query.filter(m::identity_index.eq_any(indexes)),
     };
     query.order((m::name_folded, m::id)).limit(50).load(conn)
 }

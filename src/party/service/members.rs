@@ -36,8 +36,8 @@ pub fn admit(ctx: &mut Ctx, admission: Admission) -> AppResult<MemberView> {
     }
     let id = MemberId::new_random();
     let sealer = ctx.keyring.sealer(ctx.conn)?;
-    let mut row = codec::new_row((ctx.keyring, &sealer), id, &admission, ctx.now)?;
-    refuse_second_record(ctx, &row)?;
+    refuse_second_record(ctx, &admission)?;
+    let mut row = codec::new_row(&sealer, id, &admission, ctx.now)?;
     let indexes = codec::profile_indexes(
         ctx.keyring,
         ctx.conn,
@@ -97,13 +97,33 @@ fn too_young(error: diesel::result::Error) -> AppError {
     }
 }
 
-fn refuse_second_record(ctx: &mut Ctx, row: &MemberRow) -> AppResult<()> {
-    let personal = row
-        .personal_identification_index
-        .as_deref()
-        .unwrap_or_default();
-    let Some(existing) = repo::holder_of(ctx.conn, personal, row.party_card_index.as_deref())?
-    else {
+fn refuse_second_record(ctx: &mut Ctx, admission: &Admission) -> AppResult<()> {
+    let personal = codec::live_indexes(
+        ctx.keyring,
+        ctx.conn,
+        "personal_identification_code",
+        &admission.personal_identification_code,
+    )?;
+    let card = match &admission.party_card_number {
+        Some(card) => codec::live_indexes(ctx.keyring, ctx.conn, "party_card_number", card)?,
+        None => Vec::new(),
+    };
+    refuse_holder(ctx, (&personal, &card), None)
+}
+
+/// Refuses a party card another member holds (under any live blind-index key).
+pub(super) fn refuse_held_card(ctx: &mut Ctx, id: MemberId, card: &str) -> AppResult<()> {
+    let card = codec::live_indexes(ctx.keyring, ctx.conn, "party_card_number", card)?;
+    refuse_holder(ctx, (&[], &card), Some(id))
+}
+
+/// 409 when a member other than `except` holds one of these indexes.
+fn refuse_holder(
+    ctx: &mut Ctx,
+    (personal, card): (&[Vec<u8>], &[Vec<u8>]),
+    except: Option<MemberId>,
+) -> AppResult<()> {
+    let Some(existing) = repo::holder_of(ctx.conn, (personal, card), except)? else {
         return Ok(());
     };
     // as for profiles: the address even outside the caller's scope, since
@@ -157,8 +177,8 @@ pub fn search(ctx: &mut Ctx, mut search: MemberSearch) -> AppResult<Page<MemberS
 /// Members holding exactly this party card or identity number (blind
 /// index); audited, since the caller names a number.
 pub fn lookup(ctx: &mut Ctx, lookup: Lookup) -> AppResult<Vec<MemberSummary>> {
-    let index = codec::index(ctx.keyring, lookup.column, &lookup.value);
-    let rows = repo::by_index(ctx.conn, lookup.column, &index)?;
+    let indexes = codec::live_indexes(ctx.keyring, ctx.conn, lookup.column, &lookup.value)?;
+    let rows = repo::by_index(ctx.conn, lookup.column, &indexes)?;
     let items: Vec<MemberSummary> = rows.iter().map(MemberSummary::from).collect();
     let event = ctx.event(
         "party_member.lookup",

@@ -5,7 +5,7 @@
 
 use chrono::Months;
 
-use super::members::view_on;
+use super::members::{refuse_held_card, view_on};
 use super::{audit, member_for_change, next_period, not_in_future, record};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -61,11 +61,14 @@ pub fn recognize(
         ));
     }
     if let Some(card) = &input.party_card_number {
+        refuse_held_card(ctx, id, card)?;
         let sealer = ctx.keyring.sealer(ctx.conn)?;
-        let (sealed, index) =
-            codec::sealed_pair((ctx.keyring, &sealer), "party_card_number", id, Some(card))?;
+        let (sealed, index) = codec::sealed_pair(&sealer, "party_card_number", id, Some(card))?;
         member.party_card_number = sealed;
         member.party_card_index = index;
+        // the row names the oldest key any of its indexes was computed with,
+        // so that a rotation under way recomputes it
+        member.blind_index_version = member.blind_index_version.min(codec::version_of(&sealer)?);
     }
     member.official_on = Some(input.official_on);
     repo::save(ctx.conn, &member)?;

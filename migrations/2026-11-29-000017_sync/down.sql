@@ -1,0 +1,13 @@
+DROP TRIGGER officials_changes ON officials;
+DROP TRIGGER officials_changes_versioned ON officials;
+DROP TRIGGER organizations_changes ON organizations;
+DROP TRIGGER organizations_changes_versioned ON organizations;
+DROP FUNCTION changes_record();
+DROP TABLE changes;
+DROP TABLE sync_entities;
+DROP TABLE sync_events;
+DROP FUNCTION sync_events_decided_once();
+DROP FUNCTION odb_sync_client(text);
+DROP FUNCTION odb_sync_source();
+ALTER TABLE grants DROP CONSTRAINT grants_no_sync_client;
+DROP TABLE sync_clients;

@@ -1,0 +1,17 @@
+DROP TABLE correspondence_attachments;
+DROP TABLE correspondence_events;
+DROP TABLE correspondence_assignees;
+DROP TABLE correspondence;
+DROP TABLE correspondence_counters;
+DROP TABLE groupware_clearances;
+DROP FUNCTION odb_document_path(uuid);
+DROP FUNCTION odb_groupware_assigned(uuid);
+DROP FUNCTION odb_groupware_cleared(text);
+DROP FUNCTION odb_secrecy_rank(text);
+DROP FUNCTION odb_groupware_user();
+DROP FUNCTION correspondence_attachments_sealed_when_marked();
+DROP FUNCTION correspondence_refuse_removal();
+DROP FUNCTION correspondence_counters_held();
+DROP FUNCTION correspondence_keeps_its_number();
+DROP FUNCTION correspondence_numbered();
+DROP FUNCTION correspondence_counters_count_one();

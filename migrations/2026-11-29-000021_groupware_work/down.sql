@@ -1,0 +1,14 @@
+DROP TABLE business_trip_documents;
+DROP TABLE business_trip_members;
+DROP TABLE business_trips;
+DROP FUNCTION odb_groupware_travels(uuid);
+DROP TABLE calendar_invitees;
+DROP TABLE calendar_events;
+DROP FUNCTION odb_groupware_invited(uuid);
+DROP TABLE room_bookings;
+DROP TABLE meeting_rooms;
+DROP TABLE groupware_task_reports;
+DROP TABLE groupware_task_assignees;
+DROP TABLE groupware_tasks;
+DROP FUNCTION odb_task_path(uuid);
+DROP FUNCTION odb_groupware_task_assigned(uuid);
