@@ -126,7 +126,7 @@ uuid_id!(
 );
 uuid_id!(
     /// A change event, named by its source (`sync_events.event_id`).
-    EventId
+    SyncEventId
 );
 uuid_id!(
     /// A temporary attendance (`party_attendances.id`).

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::context::{Actor, Scope};
 use crate::db::ltree::TreePath;
 use crate::error::{AppError, AppResult};
-use crate::ids::{EventId, OfficialId, SyncClientId};
+use crate::ids::{OfficialId, SyncClientId, SyncEventId};
 use crate::officials::input::LifeEvent;
 use crate::text_enum;
 
@@ -59,7 +59,7 @@ pub struct EntityKey {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
-    pub event_id: EventId,
+    pub event_id: SyncEventId,
     /// The source's sequence number: increasing over all its events.
     pub sequence: i64,
     pub occurred_at: DateTime<Utc>,
@@ -122,7 +122,7 @@ pub struct Leaving {
 pub struct EventResult {
     /// The event's place in the batch, from 0.
     pub index: usize,
-    pub event_id: Option<EventId>,
+    pub event_id: Option<SyncEventId>,
     pub outcome: Outcome,
     pub official_id: Option<OfficialId>,
     /// Why, for a rejected event, in problem form.
@@ -201,7 +201,7 @@ pub struct Gap {
 /// The last event received.
 #[derive(Debug, Clone, Serialize)]
 pub struct LastEvent {
-    pub event_id: EventId,
+    pub event_id: SyncEventId,
     pub sequence: i64,
     pub received_at: DateTime<Utc>,
 }
@@ -230,7 +230,7 @@ pub struct Counts {
 /// A rejected event kept for review (never its data: the source holds it).
 #[derive(Debug, Clone, Serialize)]
 pub struct RejectedEvent {
-    pub event_id: EventId,
+    pub event_id: SyncEventId,
     pub sequence: i64,
     #[serde(rename = "type")]
     pub event_type: EventType,
@@ -255,5 +255,5 @@ pub struct Batch {
 #[serde(deny_unknown_fields)]
 pub struct Replay {
     #[serde(default)]
-    pub event_ids: Vec<EventId>,
+    pub event_ids: Vec<SyncEventId>,
 }

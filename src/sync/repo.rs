@@ -13,7 +13,7 @@ use super::model::{Counts, EventType, Gap, LastEvent, Outcome, RejectedEvent, So
 use crate::db::ltree::TreePath;
 use crate::db::schema::sql_types::Ltree;
 use crate::db::schema::{sync_clients, sync_events};
-use crate::ids::{EventId, OfficialId, OrganizationId, SyncClientId};
+use crate::ids::{OfficialId, OrganizationId, SyncClientId, SyncEventId};
 
 /// Enters `source` for the rest of the transaction.
 pub fn enter(conn: &mut PgConnection, source: Source) -> QueryResult<()> {
@@ -120,11 +120,11 @@ pub fn revoke(conn: &mut PgConnection, id: SyncClientId, now: DateTime<Utc>) -> 
 #[derive(QueryableByName)]
 struct IdRow {
     #[diesel(sql_type = SqlUuid)]
-    event_id: EventId,
+    event_id: SyncEventId,
 }
 
 /// Which of `ids` are stored already.
-pub fn seen(conn: &mut PgConnection, ids: &[EventId]) -> QueryResult<Vec<EventId>> {
+pub fn seen(conn: &mut PgConnection, ids: &[SyncEventId]) -> QueryResult<Vec<SyncEventId>> {
     let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.0).collect();
     let rows: Vec<IdRow> =
         diesel::sql_query("SELECT event_id FROM sync_events WHERE event_id = ANY($1)")
@@ -175,7 +175,7 @@ pub struct Advance<'a> {
     pub key: &'a str,
     pub version: i64,
     pub official: OfficialId,
-    pub event: EventId,
+    pub event: SyncEventId,
 }
 
 pub fn advance_entity(
@@ -201,7 +201,7 @@ pub fn advance_entity(
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sync_events, check_for_backend(diesel::pg::Pg))]
 pub struct EventRow {
-    pub event_id: EventId,
+    pub event_id: SyncEventId,
     pub source: Source,
     pub client_id: SyncClientId,
     pub sequence: i64,
@@ -244,7 +244,7 @@ pub fn redecide(conn: &mut PgConnection, row: &EventRow) -> QueryResult<()> {
 pub fn rejected_for_update(
     conn: &mut PgConnection,
     source: Source,
-    ids: &[EventId],
+    ids: &[SyncEventId],
     limit: i64,
 ) -> QueryResult<Vec<EventRow>> {
     let rejected = sync_events::table
@@ -267,7 +267,7 @@ pub fn rejected_for_update(
 pub fn rejected_page(
     conn: &mut PgConnection,
     source: Source,
-    after: Option<(i64, EventId)>,
+    after: Option<(i64, SyncEventId)>,
     limit: i64,
 ) -> QueryResult<Vec<RejectedEvent>> {
     let mut query = sync_events::table
@@ -369,7 +369,7 @@ pub fn counts(conn: &mut PgConnection, source: Source) -> QueryResult<Counts> {
 #[derive(QueryableByName)]
 struct LastRow {
     #[diesel(sql_type = SqlUuid)]
-    event_id: EventId,
+    event_id: SyncEventId,
     #[diesel(sql_type = BigInt)]
     sequence: i64,
     #[diesel(sql_type = Timestamptz)]

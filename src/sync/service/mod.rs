@@ -24,7 +24,7 @@ use super::repo::{self, Advance, EventRow};
 use crate::context::Ctx;
 use crate::crypto::Sealer;
 use crate::error::{AppError, AppResult};
-use crate::ids::{EventId, OfficialId};
+use crate::ids::{OfficialId, SyncEventId};
 use crate::pagination::{self, Limit, Page};
 
 /// Where an event's payload is sealed, as its associated data names it.
@@ -98,7 +98,7 @@ fn problem_of(error: &AppError) -> Value {
     serde_json::to_value(error.to_problem()).unwrap_or_default()
 }
 
-fn result(index: usize, event: EventId, outcome: Outcome) -> EventResult {
+fn result(index: usize, event: SyncEventId, outcome: Outcome) -> EventResult {
     EventResult {
         index,
         event_id: Some(event),
@@ -203,8 +203,8 @@ pub fn receive(ctx: &mut Ctx, client: SyncCaller, batch: Vec<Value>) -> AppResul
     }
     repo::enter(ctx.conn, client.source)?;
     let parsed: Vec<AppResult<Event>> = batch.iter().map(Event::read).collect();
-    let ids: Vec<EventId> = parsed.iter().flatten().map(|e| e.event_id).collect();
-    let mut seen: HashSet<EventId> = repo::seen(ctx.conn, &ids)?.into_iter().collect();
+    let ids: Vec<SyncEventId> = parsed.iter().flatten().map(|e| e.event_id).collect();
+    let mut seen: HashSet<SyncEventId> = repo::seen(ctx.conn, &ids)?.into_iter().collect();
     let mut order: Vec<(i64, usize, &Event)> = parsed
         .iter()
         .enumerate()
@@ -259,7 +259,7 @@ fn audit_batch(
 /// first, at most 1,000): once the catalog or the data they needed is
 /// fixed, or the versions they waited for arrived. Each is locked while it
 /// is decided, so a replay applies it at most once.
-pub fn replay(ctx: &mut Ctx, client: SyncCaller, ids: Vec<EventId>) -> AppResult<BatchResult> {
+pub fn replay(ctx: &mut Ctx, client: SyncCaller, ids: Vec<SyncEventId>) -> AppResult<BatchResult> {
     if ids.len() > MAX_BATCH {
         return Err(AppError::invalid(
             "event_ids",
@@ -312,7 +312,7 @@ pub fn rejected(
 ) -> AppResult<Page<RejectedEvent>> {
     let after = cursor
         .as_deref()
-        .map(pagination::decode::<(i64, EventId)>)
+        .map(pagination::decode::<(i64, SyncEventId)>)
         .transpose()?;
     repo::enter(ctx.conn, client.source)?;
     let rows = repo::rejected_page(ctx.conn, client.source, after, limit.probe())?;
