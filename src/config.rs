@@ -45,6 +45,10 @@ pub struct Settings {
     /// Seconds between audit checkpoints while serving.
     #[arg(long, env = "ODB_AUDIT_CHECKPOINT_SECONDS", default_value_t = 60)]
     pub audit_checkpoint_seconds: u64,
+    /// Where the private cluster archives its WAL and `odb backup` puts
+    /// base backups (best on another disk or machine); unset: no archiving.
+    #[arg(long, env = "ODB_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
 }
 
 /// The database URL without its password: settings end up in logs.
@@ -65,6 +69,7 @@ impl fmt::Debug for Settings {
             .field("master_key_previous_file", &self.master_key_previous_file)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("audit_checkpoint_seconds", &self.audit_checkpoint_seconds)
+            .field("backup_dir", &self.backup_dir)
             .finish()
     }
 }

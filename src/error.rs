@@ -67,6 +67,11 @@ pub enum AppError {
     BadRequest(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A change committed on the primary that the synchronous standbys did
+    /// not confirm (`db::Committed::Unconfirmed`): it is there now, but a
+    /// failover may lose it.
+    #[error("the change was saved on the primary database, but its copy on the standby was not confirmed ({0}): it may be lost if the primary fails; read it back before repeating it")]
+    DurabilityUnknown(&'static str),
     #[error("database error")]
     Database(#[from] diesel::result::Error),
     #[error("connection pool error")]

@@ -8,24 +8,31 @@ use odb::db::launcher::{ClusterOptions, LocalPostgres};
 use super::keys::{given_master_keys, open_keyring};
 
 const PRIVATE_DATABASE: &str = "odb";
+/// Under the backup directory: the archived WAL, and the base backups.
+pub(super) const WAL_ARCHIVE: &str = "wal";
+pub(super) const BASE_BACKUPS: &str = "base";
 
 /// The database the command works on, with the private cluster kept alive
 /// (and stopped on drop) when odb runs its own.
 pub(super) struct Database {
     pub(super) url: String,
-    _cluster: Option<LocalPostgres>,
+    private: Option<LocalPostgres>,
 }
 
 pub(super) fn database(settings: &Settings) -> anyhow::Result<Database> {
     if let Some(url) = &settings.database_url {
         return Ok(Database {
             url: url.clone(),
-            _cluster: None,
+            private: None,
         });
     }
     let cluster = LocalPostgres::start(&ClusterOptions {
         data_dir: settings.data_dir.clone(),
         ephemeral: false,
+        archive: settings
+            .backup_dir
+            .as_ref()
+            .map(|dir| dir.join(WAL_ARCHIVE)),
     })?;
     eprintln!(
         "odb: private PostgreSQL cluster in {}",
@@ -34,8 +41,15 @@ pub(super) fn database(settings: &Settings) -> anyhow::Result<Database> {
     create_private_database(&cluster)?;
     Ok(Database {
         url: cluster.url(PRIVATE_DATABASE),
-        _cluster: Some(cluster),
+        private: Some(cluster),
     })
+}
+
+impl Database {
+    /// The private cluster, when odb runs its own.
+    pub(super) fn cluster(&self) -> Option<&LocalPostgres> {
+        self.private.as_ref()
+    }
 }
 
 fn create_private_database(cluster: &LocalPostgres) -> anyhow::Result<()> {

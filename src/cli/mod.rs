@@ -2,11 +2,13 @@
 //! the binary; everything it does goes through the library.
 
 mod audit;
+mod backup;
 mod database;
 mod demo;
 mod fixtures;
 mod keys;
 mod serve;
+mod standby;
 mod sync_client;
 mod user;
 
@@ -21,6 +23,7 @@ use odb::error::AppError;
 use audit::AuditCommand;
 use fixtures::FixturesCommand;
 use keys::KeysCommand;
+use standby::StandbyCommand;
 use sync_client::SyncClientCommand;
 use user::UserCommand;
 
@@ -65,6 +68,26 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// A base backup of the private cluster into ODB_BACKUP_DIR (whose WAL
+    /// archive the running cluster fills), keeping the newest KEEP.
+    Backup {
+        #[arg(long, default_value_t = 7)]
+        keep: usize,
+    },
+    /// Restore the private cluster as it was at a moment (RFC 3339), from
+    /// ODB_BACKUP_DIR, into a new data directory.
+    Restore {
+        #[arg(long)]
+        until: String,
+        /// The new data directory (its cluster goes in DIR/postgres).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// A synchronous standby of the private cluster, and failing over to it.
+    Standby {
+        #[command(subcommand)]
+        command: StandbyCommand,
+    },
     /// Machine clients of the synchronization with MOHA (docs/sync.md).
     SyncClient {
         #[command(subcommand)]
@@ -82,6 +105,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User { command } => user::run(&settings, command, now)?,
         Command::SyncClient { command } => sync_client::run(&settings, command, now)?,
         Command::Audit { command } => return audit::run(&settings, command, now),
+        Command::Backup { keep } => backup::backup(&settings, keep)?,
+        Command::Restore { until, to } => backup::restore(&settings, &until, &to)?,
+        Command::Standby { command } => standby::run(&settings, command)?,
         Command::Serve => serve::serve(&settings, false)?,
         Command::Demo => serve::serve(&settings, true)?,
     }

@@ -81,6 +81,9 @@ pub struct Ctx<'a> {
     /// system_admin or personnel_editor): a personnel viewer without a party
     /// grant sees no party data on a profile.
     pub party_items: bool,
+    /// What this transaction appended to the audit log: a change is always
+    /// audited, so these say whether it changed anything and what.
+    pub audited: Vec<AuditEvent>,
 }
 
 impl<'a> Ctx<'a> {
@@ -103,6 +106,7 @@ impl<'a> Ctx<'a> {
             keyring,
             party_read: Vec::new(),
             party_items: false,
+            audited: Vec::new(),
         }
     }
 
@@ -160,6 +164,8 @@ impl<'a> Ctx<'a> {
     /// Call it last, just before the transaction ends (the append queues
     /// writers on a lock held until commit).
     pub fn audit(&mut self, event: &AuditEvent) -> AppResult<()> {
-        audit::append(self.conn, event, self.now)
+        audit::append(self.conn, event, self.now)?;
+        self.audited.push(event.clone());
+        Ok(())
     }
 }

@@ -172,16 +172,18 @@ impl Db {
 
     /// `work` in one transaction that first sets `scope` for row-level
     /// security: all of it lands or none of it. `BEGIN` and the scope's
-    /// settings go to PostgreSQL together, in one round trip.
+    /// settings go to PostgreSQL together, in one round trip. `work` answers
+    /// its value and whether it changed anything: a change is confirmed on
+    /// the synchronous standbys after the commit (`Committed`).
     pub async fn in_scope<T, F>(
         &self,
         scope: Scope,
         party_read: Vec<TreePath>,
         work: F,
-    ) -> AppResult<T>
+    ) -> AppResult<Committed<T>>
     where
         T: Send + 'static,
-        F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut PgConnection) -> AppResult<(T, bool)> + Send + 'static,
     {
         let leased = request::take();
         self.blocking(move |pool| {
@@ -244,18 +246,78 @@ fn begin_transaction(conn: &mut PgConnection, sql: &str) -> AppResult<()> {
 /// when `work` fails (as diesel's `Connection::transaction` does).
 fn finish_transaction<T>(
     conn: &mut PgConnection,
-    work: impl FnOnce(&mut PgConnection) -> AppResult<T>,
-) -> AppResult<T> {
+    work: impl FnOnce(&mut PgConnection) -> AppResult<(T, bool)>,
+) -> AppResult<Committed<T>> {
     match work(conn) {
-        Ok(value) => {
-            AnsiTransactionManager::commit_transaction(conn)?;
-            Ok(value)
-        }
+        Ok((value, changed)) => commit(conn, value, changed),
         Err(error) => match AnsiTransactionManager::rollback_transaction(conn) {
             Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(error),
             Err(rollback) => Err(rollback.into()),
         },
     }
+}
+
+/// How long a committed change waits for the synchronous standbys to
+/// confirm it after PostgreSQL stopped waiting (`odb_commit_replicated`).
+const CONFIRM_WAIT_MS: i32 = 2_000;
+
+/// What became of a transaction's commit.
+#[derive(Debug)]
+pub enum Committed<T> {
+    /// Committed, and on the synchronous standbys when any is configured
+    /// (or nothing was changed).
+    Confirmed(T),
+    /// A change whose durability is unknown: committed on the primary but
+    /// not confirmed by the synchronous standbys (the wait for them was
+    /// cancelled, and PostgreSQL answered success with only a WARNING), or
+    /// the connection was lost during COMMIT. A failover now may lose it.
+    Unconfirmed(T, &'static str),
+}
+
+/// Commits, then asks whether the standbys have a change (decision 0028).
+fn commit<T>(conn: &mut PgConnection, value: T, changed: bool) -> AppResult<Committed<T>> {
+    if let Err(error) = AnsiTransactionManager::commit_transaction(conn) {
+        return match error {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) if changed => Ok(Committed::Unconfirmed(
+                value,
+                "the connection to PostgreSQL was lost during COMMIT",
+            )),
+            error => Err(error.into()),
+        };
+    }
+    if !changed {
+        return Ok(Committed::Confirmed(value));
+    }
+    match replicated(conn) {
+        Ok(true) => Ok(Committed::Confirmed(value)),
+        Ok(false) => Ok(Committed::Unconfirmed(
+            value,
+            "the synchronous standbys did not confirm the commit",
+        )),
+        Err(error) => {
+            tracing::error!(%error, "cannot ask whether the standbys confirmed a commit");
+            Ok(Committed::Unconfirmed(
+                value,
+                "whether the synchronous standbys confirmed the commit could not be asked",
+            ))
+        }
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Replicated {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    replicated: bool,
+}
+
+fn replicated(conn: &mut PgConnection) -> Result<bool, DieselError> {
+    diesel::sql_query("SELECT odb_commit_replicated($1) AS replicated")
+        .bind::<diesel::sql_types::Integer, _>(CONFIRM_WAIT_MS)
+        .get_result::<Replicated>(conn)
+        .map(|row| row.replicated)
 }
 
 #[derive(diesel::QueryableByName)]

@@ -70,6 +70,9 @@ impl AppError {
             AppError::Unavailable(_) | AppError::Pool(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
+            AppError::DurabilityUnknown(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "durability-unknown")
+            }
             AppError::Database(DatabaseError(kind, _)) => match kind {
                 // The services check these first; the constraints are the backstop.
                 DatabaseErrorKind::UniqueViolation => (StatusCode::CONFLICT, "conflict"),

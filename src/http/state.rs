@@ -5,16 +5,18 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
+use diesel::RunQueryDsl;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::client_address::TrustedProxies;
 use super::rate_limit::SignInLimiter;
+use crate::audit::AuditEvent;
 use crate::auth::caller::Caller;
 use crate::clock::Clock;
 use crate::context::{Actor, Ctx, RequestMeta, Scope};
 use crate::crypto::Keyring;
 use crate::db::ltree::TreePath;
-use crate::db::Db;
+use crate::db::{Committed, Db};
 use crate::error::{AppError, AppResult};
 use crate::sync::model::SyncCaller;
 
@@ -120,13 +122,76 @@ impl AppState {
         F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
     {
         let (keyring, now) = (self.keyring.clone(), self.clock.now());
-        self.db
-            .in_scope(who.1.clone(), party_read.clone(), move |conn| {
+        let (scope, again) = (who.1.clone(), (who.clone(), party_read.clone()));
+        let committed = self
+            .db
+            .in_scope(scope, party_read.clone(), move |conn| {
                 let mut ctx = Ctx::new(conn, &keyring, who, now);
                 ctx.party_read = party_read;
                 ctx.party_items = party_items;
-                work(&mut ctx)
+                let value = work(&mut ctx)?;
+                let changed = !ctx.audited.is_empty();
+                Ok(((value, ctx.audited), changed))
             })
-            .await
+            .await?;
+        match committed {
+            Committed::Confirmed((value, _)) => Ok(value),
+            Committed::Unconfirmed((_, audited), reason) => {
+                self.audit_unconfirmed(again, audited, reason).await;
+                Err(AppError::DurabilityUnknown(reason))
+            }
+        }
     }
+
+    /// Records that a change's durability is unknown (decision 0028), where
+    /// the change's own entries are seen, naming them. Committed without
+    /// waiting for the standbys, which have just failed to answer: the
+    /// record of their silence must not wait on it.
+    async fn audit_unconfirmed(
+        &self,
+        (who, party_read): ((Actor, Scope, RequestMeta), Vec<TreePath>),
+        audited: Vec<AuditEvent>,
+        reason: &'static str,
+    ) {
+        let (keyring, now) = (self.keyring.clone(), self.clock.now());
+        let outcome = self
+            .db
+            .in_scope(who.1.clone(), party_read.clone(), move |conn| {
+                diesel::sql_query("SET LOCAL synchronous_commit = local").execute(conn)?;
+                let mut ctx = Ctx::new(conn, &keyring, who, now);
+                ctx.party_read = party_read;
+                ctx.audit(&unconfirmed_event(&ctx, &audited, reason))?;
+                Ok(((), false))
+            })
+            .await;
+        if let Err(error) = outcome {
+            tracing::error!(%error, reason, "a change's durability is unknown, and auditing that failed");
+        }
+    }
+}
+
+/// `commit.unconfirmed`, placed where the first unconfirmed entry was, with
+/// the actions and entities of all of them.
+fn unconfirmed_event(ctx: &Ctx, audited: &[AuditEvent], reason: &str) -> AuditEvent {
+    let first = audited.first();
+    let mut event = ctx.event(
+        "commit.unconfirmed",
+        "request",
+        ctx.request.request_id.clone(),
+        first.and_then(|e| e.organization_path.clone()),
+        Vec::new(),
+    );
+    event.outcome = "failure".to_owned();
+    let entries: Vec<serde_json::Value> = audited
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "action": e.action,
+                "entity_type": e.entity_type,
+                "entity_id": e.entity_id,
+            })
+        })
+        .collect();
+    event.details = serde_json::json!({ "reason": reason, "unconfirmed": entries });
+    event
 }

@@ -95,6 +95,9 @@ impl PortalError {
             AppError::Unavailable(_) | AppError::Pool(_) => {
                 page(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
             }
+            AppError::DurabilityUnknown(_) => {
+                page(StatusCode::SERVICE_UNAVAILABLE, "error-durability-unknown")
+            }
             AppError::Database(_) | AppError::Internal(_) => {
                 // logged once, with its cause; the page says nothing internal
                 tracing::error!(error = ?error, "portal request failed");

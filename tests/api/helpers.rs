@@ -24,13 +24,21 @@ struct Cluster {
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+/// A second cluster, whose commits wait for a synchronous standby that never
+/// connects (`synchronous_standby_names`, which only a whole cluster can
+/// set): the durability tests' (tests/api/durability.rs). Its sessions do
+/// not wait unless their database turns `synchronous_commit` on.
+static STANDBY_CLUSTER: OnceLock<Cluster> = OnceLock::new();
+
+/// Names the standby the second cluster's synchronous commits wait for.
+pub const ABSENT_STANDBY: &str = "odb_absent_standby";
 
 /// The test harness never drops statics, so the cluster is stopped by a
 /// C `atexit` hook instead. A cluster this run found running (another run's,
 /// or one left by a killed run) is not this run's to stop.
 fn stop_at_exit() {
     extern "C" fn stop() {
-        if let Some(cluster) = CLUSTER.get() {
+        for cluster in [CLUSTER.get(), STANDBY_CLUSTER.get()].into_iter().flatten() {
             if let Ok(mut postgres) = cluster.postgres.lock() {
                 let _ = postgres.stop();
             }
@@ -46,34 +54,63 @@ fn stop_at_exit() {
 }
 
 fn cluster() -> &'static Cluster {
-    CLUSTER.get_or_init(|| {
-        // ODB_TEST_PG_DIR lets checkouts that share a target directory keep
-        // their clusters apart.
-        let data_dir = std::env::var_os("ODB_TEST_PG_DIR")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-pg")
-            });
-        let postgres = LocalPostgres::start(&ClusterOptions {
-            data_dir,
-            ephemeral: true,
+    CLUSTER.get_or_init(|| start_cluster("test-pg", |_| {}))
+}
+
+fn standby_cluster() -> &'static Cluster {
+    STANDBY_CLUSTER.get_or_init(|| {
+        start_cluster("test-pg-standby", |postgres| {
+            let mut conn = admin(postgres);
+            diesel::sql_query(format!(
+                "ALTER SYSTEM SET synchronous_standby_names = '{ABSENT_STANDBY}'"
+            ))
+            .execute(&mut conn)
+            .expect("name the absent standby");
+            diesel::sql_query("SELECT pg_reload_conf()")
+                .execute(&mut conn)
+                .expect("reload");
         })
-        .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL cluster: {e}"));
-        prepare_template(&postgres);
-        stop_at_exit();
-        Cluster {
-            postgres: std::sync::Mutex::new(postgres),
-        }
     })
+}
+
+/// Starts (or adopts) the cluster in `$ODB_TEST_PG_DIR` (which lets
+/// checkouts sharing a target directory keep their clusters apart), suffixed
+/// for any but the first, and migrates a fresh template in it.
+fn start_cluster(name: &str, configure: impl FnOnce(&LocalPostgres)) -> Cluster {
+    let data_dir = match std::env::var_os("ODB_TEST_PG_DIR") {
+        Some(dir) => {
+            let mut dir = dir;
+            dir.push(name.strip_prefix("test-pg").unwrap_or(name));
+            std::path::PathBuf::from(dir)
+        }
+        None => std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name),
+    };
+    let postgres = LocalPostgres::start(&ClusterOptions {
+        data_dir,
+        ephemeral: true,
+        archive: None,
+    })
+    .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL cluster: {e}"));
+    configure(&postgres);
+    prepare_template(&postgres);
+    stop_at_exit();
+    Cluster {
+        postgres: std::sync::Mutex::new(postgres),
+    }
 }
 
 /// A URL for `dbname` on the test cluster.
 fn cluster_url(dbname: &str) -> String {
-    cluster()
-        .postgres
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .url(dbname)
+    cluster().url(dbname)
+}
+
+impl Cluster {
+    fn url(&self, dbname: &str) -> String {
+        self.postgres
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .url(dbname)
+    }
 }
 
 fn admin(postgres: &LocalPostgres) -> PgConnection {
@@ -114,16 +151,26 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub fn new() -> Self {
+        Self::clone_template(cluster())
+    }
+
+    /// A database on the cluster whose synchronous standby never connects
+    /// (`STANDBY_CLUSTER`).
+    pub fn awaiting_standby() -> Self {
+        Self::clone_template(standby_cluster())
+    }
+
+    fn clone_template(cluster: &Cluster) -> Self {
         let name = format!("{TEST_DB_PREFIX}{}", uuid::Uuid::new_v4().simple());
         let mut admin =
-            PgConnection::establish(&cluster_url("postgres")).expect("connect to the test cluster");
+            PgConnection::establish(&cluster.url("postgres")).expect("connect to the test cluster");
         diesel::sql_query(format!(
             "CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY"
         ))
         .execute(&mut admin)
         .expect("clone template");
         TestDatabase {
-            url: cluster_url(&name),
+            url: cluster.url(&name),
         }
     }
 
@@ -254,12 +301,24 @@ impl TestApp {
         Self::spawn_seeded(seed, Default::default())
     }
 
+    /// `spawn()` on the given database.
+    pub fn on(db: TestDatabase) -> Self {
+        Self::spawn_on(db, Self::seed_root, Default::default())
+    }
+
     fn spawn_seeded(
         seed: impl FnOnce(&mut Ctx),
         trusted_proxies: odb::http::client_address::TrustedProxies,
     ) -> Self {
+        Self::spawn_on(TestDatabase::new(), seed, trusted_proxies)
+    }
+
+    fn spawn_on(
+        db: TestDatabase,
+        seed: impl FnOnce(&mut Ctx),
+        trusted_proxies: odb::http::client_address::TrustedProxies,
+    ) -> Self {
         init_logs();
-        let db = TestDatabase::new();
         let clock = Clock::default();
         let master_key = random_master_key();
         let keyring = {

@@ -8,6 +8,7 @@ mod contract;
 mod credentials;
 mod crypto;
 mod dossiers;
+mod durability;
 mod edges;
 mod errors;
 mod fresh_clone;

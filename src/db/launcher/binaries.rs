@@ -26,6 +26,20 @@ impl Binaries {
             .ok_or(LauncherError::BinariesNotFound)
     }
 
+    /// Another PostgreSQL program (`pg_basebackup`): beside pg_ctl, or beside
+    /// the file pg_ctl links to (PATH may hold links to only a few of them).
+    pub(super) fn program(&self, name: &str) -> PathBuf {
+        let beside = self.dir.join(name);
+        if is_executable(&beside) {
+            return beside;
+        }
+        fs::canonicalize(&self.pg_ctl)
+            .ok()
+            .and_then(|real| real.parent().map(|dir| dir.join(name)))
+            .filter(|path| is_executable(path))
+            .unwrap_or(beside)
+    }
+
     fn on_path() -> Option<Binaries> {
         let path = std::env::var_os("PATH")?;
         std::env::split_paths(&path).find_map(|dir| Binaries::in_dir(&dir))

@@ -21,17 +21,20 @@
 //! that account cannot reach the data directory: `placement.rs`.
 
 mod account;
+mod backup;
 mod binaries;
 mod command;
 mod error;
 mod lock;
 mod placement;
 mod server;
+mod standby;
 
 use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+pub use backup::server_writable_dir;
 pub use error::LauncherError;
 
 use account::{is_root, postgres_account};
@@ -57,6 +60,9 @@ pub struct ClusterOptions {
     pub data_dir: PathBuf,
     /// Test clusters trade durability for speed (fsync=off, synchronous_commit=off, full_page_writes=off).
     pub ephemeral: bool,
+    /// Where the server archives each finished WAL segment (`odb backup`),
+    /// if anywhere.
+    pub archive: Option<PathBuf>,
 }
 
 /// A running private PostgreSQL cluster.
@@ -69,6 +75,9 @@ pub struct LocalPostgres {
     bins: Binaries,
     runner: Runner,
     started_by_us: bool,
+    /// WAL archive directory, and settings for this start only (recovery).
+    archive: Option<PathBuf>,
+    start_options: String,
 }
 
 impl LocalPostgres {
@@ -85,6 +94,9 @@ impl LocalPostgres {
         }
         if !pg.pgdata.join("PG_VERSION").exists() {
             pg.initdb()?;
+        }
+        if let Some(archive) = &opts.archive {
+            pg.archive = Some(backup::prepare_archive(archive)?);
         }
         pg.pg_ctl_start(opts.ephemeral)?;
         pg.started_by_us = true;
@@ -171,6 +183,8 @@ impl LocalPostgres {
             bins,
             runner,
             started_by_us: false,
+            archive: None,
+            start_options: String::new(),
         })
     }
 }

@@ -146,6 +146,15 @@ impl LocalPostgres {
         if ephemeral {
             opts.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
+        if let Some(archive) = &self.archive {
+            // a finished segment is copied once, never over an earlier copy;
+            // a quiet server still switches segments every minute
+            let dir = path_str(archive)?;
+            let command = format!("test ! -f {dir}/%f && cp %p {dir}/%f");
+            opts.push_str(" -c archive_mode=on -c archive_timeout=60 -c archive_command=");
+            opts.push_str(&shell_quote(&command));
+        }
+        opts.push_str(&self.start_options);
         Ok(opts)
     }
 }
@@ -204,7 +213,7 @@ fn log_tail(log: &Path, n: usize) -> String {
 }
 
 /// Single-quote `s` for /bin/sh.
-fn shell_quote(s: &str) -> String {
+pub(super) fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 

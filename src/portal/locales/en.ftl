@@ -46,6 +46,8 @@ error-throttled = Too many attempts
 error-throttled-detail = Too many failed sign-ins came from this computer. Please wait a few minutes and try again.
 error-unavailable = Service unavailable
 error-unavailable-detail = The service is busy or paused. Please try again in a few minutes.
+error-durability-unknown = Saved, but not yet safe
+error-durability-unknown-detail = Your change was saved, but its copy on the backup database was not confirmed, so it could be lost if the main database fails. Open the record to check it before making the change again.
 error-forgery = This form has expired
 error-forgery-detail = This form can no longer be used (the page was opened long ago, or sent from elsewhere). Please open the page again and re-enter.
 

@@ -46,6 +46,8 @@ error-throttled = Quá nhiều lần thử
 error-throttled-detail = Có quá nhiều lần đăng nhập sai từ máy này. Xin đợi vài phút rồi thử lại.
 error-unavailable = Hệ thống tạm ngừng
 error-unavailable-detail = Hệ thống đang bận hoặc tạm ngừng. Xin thử lại sau ít phút.
+error-durability-unknown = Đã lưu nhưng chưa an toàn
+error-durability-unknown-detail = Thay đổi đã được lưu, nhưng bản sao trên cơ sở dữ liệu dự phòng chưa được xác nhận nên có thể mất nếu cơ sở dữ liệu chính gặp sự cố. Hãy mở lại bản ghi để kiểm tra trước khi thực hiện lại.
 error-forgery = Biểu mẫu đã hết hạn
 error-forgery-detail = Biểu mẫu này không còn dùng được (trang mở đã lâu, hoặc gửi từ nơi khác). Xin mở lại trang và nhập lại.
 

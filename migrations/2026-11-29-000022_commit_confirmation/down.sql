@@ -1,0 +1,1 @@
+DROP FUNCTION odb_commit_replicated(integer);
