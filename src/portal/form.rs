@@ -159,7 +159,7 @@ pub fn body<T: DeserializeOwned>(values: Map<String, Value>) -> AppResult<T> {
 
 /// The services' field rules in the user's words: (part of the service's
 /// message, message key). The first that matches names the rule.
-const RULES: [(&str, &str); 20] = [
+const RULES: [(&str, &str); 21] = [
     ("must not be after today", "rule-not-after-today"),
     ("when the current period began", "rule-after-current-period"),
     ("12 months after admitted_on", "rule-probation"),
@@ -183,6 +183,7 @@ const RULES: [(&str, &str); 20] = [
     ("6 to 20 letters or digits", "rule-card-number"),
     ("lower-case letters, digits", "rule-username"),
     ("no such organization", "rule-no-such-organization"),
+    ("in at least three different words", "rule-reason"),
 ];
 
 /// A service's field error in the user's words (the date a period began is

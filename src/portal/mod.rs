@@ -11,6 +11,7 @@ mod assets;
 mod audit;
 mod browser;
 pub mod cookies;
+mod dossiers;
 mod error;
 mod form;
 pub mod format;
@@ -46,4 +47,5 @@ pub fn configure(table: &mut RouteTable) {
     officials::configure(table);
     party::configure(table);
     admin::configure(table);
+    dossiers::configure(table);
 }

@@ -1020,3 +1020,61 @@ fn an_organization_administrator_may_not_change_policies_nor_read_the_audit_log(
     assert!(start.body.contains("href=\"/admin/users\""));
     assert!(!start.body.contains("href=\"/audit\""));
 }
+
+#[test]
+fn a_dossier_officer_reads_a_dossier_for_a_stated_reason_after_a_recent_second_factor() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("HN", "province", "ROOT")]);
+    let official = create(&app, &profile(&t["HN"], "Nguyễn Văn Bình", "001075012345"));
+    let officer = app.account("officer.hn", Some("HN"), &["dossier_officer"]);
+    app.use_token(Some(app.sign_in(&officer)));
+    let content = "Em ruột định cư tại Canada <từ năm 1995>.";
+    let (status, dossier) = json(app.post(
+        "/api/v1/dossiers",
+        &json!({"subject_id": official["id"], "category": "overseas_relations",
+                "summary": "Có thân nhân ở nước ngoài", "content": content}),
+    ));
+    assert_eq!(status, 201, "{dossier}");
+    let dossier = dossier["id"].as_str().unwrap().to_owned();
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &officer);
+    let list = browser.get(&format!(
+        "/dossiers?subject_id={}",
+        official["id"].as_str().unwrap()
+    ));
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("Quan hệ ở nước ngoài"));
+    assert!(!list.body.contains("Canada"), "no content in the list");
+    let path = format!("/dossiers/{dossier}/read");
+    let form = browser.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let vague = browser.post(&path, &[("csrf_token", &form.csrf()), ("reason", "xem")]);
+    assert_eq!(vague.status, 422);
+    assert!(vague.body.contains("id=\"f-reason-error\""));
+    assert!(vague.body.contains("ít nhất ba từ khác nhau"));
+    let reason = "Thẩm định tiêu chuẩn chính trị trước khi bổ nhiệm";
+    let opened = browser.post(&path, &[("csrf_token", &form.csrf()), ("reason", reason)]);
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    assert!(opened
+        .body
+        .contains("Em ruột định cư tại Canada &lt;từ năm 1995&gt;."));
+    app.use_token(Some(app.sign_in(&app.admin)));
+    let (_, audit) = json(app.get("/api/v1/audit?action=dossier.read"));
+    assert_eq!(audit["items"][0]["actor"], "officer.hn");
+    assert_eq!(audit["items"][0]["details"]["reason"], reason);
+
+    app.clock.advance(Duration::minutes(6));
+    let stale = browser.get(&path);
+    assert_eq!(stale.status, 303);
+    assert_eq!(
+        stale.location.as_deref(),
+        Some(format!("/step-up?next={path}").as_str())
+    );
+
+    let viewer = app.account("viewer.hn", Some("HN"), &["personnel_viewer"]);
+    let other = Browser::new(&app);
+    other.sign_in(&app, &viewer);
+    for page in [format!("/dossiers/{dossier}"), path.clone()] {
+        assert_eq!(other.get(&page).status, 404, "{page}");
+    }
+}

@@ -96,6 +96,9 @@ fn actions(user: &SignedIn, view: &OfficialView) -> Markup {
         div.actions.no-print {
             a.button href=(format!("/officials/{id}/print")) { (lang.t("profile-print")) }
             a.button.button--secondary href=(format!("/officials/{id}/history")) { (lang.t("profile-history")) }
+            @if user.may(Permission::HandleDossiers) {
+                a.button.button--secondary href=(format!("/dossiers?subject_id={id}")) { (lang.t("dossier-list-title")) }
+            }
             @if user.may(Permission::EditPersonnel) && !view.revealed {
                 a.button.button--secondary href=(format!("/officials/{id}?reveal=true")) { (lang.t("profile-reveal")) }
             }

@@ -1,0 +1,251 @@
+//! Internal-politics dossiers (DB3) for dossier officers: a profile's
+//! dossiers, one dossier without its content, and its content read for a
+//! stated reason after a second factor proved within five minutes. The
+//! dossier services decide and audit, as for the API; a dossier outside the
+//! officer's grants is the same "not found" as one that does not exist.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::browser::{FormData, Posted, SignedIn};
+use super::error::PortalError;
+use super::form::{self, integer, optional, text, Shown, Spec};
+use super::format;
+use super::i18n::Lang;
+use super::page::{self, Nav};
+use crate::auth::caller::{Permission, DOSSIER_STEP_UP_SECONDS};
+use crate::context::Scope;
+use crate::dossiers::input::{ListQuery, ReadInput, ReadRequest};
+use crate::dossiers::model::{DossierContent, DossierView, Subject};
+use crate::dossiers::service;
+use crate::error::{AppError, FieldError};
+use crate::http::route_table::RouteTable;
+use crate::ids::DossierId;
+
+pub fn configure(table: &mut RouteTable) {
+    table
+        .resource("/dossiers", |r| r.get(list))
+        .resource("/dossiers/{id}", |r| r.get(dossier))
+        .resource("/dossiers/{id}/read", |r| r.get(read_form).post(read));
+}
+
+const WORDS: &str = "dossier-field";
+
+const READ: &[Spec] = &[text("reason"), optional(integer("version"))];
+
+/// The officer's scope, or one covering nothing: a refusal is a 404.
+fn scope(user: &SignedIn) -> Scope {
+    user.caller.require_or_nothing(Permission::HandleDossiers)
+}
+
+/// Content goes out only with a second factor proved within five minutes.
+fn require_recent_mfa(user: &SignedIn) -> Result<(), PortalError> {
+    user.caller
+        .require_mfa_within(user.visitor.app.clock.now(), DOSSIER_STEP_UP_SECONDS)
+        .map_err(|e| user.fail(e))
+}
+
+fn dossier_id(user: &SignedIn, raw: &str) -> Result<DossierId, PortalError> {
+    raw.parse()
+        .map_err(|_| user.fail(AppError::NotFound { entity: "dossier" }))
+}
+
+fn category(lang: Lang, view: impl std::fmt::Display) -> String {
+    lang.t(&format!("dossier-category-{view}"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SubjectForm {
+    subject_id: Option<String>,
+}
+
+/// A profile's dossiers (listing them is audited by the service).
+pub async fn list(
+    user: SignedIn,
+    query: web::Query<SubjectForm>,
+) -> Result<HttpResponse, PortalError> {
+    let lang = user.lang();
+    let subject = Subject::try_from(ListQuery {
+        subject_id: query.subject_id.clone(),
+        subject_kind: None,
+    })
+    .map_err(|e| user.fail(e))?;
+    let views = user
+        .run(scope(&user), move |ctx| service::list(ctx, subject))
+        .await?;
+    let body = html! {
+        @if views.is_empty() {
+            p { (lang.t("dossier-none")) }
+        } @else {
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th scope="col" { (lang.t("dossier-field-category")) }
+                        th scope="col" { (lang.t("dossier-versions")) }
+                        th scope="col" { (lang.t("dossier-attachments")) }
+                        th scope="col" { (lang.t("profile-updated")) }
+                    } }
+                    tbody {
+                        @for view in &views {
+                            tr {
+                                th scope="row" { a href=(format!("/dossiers/{}", view.id)) { (category(lang, view.category)) } }
+                                td { (view.version) }
+                                td { (view.attachment_count) }
+                                td { (format::date_time(view.updated_at)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p { a href=(format!("/officials/{}", subject.id())) { (lang.t("back-to-profile")) } }
+    };
+    let title = lang.t("dossier-list-title");
+    Ok(user.ok(page::signed_in_page(&user, Nav::Officials, &title, body)))
+}
+
+fn facts(lang: Lang, view: &DossierView) -> Markup {
+    html! {
+        dl.facts {
+            dt { (lang.t("dossier-field-category")) } dd { (category(lang, view.category)) }
+            dt { (lang.t("dossier-versions")) } dd { (view.version) }
+            dt { (lang.t("dossier-attachments")) } dd { (view.attachment_count) }
+            dt { (lang.t("profile-updated")) } dd { (format::date_time(view.updated_at)) }
+        }
+    }
+}
+
+/// One dossier, without what it says.
+pub async fn dossier(user: SignedIn, id: web::Path<String>) -> Result<HttpResponse, PortalError> {
+    let lang = user.lang();
+    let id = dossier_id(&user, &id)?;
+    let view = user
+        .run(scope(&user), move |ctx| service::view(ctx, id))
+        .await?;
+    let body = html! {
+        (facts(lang, &view))
+        div.actions {
+            a.button href=(format!("/dossiers/{id}/read")) { (lang.t("dossier-read")) }
+            a.button.button--secondary href=(format!("/dossiers?subject_id={}", view.subject_id)) { (lang.t("dossier-list-title")) }
+        }
+    };
+    let title = lang.t("dossier-title");
+    Ok(user.ok(page::signed_in_page(&user, Nav::Officials, &title, body)))
+}
+
+fn read_page(user: &SignedIn, id: DossierId, form: Option<(&FormData, Vec<FieldError>)>) -> Markup {
+    let lang = user.lang();
+    let mut shown = Shown::blank(
+        format!("/dossiers/{id}/read"),
+        (WORDS, READ),
+        lang.t("dossier-read"),
+    );
+    shown.cancel = Some(format!("/dossiers/{id}"));
+    if let Some((form, errors)) = form {
+        shown = shown.again(form, errors);
+    }
+    let body = html! {
+        p.hint { (lang.t("dossier-read-help")) }
+        (form::render(user, &shown))
+    };
+    page::signed_in_page(user, Nav::Officials, &lang.t("dossier-read"), body)
+}
+
+/// The reason form; the step-up page first when the second factor is older
+/// than five minutes.
+pub async fn read_form(user: SignedIn, id: web::Path<String>) -> Result<HttpResponse, PortalError> {
+    require_recent_mfa(&user)?;
+    let id = dossier_id(&user, &id)?;
+    user.run(scope(&user), move |ctx| service::view(ctx, id).map(|_| ()))
+        .await?;
+    Ok(user.ok(read_page(&user, id, None)))
+}
+
+/// What the dossier says, shown once on the answer to the reason form
+/// (never in a URL, never cached: every response is `no-store`).
+pub async fn read(
+    posted: Posted<SignedIn>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
+    let Posted { who: user, form } = posted;
+    require_recent_mfa(&user)?;
+    let id = dossier_id(&user, &id)?;
+    let lang = user.lang();
+    let errors = match form::read(lang, READ, &form) {
+        Err(errors) => errors,
+        Ok(values) => {
+            let opened = user
+                .visitor
+                .app
+                .as_caller(&user.caller, scope(&user), move |ctx| {
+                    let request: ReadRequest = form::body(values)?;
+                    service::read(ctx, id, ReadInput::try_from(request)?)
+                })
+                .await;
+            match opened {
+                Ok(content) => return Ok(user.ok(content_page(&user, &content))),
+                Err(AppError::Validation(errors)) => errors
+                    .into_iter()
+                    .map(|e| form::translate(lang, e))
+                    .collect(),
+                Err(other) => return Err(user.fail(other)),
+            }
+        }
+    };
+    let markup = read_page(&user, id, Some((&form, errors)));
+    Ok(user
+        .visitor
+        .respond(StatusCode::UNPROCESSABLE_ENTITY, markup))
+}
+
+fn content_page(user: &SignedIn, content: &DossierContent) -> Markup {
+    let lang = user.lang();
+    let body = html! {
+        dl.facts {
+            dt { (lang.t("dossier-field-category")) } dd { (category(lang, content.category)) }
+            dt { (lang.t("dossier-field-version")) }
+            dd { (lang.t_with("dossier-version-of", &[
+                ("version", &content.version.to_string()),
+                ("current", &content.current_version.to_string()),
+            ])) }
+            dt { (lang.t("dossier-recorded-at")) } dd { (format::date_time(content.recorded.recorded_at)) }
+            dt { (lang.t("dossier-summary")) } dd { (content.summary) }
+        }
+        h2 { (lang.t("dossier-content")) }
+        div.dossier-content { p { (content.content) } }
+        @if !content.attachments.is_empty() {
+            h2 { (lang.t("dossier-attachments")) }
+            ul {
+                @for attachment in &content.attachments {
+                    li { (attachment.file_name) " (" (attachment.size) " B)" }
+                }
+            }
+        }
+        p { a href=(format!("/dossiers/{}", content.id)) { (lang.t("dossier-back")) } }
+    };
+    page::signed_in_page(user, Nav::Officials, &lang.t("dossier-title"), body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dossiers::model::Category;
+
+    #[test]
+    fn every_category_and_input_has_its_words() {
+        for lang in Lang::ALL {
+            for word in Category::ALL {
+                assert!(lang.has(&format!("dossier-category-{word}")), "{word}");
+            }
+            for spec in READ {
+                assert!(
+                    lang.has(&form::label_key(WORDS, spec.name)),
+                    "{}",
+                    spec.name
+                );
+            }
+        }
+    }
+}
