@@ -162,7 +162,9 @@ mod tests {
                 "dossier_versions",
                 "dossier_attachments",
                 "users",
-                "party_members"
+                "party_members",
+                "sync_clients",
+                "sync_events"
             ]
         );
         assert_eq!(tables[0].columns.len(), 8);
