@@ -5,7 +5,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::model::{Batch, Replay};
+use super::model::{Batch, Reconcile, Replay};
 use super::{feed, service};
 use crate::auth::caller::{Caller, Permission};
 use crate::context::RequestMeta;
@@ -26,6 +26,10 @@ pub fn configure(table: &mut crate::http::route_table::RouteTable) {
         .resource("/sync/moha/status", |r| r.get(status))
         .resource("/sync/moha/rejected", |r| r.get(rejected))
         .resource("/sync/moha/rejected/replay", |r| r.post(replay))
+        .resource("/sync/moha/reconcile", |r| {
+            r.app_data(web::PayloadConfig::default().limit(BATCH_BODY_LIMIT))
+                .post(reconcile)
+        })
         .resource("/sync/moha/changes", |r| r.get(client_changes))
         .resource("/changes", |r| r.get(changes));
 }
@@ -92,6 +96,22 @@ async fn replay(
     let answer = app
         .as_sync_client(client, meta, move |ctx, client| {
             service::replay(ctx, client, replay.event_ids)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+async fn reconcile(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: web::Bytes,
+) -> actix_web::Result<HttpResponse> {
+    let client = signed_client(&app, &req, meta.clone(), &body).await?;
+    let request: Reconcile = read(sent_as_json(&req), &body)?;
+    let answer = app
+        .as_sync_client(client, meta, move |ctx, client| {
+            service::reconcile(ctx, client, request)
         })
         .await?;
     Ok(HttpResponse::Ok().json(answer))
