@@ -257,3 +257,46 @@ pub struct Replay {
     #[serde(default)]
     pub event_ids: Vec<SyncEventId>,
 }
+
+/// The most entities one reconciliation compares.
+pub const MAX_RECONCILE: usize = 100_000;
+
+/// What the source holds for one entity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Held {
+    pub moha_id: String,
+    pub version: i64,
+}
+
+/// Body of `POST /sync/moha/reconcile`: every entity the source holds
+/// managed in that organization's subtree, with its version.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reconcile {
+    pub organization_id: crate::ids::OrganizationId,
+    pub entities: Vec<Held>,
+}
+
+/// One entity on which the two sides differ.
+#[derive(Debug, Clone, Serialize, diesel::QueryableByName)]
+pub struct Difference {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub moha_id: String,
+    /// The source's version; none when only ODB holds it.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub moha_version: Option<i64>,
+    /// ODB's version; none when ODB lacks it.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub odb_version: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    pub official_id: Option<OfficialId>,
+}
+
+/// What ODB lacks, holds besides, or holds at another version.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconciliation {
+    pub missing: Vec<Difference>,
+    pub extra: Vec<Difference>,
+    pub different: Vec<Difference>,
+}

@@ -9,7 +9,7 @@ use diesel::sql_types::{
     Array, BigInt, Double, Int2, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
 
-use super::model::{Counts, EventType, Gap, LastEvent, Outcome, RejectedEvent, Source};
+use super::model::{Counts, Difference, EventType, Gap, LastEvent, Outcome, RejectedEvent, Source};
 use crate::db::ltree::TreePath;
 use crate::db::schema::sql_types::Ltree;
 use crate::db::schema::{sync_clients, sync_events};
@@ -437,4 +437,31 @@ pub fn gaps(conn: &mut PgConnection, source: Source) -> QueryResult<Vec<Gap>> {
             to: r.gap_to,
         })
         .collect())
+}
+
+/// Where the two sides differ over the profiles managed in `subtree`: an
+/// entity the source sent that ODB does not hold there, one ODB holds there
+/// that the source did not send, or one held at another version.
+pub fn differences(
+    conn: &mut PgConnection,
+    source: Source,
+    subtree: &TreePath,
+    sent: (Vec<String>, Vec<i64>),
+) -> QueryResult<Vec<Difference>> {
+    diesel::sql_query(
+        "WITH sent AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS s(moha_id, version)), \
+              held AS (SELECT e.entity_key, e.version, e.official_id FROM sync_entities e \
+                       JOIN officials p ON p.id = e.official_id \
+                       WHERE e.source = $3 AND e.version > 0 AND p.managing_path <@ $4) \
+         SELECT coalesce(s.moha_id, h.entity_key) AS moha_id, s.version AS moha_version, \
+                h.version AS odb_version, h.official_id \
+         FROM sent s FULL JOIN held h ON h.entity_key = s.moha_id \
+         WHERE s.version IS DISTINCT FROM h.version \
+         ORDER BY 1",
+    )
+    .bind::<Array<Text>, _>(sent.0)
+    .bind::<Array<BigInt>, _>(sent.1)
+    .bind::<Text, _>(source.as_str())
+    .bind::<Ltree, _>(subtree)
+    .load(conn)
 }

@@ -699,10 +699,26 @@ fn follow(s: &Setup, mut after: Option<String>) -> (Vec<Value>, Option<String>) 
     }
 }
 
+/// `follow` until at least `n` changes came: a transaction still running
+/// anywhere in the cluster (another test's) holds the feed back meanwhile.
+fn follow_until(s: &Setup, after: Option<String>, n: usize) -> (Vec<Value>, Option<String>) {
+    let (mut items, mut cursor) = follow(s, after);
+    for _ in 0..600 {
+        if items.len() >= n {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let (more, next) = follow(s, cursor);
+        items.extend(more);
+        cursor = next;
+    }
+    (items, cursor)
+}
+
 #[test]
 fn the_change_feed_resumes_from_its_cursor_and_holds_back_running_transactions() {
     let s = setup();
-    let (first, cursor) = follow(&s, None);
+    let (first, cursor) = follow_until(&s, None, 5);
     let organizations: Vec<&Value> = first
         .iter()
         .filter(|c| c["entity"] == "organization")
@@ -725,7 +741,7 @@ fn the_change_feed_resumes_from_its_cursor_and_holds_back_running_transactions()
         )],
     );
     let an = answer["results"][0]["official_id"].clone();
-    let (resumed, cursor) = follow(&s, cursor);
+    let (resumed, cursor) = follow_until(&s, cursor, 1);
     assert_eq!(resumed.len(), 1, "{resumed:?}");
     assert_eq!(resumed[0]["id"], an);
     assert_eq!(resumed[0]["entity"], "official");
@@ -750,12 +766,83 @@ fn the_change_feed_resumes_from_its_cursor_and_holds_back_running_transactions()
     );
     assert_eq!(same, cursor);
     diesel::sql_query("ROLLBACK").execute(&mut slow).unwrap();
-    let (after, _) = follow(&s, cursor);
+    let (after, _) = follow_until(&s, cursor, 1);
     assert_eq!(after.len(), 1, "{after:?}");
     assert_eq!(after[0]["id"], s.ministry["id"]);
     assert_eq!(after[0]["kind"], "updated");
 
     // the client follows the same feed over its subtree, signed
-    let feed = get(&s, "/api/v1/sync/moha/changes?limit=500");
-    assert_eq!(feed["items"].as_array().unwrap().len(), first.len() + 2);
+    // everything the administrator followed, the client sees over its subtree (the root)
+    let seen = (0..600)
+        .map(|_| {
+            let feed = get(&s, "/api/v1/sync/moha/changes?limit=500");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            feed["items"].as_array().unwrap().len()
+        })
+        .find(|&n| n >= first.len() + 2);
+    assert_eq!(seen, Some(first.len() + 2));
+}
+
+#[test]
+fn reconciliation_names_what_odb_lacks_holds_besides_or_holds_at_another_version() {
+    let s = setup();
+    let chi = ("BNV-000003", "001080033333");
+    let answer = send(
+        &s,
+        &[
+            event(
+                1,
+                AN,
+                ("official.upserted", 2),
+                whole(&s.ministry, "Nguyễn Văn An", AN.1),
+            ),
+            event(
+                2,
+                BINH,
+                ("official.upserted", 1),
+                whole(&s.department, "Trần Thị Bình", BINH.1),
+            ),
+            event(
+                3,
+                chi,
+                ("official.upserted", 1),
+                whole(&s.province, "Lê Thị Chi", chi.1),
+            ),
+        ],
+    );
+    assert_eq!(outcomes(&answer), ["applied"; 3]);
+    let binh = answer["results"][1]["official_id"].clone();
+    // MOHA holds An at version 3, Bình not at all (in its view), Dũng ODB never got
+    let body = serde_json::to_vec(&json!({
+        "organization_id": id(&s.ministry),
+        "entities": [
+            {"moha_id": AN.0, "version": 3},
+            {"moha_id": "BNV-000004", "version": 1},
+        ],
+    }))
+    .unwrap();
+    let client = (s.client.id.as_str(), s.client.secret.as_str());
+    let (status, levels) = json(
+        signed(
+            &s.app,
+            client,
+            (Method::POST, "/api/v1/sync/moha/reconcile"),
+            &body,
+        )
+        .send()
+        .unwrap(),
+    );
+    assert_eq!(status, 200, "{levels}");
+    assert_eq!(
+        levels["missing"],
+        json!([{"moha_id": "BNV-000004", "moha_version": 1, "odb_version": null, "official_id": null}])
+    );
+    assert_eq!(
+        levels["extra"],
+        json!([{"moha_id": BINH.0, "moha_version": null, "odb_version": 1, "official_id": binh}]),
+        "the department lies in the ministry's subtree; the province does not"
+    );
+    assert_eq!(levels["different"][0]["moha_id"], AN.0);
+    assert_eq!(levels["different"][0]["odb_version"], 2);
+    assert_eq!(levels["different"][0]["moha_version"], 3);
 }

@@ -17,8 +17,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde_json::Value;
 
 use super::model::{
-    BatchResult, Event, EventResult, EventType, Outcome, RejectedEvent, Source, Status, SyncCaller,
-    MAX_BATCH,
+    BatchResult, Event, EventResult, EventType, Outcome, Reconcile, Reconciliation, RejectedEvent,
+    Source, Status, SyncCaller, MAX_BATCH, MAX_RECONCILE,
 };
 use super::repo::{self, Advance, EventRow};
 use crate::context::Ctx;
@@ -287,6 +287,44 @@ pub fn replay(ctx: &mut Ctx, client: SyncCaller, ids: Vec<SyncEventId>) -> AppRe
     let answer = BatchResult::of(results);
     audit_batch(ctx, &client, "sync.replay", &answer)?;
     Ok(answer)
+}
+
+/// `POST /sync/moha/reconcile`: after an outage, what the two sides must
+/// exchange to be level again over one organization's subtree. Not
+/// audited: it changes nothing and shows only ids and versions.
+pub fn reconcile(
+    ctx: &mut Ctx,
+    client: SyncCaller,
+    request: Reconcile,
+) -> AppResult<Reconciliation> {
+    if request.entities.len() > MAX_RECONCILE {
+        return Err(AppError::invalid(
+            "entities",
+            format!("at most {MAX_RECONCILE} entities at once"),
+        ));
+    }
+    let unit = crate::org::repo::find(ctx.conn, request.organization_id)?
+        .ok_or_else(|| AppError::invalid("organization_id", "no such organization"))?;
+    repo::enter(ctx.conn, client.source)?;
+    let sent = request
+        .entities
+        .into_iter()
+        .map(|held| (held.moha_id, held.version))
+        .unzip();
+    let differences = repo::differences(ctx.conn, client.source, &unit.path, sent)?;
+    let (mut missing, mut extra, mut different) = (Vec::new(), Vec::new(), Vec::new());
+    for difference in differences {
+        match (difference.moha_version, difference.odb_version) {
+            (Some(_), None) => missing.push(difference),
+            (None, Some(_)) => extra.push(difference),
+            _ => different.push(difference),
+        }
+    }
+    Ok(Reconciliation {
+        missing,
+        extra,
+        different,
+    })
 }
 
 /// `GET /sync/moha/status`.
