@@ -18,5 +18,5 @@ mod verify;
 pub use append::{append, AuditEvent, OUTCOMES};
 pub use checkpoint::{load_or_create_key, Checkpoint, CheckpointStore};
 pub use list::{list, AuditEntry, AuditFilter};
-pub use search::{AuditQuery, AuditSearch};
+pub use search::{entries, AuditQuery, AuditSearch};
 pub use verify::{verify, VerifyError, VerifyReport};

@@ -271,6 +271,12 @@ pub struct DistinctionInput {
     pub form: String,
 }
 
+/// The first day a probationary member admitted on `admitted_on` may be
+/// recognized as official: twelve months of probation.
+pub fn probation_ends(admitted_on: NaiveDate) -> Option<NaiveDate> {
+    admitted_on.checked_add_months(chrono::Months::new(12))
+}
+
 /// A badge by years of membership and the date it falls due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Badge {

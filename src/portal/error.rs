@@ -108,7 +108,7 @@ impl PortalError {
 }
 
 /// `Location` for a 303 to a page of this site.
-fn see_other(location: &str) -> HttpResponse {
+pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()

@@ -42,6 +42,26 @@ pub fn percent_encode(text: &str) -> String {
         .collect()
 }
 
+/// A query's value as typed, unless blank.
+pub fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// The next page of a search: `path` with the filters given and `cursor`.
+pub fn next_page(path: &str, filters: &[(&str, &Option<String>)], cursor: &str) -> String {
+    let mut pairs: Vec<(&str, String)> = filters
+        .iter()
+        .filter_map(|(name, value)| given(value).map(|v| (*name, v)))
+        .collect();
+    pairs.push(("cursor", cursor.to_owned()));
+    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    format!("{path}?{}", query_string(&borrowed))
+}
+
 /// What was typed is not a date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotADate;

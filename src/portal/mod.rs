@@ -6,15 +6,19 @@
 //! never written twice; the portal adds only what a browser needs: cookies,
 //! CSRF tokens, a Content-Security-Policy, words and pages.
 
+mod admin;
 mod assets;
+mod audit;
 mod browser;
 pub mod cookies;
 mod error;
+mod form;
 pub mod format;
 pub mod i18n;
 mod officials;
 mod organizations;
 mod page;
+mod party;
 mod sign_in;
 mod start;
 
@@ -37,6 +41,9 @@ pub fn configure(table: &mut RouteTable) {
         })
         .resource("/language", |r| r.post(sign_in::choose_language))
         .resource("/organizations", |r| r.get(organizations::tree))
-        .resource("/organizations/{id}", |r| r.get(organizations::unit));
+        .resource("/organizations/{id}", |r| r.get(organizations::unit))
+        .resource("/audit", |r| r.get(audit::log));
     officials::configure(table);
+    party::configure(table);
+    admin::configure(table);
 }

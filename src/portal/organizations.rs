@@ -23,11 +23,11 @@ use crate::org::read;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AsOfForm {
-    as_of: Option<String>,
+    pub as_of: Option<String>,
 }
 
 /// The date asked for, or the error to show beside the date field.
-fn as_of(lang: Lang, form: &AsOfForm) -> (Option<NaiveDate>, Option<String>) {
+pub fn as_of(lang: Lang, form: &AsOfForm) -> (Option<NaiveDate>, Option<String>) {
     match format::parse_date(form.as_of.as_deref().unwrap_or_default()) {
         Ok(date) => (date, None),
         Err(_) => (None, Some(lang.t("invalid-date"))),
@@ -35,7 +35,7 @@ fn as_of(lang: Lang, form: &AsOfForm) -> (Option<NaiveDate>, Option<String>) {
 }
 
 /// `?as_of=` for links, keeping the date being looked at.
-fn as_of_query(date: Option<NaiveDate>) -> String {
+pub fn as_of_query(date: Option<NaiveDate>) -> String {
     date.map(|d| format!("?as_of={}", format::date(d)))
         .unwrap_or_default()
 }
@@ -54,7 +54,12 @@ fn children(
     Ok(read::children(ctx, id, ListFilter::try_from(query)?)?.items)
 }
 
-fn date_form(lang: Lang, action: &str, date: Option<NaiveDate>, error: Option<String>) -> Markup {
+pub fn date_form(
+    lang: Lang,
+    action: &str,
+    date: Option<NaiveDate>,
+    error: Option<String>,
+) -> Markup {
     let mut field = Field::new(
         "as_of",
         lang.t("field-as-of"),

@@ -36,6 +36,9 @@ pub enum Nav {
     Start,
     Organizations,
     Officials,
+    Party,
+    Audit,
+    Admin,
     Account,
 }
 
@@ -111,6 +114,15 @@ pub fn signed_in_page(user: &SignedIn, nav: Nav, title: &str, body: Markup) -> M
     ];
     if user.may(Permission::ReadPersonnel) {
         links.push((Nav::Officials, "/officials", "nav-officials"));
+    }
+    if user.may(Permission::ReadParty) {
+        links.push((Nav::Party, "/party", "nav-party"));
+    }
+    if user.may(Permission::ReadAudit) {
+        links.push((Nav::Audit, "/audit", "nav-audit"));
+    }
+    if user.may(Permission::ManageUsers) {
+        links.push((Nav::Admin, "/admin/users", "nav-admin"));
     }
     let header = html! {
         nav.site-nav aria-label=(lang.t("nav-label")) {

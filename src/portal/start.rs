@@ -1,5 +1,6 @@
-//! The start page: who one is, where one's grants reach, and the way to
-//! the work (later modules add their outstanding items here).
+//! The start page: who one is, where one's grants reach, the way to the
+//! work, and what waits for the user: transfers into their cells awaiting
+//! acceptance, probationary members whose probation is over.
 
 use actix_web::HttpResponse;
 use maud::html;
@@ -28,6 +29,7 @@ pub async fn start(user: SignedIn) -> Result<HttpResponse, PortalError> {
         }
         Err(_) => Vec::new(),
     };
+    let items = super::party::outstanding(&user).await?;
     let body = html! {
         p.lead { (lang.t_with("start-welcome", &[("name", &user.caller.username)])) }
         h2 { (lang.t("start-tasks")) }
@@ -36,8 +38,12 @@ pub async fn start(user: SignedIn) -> Result<HttpResponse, PortalError> {
                 li { a href="/officials" { (lang.t("start-find-official")) } }
             }
             li { a href="/organizations" { (lang.t("start-see-tree")) } }
+            @if user.may(Permission::ReadParty) {
+                li { a href="/party" { (lang.t("start-see-party")) } }
+                li { a href="/party/members" { (lang.t("party-find-member")) } }
+            }
         }
-        p { (lang.t("start-no-items")) }
+        (items)
         h2 { (lang.t("start-grants")) }
         @if grants.is_empty() {
             p { (lang.t("start-no-grants")) }

@@ -545,3 +545,478 @@ fn identity_numbers_are_shown_in_full_only_after_a_step_up() {
     assert_eq!(shown.status, 200);
     assert!(shown.body.contains("001185077777"));
 }
+
+/// The first `/party/{kind}/<id>` link of a page.
+fn first_link(page: &Page, kind: &str) -> String {
+    let marker = format!("href=\"/party/{kind}/");
+    let start = page.body.find(&marker).expect("a link") + marker.len();
+    page.body[start..start + 36].to_owned()
+}
+
+/// `11/01/2026`: how a person types a date.
+fn typed(date: chrono::NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
+
+#[test]
+fn a_hanoi_party_officer_transfers_a_member_whom_bac_ninh_accepts_from_its_start_page() {
+    let app = TestApp::with_demo();
+    let hanoi = app.account("hanoi.party", Some("P01"), &["party_editor"]);
+    let bacninh = app.account("bacninh.party", Some("P27"), &["party_editor"]);
+    let sender = Browser::new(&app);
+    sender.sign_in(&app, &hanoi);
+    let found = sender.get("/party/members?q=tran+thi+binh");
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert!(found.body.contains("Trần Thị Bình"), "{}", found.body);
+    let member = first_link(&found, "members");
+    let path = format!("/party/members/{member}/transfer");
+    let form = sender.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form
+        .body
+        .contains("<label for=\"f-to-party-organization-code\">Mã chi bộ nơi đến"));
+    let today = app.clock.today();
+    let submit = |code: &str, on: &str, token: &str| {
+        sender.post(
+            &path,
+            &[
+                ("csrf_token", token),
+                ("version", &form.version()),
+                ("to_party_organization_code", code),
+                ("issued_on", on),
+                ("decision_number", "45-GGT/ĐU"),
+                ("issuing_body", "Đảng ủy phường Hoàn Kiếm <b>"),
+            ],
+        )
+    };
+    let forged = submit("CB-P27-TIENDU-PHATTICH-2025-2", &typed(today), "forged");
+    assert_eq!(forged.status, 403);
+    let not_a_date = submit("CB-P27-TIENDU-PHATTICH-2025-2", "hôm qua", &form.csrf());
+    assert_eq!(not_a_date.status, 422);
+    assert!(not_a_date.body.contains("id=\"f-issued-on-error\""));
+    assert!(
+        not_a_date.body.contains("value=\"hôm qua\""),
+        "typed values stay"
+    );
+    let unknown = submit("KHONG-CO-MA-NAY", &typed(today), &form.csrf());
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert!(unknown
+        .body
+        .contains("id=\"f-to-party-organization-code-error\""));
+    assert!(unknown
+        .body
+        .contains("Không có chi bộ đang hoạt động nào có mã này."));
+    let issued = submit("CB-P27-TIENDU-PHATTICH-2025-2", &typed(today), &form.csrf());
+    assert_eq!(issued.status, 303, "{}", issued.body);
+    let location = issued.location.unwrap();
+    assert!(location.ends_with("?done=transfer"), "{location}");
+    let transfer_page = sender.get(&location);
+    assert!(transfer_page.body.contains("Chờ cấp ủy nơi đến tiếp nhận"));
+    assert!(
+        transfer_page
+            .body
+            .contains("Đảng ủy phường Hoàn Kiếm &lt;b&gt;"),
+        "escaped"
+    );
+    assert!(
+        !transfer_page.body.contains("accepted_on"),
+        "the sending side has no acceptance form"
+    );
+    let again = submit("CB-P27-TIENDU-PHATTICH-2025-2", &typed(today), &form.csrf());
+    assert_eq!(again.status, 409, "one open transfer at a time");
+    assert!(again.body.contains("chưa hoàn tất"), "{}", again.body);
+
+    let receiver = Browser::new(&app);
+    receiver.sign_in(&app, &bacninh);
+    let start = receiver.get("/");
+    assert!(start
+        .body
+        .contains("Chuyển sinh hoạt đảng chờ bạn tiếp nhận"));
+    assert!(start.body.contains("Trần Thị Bình"));
+    let transfer = location.split('?').next().unwrap().to_owned();
+    assert!(start.body.contains(&format!("href=\"{transfer}\"")));
+    let page = receiver.get(&transfer);
+    assert!(page.body.contains("name=\"accepted_on\""), "{}", page.body);
+    let accept = |on: &str| {
+        receiver.post(
+            &format!("{transfer}/accept"),
+            &[
+                ("csrf_token", &page.csrf()),
+                ("version", "1"),
+                ("accepted_on", on),
+                ("decision_number", "3-TN/ĐU"),
+                ("accepting_body", "Đảng ủy xã Phật Tích"),
+            ],
+        )
+    };
+    let early = accept(&typed(today - chrono::Duration::days(1)));
+    assert_eq!(early.status, 422, "{}", early.body);
+    assert!(early.body.contains("id=\"f-accepted-on-error\""));
+    assert!(early.body.contains("Không được trước ngày chuyển."));
+    let accepted = accept(&typed(today));
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+    let record = receiver.get(accepted.location.as_deref().unwrap());
+    assert_eq!(record.status, 200);
+    assert!(record.body.contains("Đã tiếp nhận đảng viên chuyển đến."));
+    assert!(record.body.contains("Chi bộ khu dân cư số 2"));
+    assert!(record.body.contains("Chuyển sinh hoạt đến"), "the story");
+
+    let gone = sender.get(&format!("/party/members/{member}"));
+    assert_eq!(gone.status, 404, "no longer Hà Nội's");
+    let (_, audit) = json(app.get("/api/v1/audit?action=party_transfer.accept"));
+    assert_eq!(audit["items"][0]["actor"], "bacninh.party");
+    let (_, issued) = json(app.get("/api/v1/audit?action=party_transfer.issue"));
+    assert_eq!(issued["items"][0]["actor"], "hanoi.party");
+}
+
+#[test]
+fn the_party_tree_and_a_members_story_are_read_as_of_a_date_and_refused_outside_scope() {
+    let app = TestApp::with_demo();
+    let hanoi = app.account("hanoi.viewer", Some("P01"), &["party_viewer"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &hanoi);
+    let tree = browser.get("/party");
+    assert_eq!(tree.status, 200, "{}", tree.body);
+    assert!(tree.body.contains("Đảng bộ"), "{}", tree.body);
+    let then = browser.get("/party?as_of=30/06/2025");
+    assert_eq!(then.status, 200);
+    assert!(then.body.contains("Tổ chức tại ngày 30/06/2025."));
+    let bad = browser.get("/party?as_of=h%C3%B4m+qua");
+    assert!(bad.body.contains("id=\"f-as-of-error\""));
+    let unit = first_link(&tree, "units");
+    let page = browser.get(&format!("/party/units/{unit}"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Mã tổ chức đảng"));
+    assert!(
+        !page.body.contains("/admit\""),
+        "a viewer is offered no admission"
+    );
+
+    let found = browser.get("/party/members?q=tran+thi+binh");
+    let member = first_link(&found, "members");
+    let record = browser.get(&format!("/party/members/{member}"));
+    assert_eq!(record.status, 200);
+    assert!(record.body.contains("Quá trình sinh hoạt đảng"));
+    assert!(record.body.contains("Kết nạp"));
+    assert!(
+        !record.body.contains("Chuyển sinh hoạt đảng</a>"),
+        "no actions for a viewer"
+    );
+    let form = browser.get(&format!("/party/members/{member}/transfer"));
+    assert_eq!(form.status, 403, "a viewer has no decision forms");
+
+    // Bắc Ninh's officer neither sees nor acts on Hà Nội's member
+    let bacninh = app.account("bacninh.viewer", Some("P27"), &["party_editor"]);
+    let other = Browser::new(&app);
+    other.sign_in(&app, &bacninh);
+    for path in [
+        format!("/party/members/{member}"),
+        format!("/party/members/{member}/recognize"),
+        format!("/party/units/{unit}"),
+        "/party/members/not-an-id".to_owned(),
+    ] {
+        let page = other.get(&path);
+        assert_eq!(page.status, 404, "{path}");
+        assert!(!page.body.contains("Trần Thị Bình"));
+    }
+    let search = other.get("/party/members?q=tran+thi+binh");
+    assert!(search.body.contains("Không tìm thấy đảng viên nào."));
+}
+
+#[test]
+fn a_committee_admits_recognizes_exempts_and_records_a_death_through_forms() {
+    let app = TestApp::with_demo();
+    let hanoi = app.account("hanoi.cell", Some("P01"), &["party_editor"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &hanoi);
+    let found = browser.get("/party/members?q=tran+thi+binh");
+    let record = browser.get(&format!("/party/members/{}", first_link(&found, "members")));
+    let cell = first_link(&record, "units");
+    let path = format!("/party/units/{cell}/admit");
+    let form = browser.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let today = app.clock.today();
+    let admitted = typed(today - chrono::Duration::days(400));
+    let admit = |sex: &str, code: &str| {
+        browser.post(
+            &path,
+            &[
+                ("csrf_token", &form.csrf()),
+                ("full_name", "Lê Thị Mai"),
+                ("birth_date", "12/03/1990"),
+                ("sex", sex),
+                ("personal_identification_code", code),
+                ("admitted_on", &admitted),
+                ("decision_number", "12-QĐ/ĐU"),
+                ("deciding_body", "Đảng ủy phường Hoàn Kiếm"),
+            ],
+        )
+    };
+    let missing = admit("", "001190012345");
+    assert_eq!(missing.status, 422);
+    assert!(missing.body.contains("id=\"f-sex-error\""));
+    assert!(missing.body.contains("Mục này bắt buộc."));
+    let short = admit("female", "12345");
+    assert_eq!(short.status, 422, "{}", short.body);
+    assert!(short
+        .body
+        .contains("id=\"f-personal-identification-code-error\""));
+    assert!(short.body.contains("Gồm 12 chữ số."));
+    let made = admit("female", "001190012345");
+    assert_eq!(made.status, 303, "{}", made.body);
+    let location = made.location.unwrap();
+    assert!(location.ends_with("?done=admit"), "{location}");
+    let member = location
+        .trim_start_matches("/party/members/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let shown = browser.get(&location);
+    assert!(shown.body.contains("Đã kết nạp đảng viên."));
+    assert!(shown.body.contains("Dự bị"));
+    let twice = admit("female", "001190012345");
+    assert_eq!(twice.status, 409, "the same person is never two members");
+    assert!(twice.body.contains("Người này đã có hồ sơ đảng viên"));
+
+    let start = browser.get("/");
+    assert!(start
+        .body
+        .contains("Đảng viên dự bị đã đủ 12 tháng, chờ xét công nhận chính thức"));
+    let recognize = format!("/party/members/{member}/recognize");
+    assert!(start.body.contains(&format!("href=\"{recognize}\"")));
+
+    // each step from its form, the version the form was made from
+    let step = |slug: &str, fields: &[(&str, &str)]| {
+        let path = format!("/party/members/{member}/{slug}");
+        let form = browser.get(&path);
+        assert_eq!(form.status, 200, "{slug}: {}", form.body);
+        let mut sent = vec![("csrf_token", form.csrf()), ("version", form.version())];
+        sent.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        browser.post(&path, &sent)
+    };
+    let decision = [
+        ("decision_number", "20-QĐ/ĐU"),
+        ("deciding_body", "Đảng ủy phường Hoàn Kiếm"),
+    ];
+    let early = typed(today - chrono::Duration::days(100));
+    let with = |extra: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
+        extra
+            .iter()
+            .chain(decision.iter())
+            .map(|(k, v)| (*k, v.to_string()))
+            .collect()
+    };
+    let send = |slug: &str, fields: Vec<(&'static str, String)>| {
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        step(slug, &borrowed)
+    };
+    let too_soon = send("recognize", with(&[("official_on", &early)]));
+    assert_eq!(too_soon.status, 422);
+    assert!(too_soon
+        .body
+        .contains("Phải sau ngày kết nạp ít nhất 12 tháng"));
+    let recognized = send("recognize", with(&[("official_on", &typed(today))]));
+    assert_eq!(recognized.status, 303, "{}", recognized.body);
+    assert!(browser
+        .get(recognized.location.as_deref().unwrap())
+        .body
+        .contains("Đã công nhận đảng viên chính thức."));
+
+    let no_reason = send(
+        "exemption",
+        with(&[("reason", "lazy"), ("from_on", &typed(today))]),
+    );
+    assert_eq!(no_reason.status, 422);
+    assert!(no_reason.body.contains("Chọn một giá trị trong danh sách."));
+    let exempted = send(
+        "exemption",
+        with(&[("reason", "health"), ("from_on", &typed(today))]),
+    );
+    assert_eq!(exempted.status, 303, "{}", exempted.body);
+    let record = browser.get(&format!("/party/members/{member}"));
+    assert!(record.body.contains("Sức khỏe"));
+    assert!(record.body.contains("Miễn sinh hoạt"));
+
+    let died = send("death", with(&[("effective_on", &typed(today))]));
+    assert_eq!(
+        died.status, 422,
+        "the same day as the last period: {}",
+        died.body
+    );
+    assert!(died
+        .body
+        .contains("ngày bắt đầu giai đoạn sinh hoạt hiện tại"));
+    app.clock.advance(chrono::Duration::days(1));
+    browser.sign_in(&app, &hanoi);
+    let later = typed(app.clock.today());
+    let died = send("death", with(&[("effective_on", &later)]));
+    assert_eq!(died.status, 303, "{}", died.body);
+    let removed = send("remove", with(&[("effective_on", &later)]));
+    assert_eq!(removed.status, 409);
+    assert!(removed.body.contains("Người này không còn là đảng viên."));
+    // the day's wait ended the administrator's API session too
+    let token = app.sign_in(&app.admin);
+    app.use_token(Some(token));
+    let (_, audit) = json(app.get("/api/v1/audit?action=party_member.death"));
+    assert_eq!(audit["items"][0]["actor"], "hanoi.cell");
+}
+
+#[test]
+fn an_administrator_creates_an_account_grants_and_revokes_a_role_and_sets_a_policy() {
+    let app = TestApp::spawn();
+    app.tree(&[("HN", "province", "ROOT")]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &app.admin);
+    let list = browser.get("/admin/users");
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains(">admin</a>"));
+    let form = browser.get("/admin/users/new");
+    let create = |username: &str, code: &str| {
+        browser.post(
+            "/admin/users/new",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("username", username),
+                ("display_name", "Nguyễn Văn <An>"),
+                ("organization_code", code),
+            ],
+        )
+    };
+    let unknown = create("an.nguyen", "KHONG-CO");
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("id=\"f-organization-code-error\""));
+    assert!(unknown
+        .body
+        .contains("Không có đơn vị có mã này trong phạm vi của bạn."));
+    let bad = create("An Nguyen", "HN");
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("id=\"f-username-error\""));
+    let created = create("an.nguyen", "HN");
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(created.body.contains("Mật khẩu ban đầu"));
+    let (_, users) = json(app.get("/api/v1/users"));
+    let made = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "an.nguyen")
+        .unwrap()
+        .clone();
+    assert_eq!(made["display_name"], "Nguyễn Văn <An>");
+    let id = made["id"].as_str().unwrap();
+    let page = browser.get(&format!("/admin/users/{id}"));
+    assert!(page.body.contains("Nguyễn Văn &lt;An&gt;"), "escaped");
+
+    let path = format!("/admin/users/{id}/grants/new");
+    let grant_form = browser.get(&path);
+    assert_eq!(grant_form.status, 200, "{}", grant_form.body);
+    let no_role = browser.post(
+        &path,
+        &[
+            ("csrf_token", &grant_form.csrf()),
+            ("role", "king"),
+            ("organization_code", "HN"),
+        ],
+    );
+    assert_eq!(no_role.status, 422);
+    assert!(no_role.body.contains("id=\"f-role-error\""));
+    let granted = browser.post(
+        &path,
+        &[
+            ("csrf_token", &grant_form.csrf()),
+            ("role", "personnel_viewer"),
+            ("organization_code", "HN"),
+        ],
+    );
+    assert_eq!(granted.status, 303, "{}", granted.body);
+    let page = browser.get(&format!("/admin/users/{id}"));
+    assert!(page.body.contains("Xem hồ sơ cán bộ"));
+    let (_, grants) = json(app.get(&format!("/api/v1/users/{id}/grants")));
+    let grant = grants["items"][0]["id"].as_str().unwrap().to_owned();
+    let remove = format!("/admin/users/{id}/grants/{grant}/remove");
+    let ask = browser.get(&remove);
+    assert!(
+        ask.body.contains("Thu hồi quyền “Xem hồ sơ cán bộ”"),
+        "{}",
+        ask.body
+    );
+    let removed = browser.post(&remove, &[("csrf_token", &ask.csrf())]);
+    assert_eq!(removed.status, 303);
+    let (_, grants) = json(app.get(&format!("/api/v1/users/{id}/grants")));
+    assert_eq!(grants["items"], json!([]));
+
+    let edit = browser.get(&format!("/admin/users/{id}/edit"));
+    let disabled = browser.post(
+        &format!("/admin/users/{id}/edit"),
+        &[
+            ("csrf_token", &edit.csrf()),
+            ("version", &edit.version()),
+            ("display_name", "Nguyễn Văn An"),
+            ("status", "disabled"),
+        ],
+    );
+    assert_eq!(disabled.status, 303, "{}", disabled.body);
+    let (_, user) = json(app.get(&format!("/api/v1/users/{id}")));
+    assert_eq!(user["status"], "disabled");
+    assert_eq!(user["display_name"], "Nguyễn Văn An");
+
+    let policies = browser.get("/admin/policies");
+    assert!(policies.body.contains("Tỉnh"));
+    let policy = browser.get("/admin/policies/province");
+    assert_eq!(policy.status, 200, "{}", policy.body);
+    let put = |idle: &str| {
+        browser.post(
+            "/admin/policies/province",
+            &[
+                ("csrf_token", &policy.csrf()),
+                ("version", &policy.version()),
+                ("session_lifetime_seconds", "28800"),
+                ("idle_timeout_seconds", idle),
+                ("step_up_max_age_seconds", "900"),
+                ("sign_in_allowed", "true"),
+            ],
+        )
+    };
+    let short = put("10");
+    assert_eq!(short.status, 422, "{}", short.body);
+    assert!(short.body.contains("Giá trị nằm ngoài khoảng cho phép."));
+    assert_eq!(put("1200").status, 303);
+    let (_, all) = json(app.get("/api/v1/policies"));
+    let province = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["level"] == "province")
+        .unwrap()
+        .clone();
+    assert_eq!(province["idle_timeout_seconds"], 1200);
+
+    let log = browser.get("/audit?action=grant.remove");
+    assert_eq!(log.status, 200);
+    assert!(
+        log.body.contains("<code>grant.remove</code>"),
+        "{}",
+        log.body
+    );
+    let bad_date = browser.get("/audit?from=h%C3%B4m+qua");
+    assert!(bad_date.body.contains("id=\"f-from-error\""));
+}
+
+#[test]
+fn an_organization_administrator_may_not_change_policies_nor_read_the_audit_log() {
+    let app = TestApp::spawn();
+    app.tree(&[("HN", "province", "ROOT")]);
+    let officer = app.account("hn.admin", Some("HN"), &["org_admin"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &officer);
+    assert_eq!(browser.get("/admin/users").status, 200);
+    assert_eq!(browser.get("/admin/policies").status, 200);
+    let policy = browser.get("/admin/policies/province");
+    assert_eq!(policy.status, 403);
+    assert_eq!(browser.get("/audit").status, 403);
+    let start = browser.get("/");
+    assert!(start.body.contains("href=\"/admin/users\""));
+    assert!(!start.body.contains("href=\"/audit\""));
+}

@@ -219,6 +219,24 @@ test("the résumé prints with its diacritics and without the site's frame", asy
   await assertAccessible(admin, "résumé");
 });
 
+test("the administrator's accounts, policies and the audit log are plain, accessible pages", async () => {
+  await admin.getByRole("link", { name: "Quản trị", exact: true }).click();
+  await assert.doesNotReject(admin.getByRole("heading", { name: "Tài khoản", level: 1 }).waitFor());
+  await assertAccessible(admin, "accounts");
+  await admin.getByRole("link", { name: "hanoi.officer", exact: true }).click();
+  await assert.doesNotReject(admin.getByRole("heading", { name: "Quyền được giao" }).waitFor());
+  await assertAccessible(admin, "account");
+  await photograph(admin, "admin-account");
+  await admin.goto(`${demo.base}/admin/policies`);
+  await assertAccessible(admin, "level policies");
+  await admin.getByRole("link", { name: "Nhật ký", exact: true }).click();
+  await admin.getByLabel("Thao tác").fill("official.update");
+  await admin.getByRole("button", { name: "Tìm" }).click();
+  await assert.doesNotReject(admin.locator("td code", { hasText: "official.update" }).first().waitFor());
+  await assertAccessible(admin, "audit log");
+  await photograph(admin, "audit");
+});
+
 test("a record outside one's scope is refused as not found", async () => {
   // a profile managed in another city, found by the administrator from the tree
   let outside;
@@ -241,4 +259,62 @@ test("a record outside one's scope is refused as not found", async () => {
   await assertAccessible(officer, "refusal");
   await photograph(officer, "refused");
   await officer.context().close();
+});
+
+/** Today in Vietnam (UTC+7), as a person types it: dd/mm/yyyy. */
+function todayTyped() {
+  const now = new Date(Date.now() + 7 * 3600 * 1000);
+  const two = (n) => String(n).padStart(2, "0");
+  return `${two(now.getUTCDate())}/${two(now.getUTCMonth() + 1)}/${now.getUTCFullYear()}`;
+}
+
+test("a provincial party officer transfers a member; the receiving committee accepts", async () => {
+  const officer = await signIn("hanoi.officer");
+  await officer.getByRole("link", { name: "Đảng viên", exact: true }).click();
+  await assert.doesNotReject(officer.getByRole("heading", { name: "Tổ chức đảng", level: 1 }).waitFor());
+  await assertAccessible(officer, "party tree");
+  await photograph(officer, "party-tree");
+
+  await officer.getByRole("link", { name: "Tra cứu đảng viên" }).first().click();
+  await officer.getByLabel("Họ và tên").fill("tran thi binh");
+  await officer.getByRole("button", { name: "Tìm" }).click();
+  await officer.getByRole("link", { name: "Trần Thị Bình", exact: true }).click();
+  await assert.doesNotReject(officer.getByRole("heading", { name: "Quá trình sinh hoạt đảng" }).waitFor());
+  await assertAccessible(officer, "party member");
+  await photograph(officer, "party-member", { fullPage: true });
+
+  await officer.getByRole("link", { name: "Chuyển sinh hoạt đảng", exact: true }).click();
+  await officer.getByLabel("Mã chi bộ nơi đến").fill("KHONG-CO-MA-NAY");
+  await officer.getByLabel("Ngày chuyển").fill(todayTyped());
+  await officer.getByLabel("Số quyết định").fill("45-GGT/ĐU");
+  await officer.getByLabel("Cấp ủy chuyển đi").fill("Đảng ủy phường Hoàn Kiếm");
+  await officer.getByRole("button", { name: "Chuyển sinh hoạt", exact: true }).click();
+  const error = officer.locator("#f-to-party-organization-code-error");
+  await assert.doesNotReject(error.waitFor());
+  assert.match(await error.textContent(), /Không có chi bộ đang hoạt động nào có mã này/);
+  assert.equal(await officer.inputValue("#f-decision-number"), "45-GGT/ĐU", "what was typed stays");
+  await assertAccessible(officer, "transfer form with an error");
+  await photograph(officer, "party-transfer-error");
+  await officer.getByLabel("Mã chi bộ nơi đến").fill("CB-P27-TIENDU-PHATTICH-2025-2");
+  await officer.getByRole("button", { name: "Chuyển sinh hoạt", exact: true }).click();
+  await assert.doesNotReject(officer.getByText("Đã lập giấy chuyển sinh hoạt.", { exact: false }).waitFor());
+  await officer.context().close();
+
+  const receiving = await signIn("bacninh.party");
+  await assert.doesNotReject(
+    receiving.getByRole("heading", { name: "Chuyển sinh hoạt đảng chờ bạn tiếp nhận" }).waitFor(),
+  );
+  await assertAccessible(receiving, "start page with outstanding items");
+  await photograph(receiving, "start-outstanding");
+  await receiving.getByRole("link", { name: "Trần Thị Bình", exact: true }).click();
+  await receiving.getByLabel("Ngày tiếp nhận").fill(todayTyped());
+  await receiving.getByLabel("Số quyết định").fill("3-TN/ĐU");
+  await receiving.getByLabel("Cấp ủy tiếp nhận").fill("Đảng ủy xã Phật Tích");
+  await assertAccessible(receiving, "transfer to accept");
+  await receiving.getByRole("button", { name: "Tiếp nhận", exact: true }).click();
+  await assert.doesNotReject(receiving.getByText("Đã tiếp nhận đảng viên chuyển đến.").waitFor());
+  await assert.doesNotReject(
+    receiving.locator("dd", { hasText: "Chi bộ khu dân cư số 2" }).first().waitFor(),
+  );
+  await receiving.context().close();
 });

@@ -40,8 +40,8 @@ fn unit_not_found() -> AppError {
     }
 }
 
-/// A unit this request may see.
-fn visible_unit(ctx: &mut Ctx, id: PartyOrganizationId) -> AppResult<PartyOrganization> {
+/// A unit this request may see (404 otherwise).
+pub fn visible_unit(ctx: &mut Ctx, id: PartyOrganizationId) -> AppResult<PartyOrganization> {
     unit_repo::find(ctx.conn, id)?
         .filter(|u| ctx.scope.can_read(&u.path))
         .ok_or_else(unit_not_found)

@@ -3,8 +3,6 @@
 //! (removal, expulsion, death, transfer out of the system), temporary
 //! attendance elsewhere, exemption, rewards and discipline.
 
-use chrono::Months;
-
 use super::members::{refuse_held_card, view_on};
 use super::{audit, member_for_change, next_period, not_in_future, record};
 use crate::context::Ctx;
@@ -12,8 +10,8 @@ use crate::error::{AppError, AppResult};
 use crate::ids::{AttendanceId, MemberId};
 use crate::party::codec;
 use crate::party::member::{
-    AttendanceInput, Decision, DistinctionInput, DistinctionKind, ExemptionInput, MemberEventKind,
-    MemberRow, MemberStatus, Recognition,
+    probation_ends, AttendanceInput, Decision, DistinctionInput, DistinctionKind, ExemptionInput,
+    MemberEventKind, MemberRow, MemberStatus, Recognition,
 };
 use crate::party::repo::{members as repo, units};
 use crate::party::view::MemberView;
@@ -53,8 +51,7 @@ pub fn recognize(
             "the member is already official",
         ));
     }
-    let probation_ends = member.admitted_on.checked_add_months(Months::new(12));
-    if probation_ends.is_some_and(|end| input.official_on < end) {
+    if probation_ends(member.admitted_on).is_some_and(|end| input.official_on < end) {
         return Err(AppError::invalid(
             "official_on",
             "must be at least 12 months after admitted_on (the probation)",
