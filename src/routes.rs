@@ -39,6 +39,7 @@ fn register(table: &mut RouteTable) {
             crate::catalogs::routes::configure(table);
             crate::audit::routes::configure(table);
             crate::dossiers::routes::configure(table);
+            crate::reports::routes::configure(table);
         });
 }
 

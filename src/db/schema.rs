@@ -105,6 +105,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+
+    imports (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        path -> Ltree,
+        kind -> Text,
+        file_name -> Text,
+        file_sha256 -> Bytea,
+        mapping -> Jsonb,
+        dry_run -> Bool,
+        atomicity -> Text,
+        status -> Text,
+        rows_total -> Int4,
+        rows_done -> Int4,
+        created -> Int4,
+        updated -> Int4,
+        rejected -> Int4,
+        report -> Jsonb,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     fixture_loads (name) {
         name -> Text,
         loaded_at -> Timestamptz,
@@ -585,6 +612,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_events,
     staffing_quotas,
     fixture_loads,
+    imports,
     users,
     recovery_codes,
     mfa_challenges,

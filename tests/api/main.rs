@@ -20,6 +20,7 @@ mod party;
 mod portal;
 mod privacy;
 mod reorganizations;
+mod reports;
 mod request_path;
 mod schema;
 mod sealed_secrets;
