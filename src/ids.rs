@@ -124,6 +124,10 @@ uuid_id!(
     /// A temporary attendance (`party_attendances.id`).
     AttendanceId
 );
+uuid_id!(
+    /// A bulk import of a spreadsheet (`imports.id`).
+    ImportId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

@@ -15,6 +15,7 @@ pub mod export;
 pub mod fixtures;
 pub mod http;
 pub mod ids;
+pub mod imports;
 mod macros;
 pub mod officials;
 pub mod org;

@@ -40,6 +40,7 @@ fn register(table: &mut RouteTable) {
             crate::audit::routes::configure(table);
             crate::dossiers::routes::configure(table);
             crate::reports::routes::configure(table);
+            crate::imports::routes::configure(table);
         });
 }
 

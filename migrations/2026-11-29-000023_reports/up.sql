@@ -19,52 +19,58 @@ CREATE INDEX official_career_statistics ON official_career (official_id)
 -- security would hide the index behind its per-row test: ltree operators
 -- are not leak-proof) after checking root lies inside the caller's read
 -- scope; a profile counted here works under root, so the caller reads it.
-CREATE FUNCTION odb_official_statistics(root ltree, on_date date, today boolean, career boolean)
+-- Only the dimensions asked for are grouped (one grouping set each, from
+-- a fixed list), and official_career is read only for its two items.
+CREATE FUNCTION odb_official_statistics(root ltree, on_date date, today boolean, dims text[])
     RETURNS TABLE (dimension text, key text, n bigint, female bigint, ethnic_minority bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-#variable_conflict use_column
+DECLARE
+    expressions CONSTANT jsonb := jsonb_build_object(
+        'classification', 'o.classification', 'rank', 'o.rank_code', 'degree', 'o.degree_code',
+        'political_theory', 'o.political_theory_code', 'sex', 'o.sex',
+        'ethnic_group', 'o.ethnic_group_code', 'academic_title', 'k.academic_title_code',
+        'education_level', 'k.education_level_code',
+        'age_band', 'CASE width_bucket(extract(year FROM age($2, o.birth_date)), '
+                    || 'ARRAY[30, 40, 50, 60]::numeric[]) WHEN 0 THEN ''under_30'' '
+                    || 'WHEN 1 THEN ''30_39'' WHEN 2 THEN ''40_49'' WHEN 3 THEN ''50_59'' '
+                    || 'ELSE ''60_and_over'' END');
+    columns text := '';
+    sets text := '';
+    dimension_case text := '';
+    key_case text := '';
+    career text := '';
+    d text;
 BEGIN
     IF NOT coalesce(root <@ ANY (odb_read_scope()), false) THEN
         RAISE EXCEPTION 'the subtree lies outside the read scope' USING ERRCODE = 'insufficient_privilege';
     END IF;
-    RETURN QUERY
-    WITH counted AS (
-        -- descendants of root sort between root and root.zzzz (labels are hex)
-        SELECT o.id, o.classification, o.sex, o.birth_date, o.ethnic_group_code, o.rank_code,
-               o.political_theory_code, o.degree_code
-          FROM officials o
-         WHERE o.using_path >= root AND o.using_path < root || 'zzzz'
-           AND CASE WHEN today THEN o.status = 'active'
-                    ELSE o.status IN ('active', 'retired', 'deceased')
-                         AND (o.retired_on IS NULL OR o.retired_on > on_date)
-                         AND (o.died_on IS NULL OR o.died_on > on_date)
-                         AND o.birth_date <= on_date END)
-    SELECT CASE WHEN GROUPING(classification) = 0 THEN 'classification'
-                WHEN GROUPING(rank) = 0 THEN 'rank' WHEN GROUPING(degree) = 0 THEN 'degree'
-                WHEN GROUPING(title) = 0 THEN 'academic_title'
-                WHEN GROUPING(education) = 0 THEN 'education_level'
-                WHEN GROUPING(theory) = 0 THEN 'political_theory'
-                WHEN GROUPING(age_band) = 0 THEN 'age_band' WHEN GROUPING(sex) = 0 THEN 'sex'
-                WHEN GROUPING(ethnic) = 0 THEN 'ethnic_group' ELSE 'total' END,
-           coalesce(CASE WHEN GROUPING(classification) = 0 THEN classification
-                WHEN GROUPING(rank) = 0 THEN rank WHEN GROUPING(degree) = 0 THEN degree
-                WHEN GROUPING(title) = 0 THEN title WHEN GROUPING(education) = 0 THEN education
-                WHEN GROUPING(theory) = 0 THEN theory WHEN GROUPING(age_band) = 0 THEN age_band
-                WHEN GROUPING(sex) = 0 THEN sex WHEN GROUPING(ethnic) = 0 THEN ethnic
-                ELSE 'all' END, 'unknown'),
-           count(*), count(*) FILTER (WHERE sex = 'female'),
-           count(*) FILTER (WHERE ethnic IS DISTINCT FROM '01')
-      FROM (SELECT c.classification, c.sex, c.ethnic_group_code AS ethnic, c.rank_code AS rank,
-                   c.degree_code AS degree, c.political_theory_code AS theory,
-                   k.academic_title_code AS title, k.education_level_code AS education,
-                   CASE WHEN a < 30 THEN 'under_30' WHEN a < 40 THEN '30_39' WHEN a < 50 THEN '40_49'
-                        WHEN a < 60 THEN '50_59' ELSE '60_and_over' END AS age_band
-              FROM counted c
-              -- only the qualifications table reads the career items
-              LEFT JOIN official_career k ON career AND k.official_id = c.id,
-                   LATERAL (SELECT extract(year FROM age(on_date, c.birth_date))::int AS a) ages) s
-     GROUP BY GROUPING SETS ((classification), (rank), (degree), (title), (education), (theory),
-                             (age_band), (sex), (ethnic), ());
+    FOREACH d IN ARRAY dims LOOP
+        IF NOT expressions ? d THEN
+            RAISE EXCEPTION 'no dimension %', d USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        columns := columns || format('%s AS %I, ', expressions ->> d, 'd_' || d);
+        sets := sets || format('(%I), ', 'd_' || d);
+        dimension_case := dimension_case || format('WHEN GROUPING(%I) = 0 THEN %L ', 'd_' || d, d);
+        key_case := key_case || format('WHEN GROUPING(%I) = 0 THEN %I ', 'd_' || d, 'd_' || d);
+        IF d IN ('academic_title', 'education_level') THEN
+            career := 'LEFT JOIN official_career k ON k.official_id = o.id';
+        END IF;
+    END LOOP;
+    -- descendants of root sort between root and root.zzzz (labels are hex)
+    RETURN QUERY EXECUTE format(
+        'SELECT CASE %s ELSE ''total'' END, coalesce(CASE %s ELSE ''all'' END, ''unknown''), '
+        || 'count(*), count(*) FILTER (WHERE is_female), count(*) FILTER (WHERE is_minority) '
+        || 'FROM (SELECT %s o.sex = ''female'' AS is_female, '
+        || 'o.ethnic_group_code IS DISTINCT FROM ''01'' AS is_minority '
+        || 'FROM officials o %s WHERE o.using_path >= $1 AND o.using_path < $1 || ''zzzz'' AND %s) s '
+        || 'GROUP BY GROUPING SETS (%s ())',
+        dimension_case, key_case, columns, career,
+        CASE WHEN today THEN 'o.status = ''active'''
+             ELSE 'o.status IN (''active'', ''retired'', ''deceased'') '
+                  || 'AND (o.retired_on IS NULL OR o.retired_on > $2) '
+                  || 'AND (o.died_on IS NULL OR o.died_on > $2) AND o.birth_date <= $2' END,
+        sets)
+    USING root, on_date;
 END;
 $$;
 
@@ -90,9 +96,9 @@ BEGIN
      GROUP BY o.using_organization_id, o.classification;
 END;
 $$;
-REVOKE ALL ON FUNCTION odb_official_statistics(ltree, date, boolean, boolean),
+REVOKE ALL ON FUNCTION odb_official_statistics(ltree, date, boolean, text[]),
     odb_official_headcounts(ltree, date, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION odb_official_statistics(ltree, date, boolean, boolean),
+GRANT EXECUTE ON FUNCTION odb_official_statistics(ltree, date, boolean, text[]),
     odb_official_headcounts(ltree, date, boolean) TO odb_app;
 
 -- An import: who sent which file, how it was mapped, and the per-row
@@ -105,7 +111,7 @@ CREATE TABLE imports (
     kind text NOT NULL CHECK (kind IN ('officials')),
     file_name text NOT NULL CHECK (length(file_name) BETWEEN 1 AND 200),
     file_sha256 bytea NOT NULL CHECK (length(file_sha256) = 32),
-    mapping jsonb NOT NULL CHECK (jsonb_typeof(mapping) = 'object'),
+    mapping jsonb NOT NULL CHECK (jsonb_typeof(mapping) = 'array'),
     dry_run boolean NOT NULL,
     atomicity text NOT NULL CHECK (atomicity IN ('file', 'row')),
     status text NOT NULL CHECK (status IN ('running', 'done', 'failed')),

@@ -5,6 +5,7 @@ mod audit;
 mod database;
 mod demo;
 mod fixtures;
+mod import;
 mod keys;
 mod serve;
 mod user;
@@ -63,6 +64,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Import profiles from an agency's spreadsheet (CSV or XLSX) with a column mapping.
+    Import(import::ImportArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -74,6 +77,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => keys::run(&settings, command, now)?,
         Command::User { command } => user::run(&settings, command, now)?,
         Command::Audit { command } => return audit::run(&settings, command, now),
+        Command::Import(args) => return import::run(&settings, args, now),
         Command::Serve => serve::serve(&settings, false)?,
         Command::Demo => serve::serve(&settings, true)?,
     }

@@ -38,11 +38,6 @@ impl StatTable {
             StatTable::Staffing => &[],
         }
     }
-
-    /// Whether the counts need the career items (academic title, education level).
-    pub fn needs_career(self) -> bool {
-        self == StatTable::Qualifications
-    }
 }
 
 /// `GET /statistics/{table}` as sent.

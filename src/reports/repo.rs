@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Date, Text};
+use diesel::sql_types::{Array, Bool, Date, Text};
 
 use super::model::{CountCell, StaffingRow};
 use crate::db::ltree::TreePath;
@@ -16,13 +16,13 @@ pub struct Subtree {
     pub today: bool,
 }
 
-/// The profile counts of every dimension (`odb_official_statistics`, which
-/// checks the subtree against the caller's read scope), with the catalog's
-/// names, in catalog order.
+/// The profile counts of the dimensions asked for (`odb_official_statistics`,
+/// which checks the subtree against the caller's read scope), with the
+/// catalog's names, in catalog order.
 pub fn profile_counts(
     conn: &mut PgConnection,
     subtree: &Subtree,
-    career: bool,
+    dimensions: &[&str],
 ) -> QueryResult<Vec<CountCell>> {
     diesel::sql_query(
         "SELECT s.dimension, s.key, e.name, s.n, s.female, s.ethnic_minority \
@@ -33,7 +33,7 @@ pub fn profile_counts(
     .bind::<Ltree, _>(subtree.root.clone())
     .bind::<Date, _>(subtree.date)
     .bind::<Bool, _>(subtree.today)
-    .bind::<Bool, _>(career)
+    .bind::<Array<Text>, _>(dimensions.iter().map(|d| d.to_string()).collect::<Vec<_>>())
     .load(conn)
 }
 

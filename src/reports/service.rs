@@ -41,7 +41,7 @@ pub fn statistics(ctx: &mut Ctx, filter: StatsFilter) -> AppResult<Report> {
             return Ok(report);
         }
         StatTable::Organizations => repo::organization_counts(ctx.conn, &subtree)?,
-        table => repo::profile_counts(ctx.conn, &subtree, table.needs_career())?,
+        table => repo::profile_counts(ctx.conn, &subtree, table.dimensions())?,
     };
     report.total = cells
         .iter()

@@ -12,6 +12,7 @@ mod edges;
 mod errors;
 mod fresh_clone;
 mod helpers;
+mod imports;
 mod keys;
 mod officials;
 mod openapi;

@@ -384,7 +384,7 @@ fn a_province_reads_its_own_statistics_only() {
     .unwrap();
     let outside = diesel::sql_query(
         "SELECT * FROM odb_official_statistics((SELECT path FROM organizations WHERE code = 'VN'),
-                                               current_date, true, false)",
+                                               current_date, true, '{rank}')",
     )
     .execute(&mut conn);
     assert!(outside.is_err(), "a subtree outside the scope is refused");
