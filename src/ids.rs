@@ -168,6 +168,10 @@ uuid_id!(
     /// A business trip (`business_trips.id`).
     TripId
 );
+uuid_id!(
+    /// A bulk import of a spreadsheet (`imports.id`).
+    ImportId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

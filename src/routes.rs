@@ -46,6 +46,8 @@ fn register(table: &mut RouteTable) {
             crate::groupware::notices::routes::configure(table);
             crate::groupware::calendar::routes::configure(table);
             crate::groupware::trips::routes::configure(table);
+            crate::reports::routes::configure(table);
+            crate::imports::routes::configure(table);
         });
 }
 

@@ -6,6 +6,7 @@ mod backup;
 mod database;
 mod demo;
 mod fixtures;
+mod import;
 mod keys;
 mod serve;
 mod standby;
@@ -93,6 +94,8 @@ enum Command {
         #[command(subcommand)]
         command: SyncClientCommand,
     },
+    /// Import profiles from an agency's spreadsheet (CSV or XLSX) with a column mapping.
+    Import(import::ImportArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -108,6 +111,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup { keep } => backup::backup(&settings, keep)?,
         Command::Restore { until, to } => backup::restore(&settings, &until, &to)?,
         Command::Standby { command } => standby::run(&settings, command)?,
+        Command::Import(args) => return import::run(&settings, args, now),
         Command::Serve => serve::serve(&settings, false)?,
         Command::Demo => serve::serve(&settings, true)?,
     }

@@ -845,6 +845,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+
+    imports (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        path -> Ltree,
+        kind -> Text,
+        file_name -> Text,
+        file_sha256 -> Bytea,
+        mapping -> Jsonb,
+        dry_run -> Bool,
+        atomicity -> Text,
+        status -> Text,
+        rows_total -> Int4,
+        rows_done -> Int4,
+        created -> Int4,
+        updated -> Int4,
+        rejected -> Int4,
+        report -> Jsonb,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(official_personal -> officials (official_id));
 diesel::joinable!(official_career -> officials (official_id));
 diesel::joinable!(official_records -> officials (official_id));
@@ -931,4 +958,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     business_trips,
     business_trip_members,
     business_trip_documents,
+    imports,
 );

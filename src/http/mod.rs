@@ -4,6 +4,7 @@
 //! other in one direction only.
 
 pub mod client_address;
+pub mod export;
 pub mod extract;
 pub mod json;
 pub mod nul;

@@ -12,6 +12,8 @@ use super::view::OfficialView;
 use crate::auth::caller::{Caller, Permission};
 use crate::context::Scope;
 use crate::error::AppResult;
+use crate::export::Format;
+use crate::http::export::{self, FormatQuery};
 use crate::http::json::Json;
 use crate::http::versioning::{etag, required_if_match};
 use crate::http::{list_of, AppState};
@@ -41,11 +43,26 @@ fn with_etag(mut response: actix_web::HttpResponseBuilder, view: &OfficialView) 
 
 async fn search(
     app: web::Data<AppState>,
+    req: HttpRequest,
     caller: Caller,
     query: web::Query<SearchQuery>,
+    format: web::Query<FormatQuery>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadPersonnel)?;
     let filter = SearchFilter::try_from(query.into_inner())?;
+    let format = export::requested(&req, format.format.as_deref())?;
+    if format != Format::Json {
+        // every profile the search finds, not a page (docs/api.md, Exports)
+        let export = export::Export {
+            format,
+            name: "danh-sach-can-bo",
+            heading: crate::reports::service::OFFICIALS_HEADING,
+        };
+        return export::list(app, caller, scope, export, move |ctx, sink| {
+            crate::reports::service::officials_list(ctx, filter, sink)
+        })
+        .await;
+    }
     let page = app
         .as_caller(&caller, scope, move |ctx| service::search(ctx, filter))
         .await?;

@@ -593,6 +593,10 @@ impl Response {
         serde_json::from_slice(&self.body)
     }
 
+    pub fn bytes(self) -> Vec<u8> {
+        self.body
+    }
+
     pub fn text(self) -> Result<String, std::string::FromUtf8Error> {
         String::from_utf8(self.body)
     }

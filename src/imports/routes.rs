@@ -1,0 +1,90 @@
+//! Imports over HTTP: the file travels as base64 inside JSON.
+
+use actix_web::{web, HttpResponse};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use super::model::{mapping_of, ImportJob, ImportRequest};
+use super::service;
+use crate::auth::caller::{Caller, Permission};
+use crate::error::{AppError, AppResult};
+use crate::http::json::Json;
+use crate::http::AppState;
+use crate::ids::ImportId;
+
+/// The largest file an import takes (a province's workbook is a few MB).
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// The file as base64 (4 characters per 3 bytes), with room for the mapping.
+const IMPORT_BODY_LIMIT: usize = MAX_FILE_BYTES.div_ceil(3) * 4 + 256 * 1024;
+
+pub fn configure(table: &mut crate::http::route_table::RouteTable) {
+    table
+        .resource("/imports", |r| {
+            r.app_data(web::PayloadConfig::default().limit(IMPORT_BODY_LIMIT))
+                .post(create)
+        })
+        .resource("/imports/{id}", |r| r.get(read));
+}
+
+impl TryFrom<ImportRequest> for ImportJob {
+    type Error = AppError;
+
+    fn try_from(request: ImportRequest) -> AppResult<Self> {
+        let content = STANDARD
+            .decode(request.content_base64.as_bytes())
+            .map_err(|_| AppError::invalid("content_base64", "must be standard base64"))?;
+        if content.is_empty() || content.len() > MAX_FILE_BYTES {
+            return Err(AppError::invalid(
+                "content_base64",
+                "the file must hold 1 byte to 16 MiB",
+            ));
+        }
+        let name = request.file_name.trim();
+        if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\', '\0']) {
+            return Err(AppError::invalid(
+                "file_name",
+                "1 to 200 characters, without a path",
+            ));
+        }
+        Ok(ImportJob {
+            kind: request.kind,
+            organization: request.organization_id,
+            file_name: name.to_owned(),
+            content,
+            mapping: mapping_of(request.mapping)?,
+            dry_run: request.dry_run,
+            atomicity: request.atomicity,
+        })
+    }
+}
+
+async fn create(
+    app: web::Data<AppState>,
+    caller: Caller,
+    body: Json<ImportRequest>,
+) -> AppResult<HttpResponse> {
+    let scope = caller.require(Permission::EditPersonnel)?;
+    let job = ImportJob::try_from(body.into_inner())?;
+    let view = app
+        .as_caller(&caller, scope, move |ctx| {
+            service::run(ctx, job, &mut |_, _| {})
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/imports/{}", view.id)))
+        .json(view))
+}
+
+async fn read(
+    app: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<ImportId>,
+) -> AppResult<HttpResponse> {
+    let scope = caller.require(Permission::ReadPersonnel)?;
+    let view = app
+        .as_caller(&caller, scope, move |ctx| {
+            service::get(ctx, id.into_inner())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}

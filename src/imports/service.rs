@@ -1,0 +1,440 @@
+//! Running an import: each row normalized, then written through the
+//! officials services (the same rules, scope and audit as one profile sent
+//! to the API), the person found by CBCCVC code or personal identification
+//! code updated rather than duplicated. A fault undoes its row or, as the
+//! importer chose, the whole file; a dry run undoes everything and keeps
+//! only the report.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::model::{
+    field_kind, Atomicity, ColumnMapping, FieldKind, Finding, ImportJob, ImportRow, ImportStatus,
+    ImportView, Severity,
+};
+use super::normalize::{self, DateForm, Matched};
+use super::repo;
+use super::sheet::{self, Line};
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::ids::{ImportId, OfficialId, OrganizationId};
+use crate::officials::model::ProfileData;
+use crate::org::service::visible;
+
+/// A mapped column: where it is, what it is called, what it fills.
+struct Column {
+    index: usize,
+    heading: String,
+    field: &'static str,
+    kind: FieldKind,
+}
+
+/// What every row of one import is read against.
+struct Plan {
+    columns: Vec<Column>,
+    catalogs: HashMap<String, Vec<(String, String)>>,
+    organization: OrganizationId,
+    /// Organization codes already looked up (`None`: not one the caller sees).
+    units: HashMap<String, Option<OrganizationId>>,
+}
+
+impl Plan {
+    fn heading_of(&self, field: &str) -> Option<String> {
+        self.columns
+            .iter()
+            .find(|c| c.field == field)
+            .map(|c| c.heading.clone())
+    }
+}
+
+/// What became of a row.
+enum Outcome {
+    Created,
+    Updated,
+}
+
+/// Reads, checks and (unless a dry run) writes the file; records the
+/// import with its report and audits it at the importing unit.
+pub fn run(
+    ctx: &mut Ctx,
+    job: ImportJob,
+    progress: &mut dyn FnMut(usize, usize),
+) -> AppResult<ImportView> {
+    let unit = visible(ctx, job.organization)
+        .map_err(|_| AppError::invalid("organization_id", "no such organization"))?;
+    ctx.scope.require_write(&unit.path, &unit.code)?;
+    let sheet = sheet::read(&job.content)?;
+    let (at, heading) = heading_row(&job, &sheet.lines)?;
+    let lines = &sheet.lines[at + 1..];
+    let (columns, mut findings) = columns(&job, heading)?;
+    let mut plan = Plan {
+        columns,
+        catalogs: repo::catalogs(ctx.conn)?,
+        organization: unit.id,
+        units: HashMap::new(),
+    };
+    let all_at_once = job.dry_run || job.atomicity == Atomicity::File;
+    savepoint(ctx, "SAVEPOINT import_file", all_at_once)?;
+    let (mut created, mut updated, mut rejected) = (0, 0, 0);
+    for (done, line) in lines.iter().enumerate() {
+        let (fields, mut faults) = read_line(ctx, &mut plan, line)?;
+        if faults.iter().all(|f| f.severity == Severity::Warning) {
+            savepoint(ctx, "SAVEPOINT import_row", true)?;
+            match write_line(ctx, &plan, fields) {
+                Ok(outcome) => {
+                    savepoint(ctx, "RELEASE SAVEPOINT import_row", true)?;
+                    match outcome {
+                        Outcome::Created => created += 1,
+                        Outcome::Updated => updated += 1,
+                    }
+                }
+                Err(e @ (AppError::Internal(_) | AppError::Unavailable(_))) => return Err(e),
+                Err(e) => {
+                    savepoint(ctx, "ROLLBACK TO SAVEPOINT import_row", true)?;
+                    faults.extend(refusal(&plan, line.number, e));
+                }
+            }
+        }
+        if faults.iter().any(|f| f.severity == Severity::Error) {
+            rejected += 1;
+        }
+        findings.extend(faults);
+        progress(done + 1, lines.len());
+    }
+    // a dry run, or a file refused whole, leaves nothing behind but its report
+    let undo = job.dry_run || (job.atomicity == Atomicity::File && rejected > 0);
+    savepoint(
+        ctx,
+        "ROLLBACK TO SAVEPOINT import_file",
+        all_at_once && undo,
+    )?;
+    let rows = lines.len() as i32;
+    let row = ImportRow {
+        id: ImportId::new_random(),
+        organization_id: unit.id,
+        path: unit.path.clone(),
+        kind: job.kind,
+        file_name: job.file_name,
+        file_sha256: Sha256::digest(&job.content).to_vec(),
+        mapping: json(
+            &job.mapping
+                .iter()
+                .map(|(column, field)| ColumnMapping {
+                    column: column.clone(),
+                    field: field.clone(),
+                })
+                .collect::<Vec<_>>(),
+        )?,
+        dry_run: job.dry_run,
+        atomicity: job.atomicity,
+        status: ImportStatus::Done,
+        rows_total: rows,
+        rows_done: rows,
+        created,
+        updated,
+        rejected,
+        report: json(&findings)?,
+        created_by: ctx.actor.id,
+        created_at: ctx.now,
+        finished_at: Some(ctx.now),
+    };
+    repo::insert(ctx.conn, &row)?;
+    let fields = ["created", "updated", "rejected"].map(String::from).into();
+    let event = ctx.event(
+        if job.dry_run {
+            "import.dry_run"
+        } else {
+            "import.run"
+        },
+        "import",
+        Some(row.id.to_string()),
+        Some(unit.path),
+        fields,
+    );
+    ctx.audit(&event)?;
+    Ok(row.into())
+}
+
+/// An import the caller may read.
+pub fn get(ctx: &mut Ctx, id: ImportId) -> AppResult<ImportView> {
+    repo::find(ctx.conn, id)?
+        .filter(|row| ctx.scope.can_read(&row.path))
+        .map(ImportView::from)
+        .ok_or(AppError::NotFound { entity: "import" })
+}
+
+fn json<T: serde::Serialize>(value: &T) -> AppResult<Value> {
+    serde_json::to_value(value).map_err(|e| AppError::Internal(format!("an import's report: {e}")))
+}
+
+fn savepoint(ctx: &mut Ctx, statement: &str, when: bool) -> AppResult<()> {
+    use diesel::RunQueryDsl;
+    if when {
+        diesel::sql_query(statement).execute(ctx.conn)?;
+    }
+    Ok(())
+}
+
+/// Rows a title may take above the heading.
+const HEADING_WITHIN: usize = 20;
+
+/// The heading: the first row holding every mapped heading (titles above
+/// it are skipped), with its place among the rows.
+fn heading_row<'a>(job: &ImportJob, lines: &'a [Line]) -> AppResult<(usize, &'a Line)> {
+    let wanted: Vec<String> = job.mapping.keys().map(|k| normalize::heading(k)).collect();
+    let missing = |line: &Line| -> Vec<String> {
+        let held: Vec<String> = line
+            .cells
+            .iter()
+            .map(|c| normalize::heading(&c.text))
+            .collect();
+        wanted
+            .iter()
+            .filter(|w| !held.contains(w))
+            .cloned()
+            .collect()
+    };
+    let candidates = lines.iter().take(HEADING_WITHIN).enumerate();
+    if let Some(found) = candidates
+        .clone()
+        .find(|(_, line)| missing(line).is_empty())
+    {
+        return Ok(found);
+    }
+    let (_, closest) = candidates
+        .min_by_key(|(_, line)| missing(line).len())
+        .ok_or_else(|| AppError::invalid("content_base64", "the file holds no rows"))?;
+    Err(AppError::invalid(
+        "mapping",
+        format!(
+            "no row holds every mapped heading; row {} lacks: {}",
+            closest.number,
+            missing(closest).join(", ")
+        ),
+    ))
+}
+
+/// The mapped columns, found in the heading; a warning for each column
+/// left unmapped (its cells are ignored).
+fn columns(job: &ImportJob, heading: &Line) -> AppResult<(Vec<Column>, Vec<Finding>)> {
+    let row = heading.number;
+    let heading: Vec<String> = heading.cells.iter().map(|c| c.text.clone()).collect();
+    let headings: Vec<String> = heading.iter().map(|h| normalize::heading(h)).collect();
+    let mut columns: Vec<Column> = Vec::new();
+    for (from, field) in &job.mapping {
+        let at = format!("mapping[{from}]");
+        let kind = field_kind(field)
+            .ok_or_else(|| AppError::invalid(&at, format!("{field} is not a profile field")))?;
+        let index = headings
+            .iter()
+            .position(|h| *h == normalize::heading(from))
+            .ok_or_else(|| AppError::invalid(&at, "no column of the file has this heading"))?;
+        let field = super::model::FIELDS
+            .iter()
+            .find(|(f, _)| f == field)
+            .map_or("", |(f, _)| *f);
+        if columns.iter().any(|c| c.field == field) {
+            return Err(AppError::invalid(&at, format!("{field} is mapped twice")));
+        }
+        columns.push(Column {
+            index,
+            heading: heading[index].clone(),
+            field,
+            kind,
+        });
+    }
+    let unmapped = heading
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| !h.trim().is_empty() && columns.iter().all(|c| c.index != *i))
+        .map(|(_, h)| Finding {
+            row,
+            column: Some(h.clone()),
+            severity: Severity::Warning,
+            message: "not mapped: the column is ignored".into(),
+        })
+        .collect();
+    Ok((columns, unmapped))
+}
+
+/// A row's cells as profile fields; the faults found reading them.
+fn read_line(
+    ctx: &mut Ctx,
+    plan: &mut Plan,
+    line: &Line,
+) -> AppResult<(Map<String, Value>, Vec<Finding>)> {
+    let mut fields = Map::new();
+    let mut faults = Vec::new();
+    for i in 0..plan.columns.len() {
+        let (index, field, kind, heading) = {
+            let c = &plan.columns[i];
+            (c.index, c.field, c.kind, c.heading.clone())
+        };
+        let Some(cell) = line.cells.get(index).filter(|c| !c.text.trim().is_empty()) else {
+            continue;
+        };
+        let finding = |severity, message: String| Finding {
+            row: line.number,
+            column: Some(heading.clone()),
+            severity,
+            message,
+        };
+        match value(ctx, plan, kind, cell)? {
+            Read::Value(v) => {
+                fields.insert(field.to_owned(), v);
+            }
+            Read::Warned(v, why) => {
+                fields.insert(field.to_owned(), v);
+                faults.push(finding(Severity::Warning, why));
+            }
+            Read::Fault(why) => faults.push(finding(Severity::Error, why)),
+        }
+    }
+    Ok((fields, faults))
+}
+
+enum Read {
+    Value(Value),
+    Warned(Value, String),
+    Fault(String),
+}
+
+fn value(ctx: &mut Ctx, plan: &mut Plan, kind: FieldKind, cell: &sheet::Cell) -> AppResult<Read> {
+    let raw = cell.text.as_str();
+    let or_fault = |v: Option<Value>, why: &str| v.map_or(Read::Fault(why.into()), Read::Value);
+    Ok(match kind {
+        FieldKind::Text => or_fault(normalize::text(raw).map(Value::from), "empty"),
+        FieldKind::Digits => match normalize::digits(raw) {
+            // a number cell drops leading zeros: a 12-digit code starting 0 comes out short
+            Some(d) if cell.number && (9..12).contains(&d.len()) => Read::Warned(
+                format!("{d:0>12}").into(),
+                "a number cell lost its leading zeros: read as 12 digits (format the column as text)".into(),
+            ),
+            Some(d) => Read::Value(d.into()),
+            None => Read::Fault("must hold digits only (a number in exponent form has lost digits: format the column as text)".into()),
+        },
+        FieldKind::Date => match normalize::date(raw) {
+            Some((d, DateForm::Written)) => Read::Value(d.to_string().into()),
+            Some((d, DateForm::Serial)) => Read::Warned(
+                d.to_string().into(),
+                format!("{raw} read as a spreadsheet day number: {}", d.format("%d/%m/%Y")),
+            ),
+            None => Read::Fault(format!("{raw:?} is not a date (dd/mm/yyyy or yyyy-mm-dd)")),
+        },
+        FieldKind::Whole => or_fault(normalize::whole(raw).map(Value::from), "must be a whole number"),
+        FieldKind::Decimal => or_fault(normalize::decimal(raw).map(Value::from), "must be a number (4,98 or 4.98)"),
+        FieldKind::Percent => or_fault(
+            normalize::percent(raw).map(Value::from),
+            "must be a whole percent (7 or 7%)",
+        ),
+        FieldKind::Sex => or_fault(normalize::sex(raw).map(Value::from), "must be Nam or Nữ"),
+        FieldKind::Classification => or_fault(
+            normalize::classification(raw).map(Value::from),
+            "must be Cán bộ, Công chức or Viên chức",
+        ),
+        FieldKind::Catalog(catalog) => {
+            let entries = plan.catalogs.get(catalog).map_or(&[][..], Vec::as_slice);
+            match normalize::catalog_code(raw, entries) {
+                Some(Matched::Exactly(code)) => Read::Value(code.into()),
+                Some(Matched::Loosely(code)) => {
+                    let name = entries.iter().find(|(c, _)| *c == code).map_or("", |(_, n)| n);
+                    Read::Warned(
+                        code.clone().into(),
+                        format!("{raw:?} matched {name} ({code}) only without diacritics"),
+                    )
+                }
+                None => Read::Fault(format!("{raw:?} is neither a code nor a name in the {catalog} catalog")),
+            }
+        }
+        FieldKind::Organization => match unit_of(ctx, plan, raw)? {
+            Some(id) => Read::Value(id.to_string().into()),
+            None => Read::Fault(format!("{raw:?} is not the code of an organization you see")),
+        },
+    })
+}
+
+/// An organization by its code (or id), among those the caller sees.
+fn unit_of(ctx: &mut Ctx, plan: &mut Plan, raw: &str) -> AppResult<Option<OrganizationId>> {
+    let code = raw.trim().to_uppercase();
+    if let Some(known) = plan.units.get(&code) {
+        return Ok(*known);
+    }
+    let found = match raw.trim().parse::<uuid::Uuid>() {
+        Ok(id) => visible(ctx, id.into()).ok(),
+        Err(_) => {
+            crate::org::repo::find_by_code(ctx.conn, &code)?.filter(|o| ctx.scope.can_read(&o.path))
+        }
+    }
+    .map(|o| o.id);
+    plan.units.insert(code, found);
+    Ok(found)
+}
+
+/// Writes the row: the person holding its CBCCVC code or personal
+/// identification code is updated with the row's non-empty cells; anyone
+/// else is created.
+fn write_line(ctx: &mut Ctx, plan: &Plan, fields: Map<String, Value>) -> AppResult<Outcome> {
+    let code = fields.get("cbccvc_code").and_then(Value::as_str);
+    if let Some(id) = code
+        .map(|c| repo::by_cbccvc_code(ctx.conn, c))
+        .transpose()?
+        .flatten()
+    {
+        return update(ctx, id, fields);
+    }
+    let mut full = fields.clone();
+    for field in ["managing_organization_id", "using_organization_id"] {
+        full.entry(field)
+            .or_insert_with(|| plan.organization.to_string().into());
+    }
+    let data: ProfileData = serde_json::from_value(Value::Object(full)).map_err(missing)?;
+    match crate::officials::service::create(ctx, data) {
+        Ok(_) => Ok(Outcome::Created),
+        Err(AppError::Duplicate { existing, .. }) => {
+            let id = existing
+                .rsplit('/')
+                .next()
+                .and_then(|id| id.parse::<uuid::Uuid>().ok())
+                .ok_or_else(|| AppError::Internal(format!("a duplicate's pointer {existing}")))?;
+            update(ctx, OfficialId::from(id), fields)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn update(ctx: &mut Ctx, id: OfficialId, fields: Map<String, Value>) -> AppResult<Outcome> {
+    let version = crate::officials::service::get(ctx, id)?.version;
+    crate::officials::service::update(ctx, id, version, fields)?;
+    Ok(Outcome::Updated)
+}
+
+/// A field a new profile needs and no column gave.
+fn missing(e: serde_json::Error) -> AppError {
+    let text = e.to_string();
+    match text.split('`').nth(1) {
+        Some(field) if text.starts_with("missing field") => AppError::invalid(
+            field,
+            "is required for a new profile and no column gives it",
+        ),
+        _ => AppError::invalid("row", text),
+    }
+}
+
+/// What a refused write says, by column where it names a field.
+fn refusal(plan: &Plan, row: usize, e: AppError) -> Vec<Finding> {
+    let finding = |field: Option<&str>, message: String| Finding {
+        row,
+        column: field.and_then(|f| plan.heading_of(f).or_else(|| Some(f.to_owned()))),
+        severity: Severity::Error,
+        message,
+    };
+    match e {
+        AppError::Validation(errors) => errors
+            .into_iter()
+            .map(|fe| finding(Some(fe.field.as_str()), fe.message))
+            .collect(),
+        other => vec![finding(None, other.to_string())],
+    }
+}

@@ -1,0 +1,272 @@
+//! Agencies' messy spreadsheets (fixtures/imports/) imported: the dry run's
+//! report by row and column, all-or-nothing per file or per row,
+//! idempotence, and the command line.
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::keys::{odb, Keys};
+
+const CSV: &str = "fixtures/imports/so-noi-vu-p01.csv";
+const XLSX: &str = "fixtures/imports/ubnd-p01.xlsx";
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn mapping(path: &str) -> Value {
+    serde_json::from_slice(&fixture(
+        &path
+            .replace(".csv", ".mapping.json")
+            .replace(".xlsx", ".mapping.json"),
+    ))
+    .unwrap()
+}
+
+/// Any unit's id, whoever is signed in.
+fn org_id(app: &TestApp, code: &str) -> String {
+    odb::org::repo::find_by_code(&mut app.db.connect(), code)
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
+}
+
+fn import(app: &TestApp, file: &str, org: &str, options: Value) -> (u16, Value) {
+    let mut body = json!({
+        "kind": "officials",
+        "organization_id": org,
+        "file_name": file.rsplit('/').next().unwrap(),
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(fixture(file)),
+        "mapping": mapping(file),
+    });
+    body.as_object_mut()
+        .unwrap()
+        .extend(options.as_object().unwrap().clone());
+    json(app.post("/api/v1/imports", &body))
+}
+
+/// (row, column, severity) of every finding.
+fn findings(report: &Value) -> Vec<(u64, String, String)> {
+    report["report"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["row"].as_u64().unwrap(),
+                f["column"].as_str().unwrap_or("").to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn profiles(app: &TestApp) -> Vec<Value> {
+    let (_, page) = json(app.get("/api/v1/officials?limit=500"));
+    page["items"].as_array().unwrap().clone()
+}
+
+/// The demo tree and a personnel editor of Hà Nội (P01), signed in.
+fn editor_of_p01() -> TestApp {
+    let app = TestApp::with_demo();
+    let editor = app.account("editor.p01", Some("P01"), &["personnel_editor"]);
+    app.use_token(Some(app.sign_in(&editor)));
+    app
+}
+
+fn counts(report: &Value) -> (i64, i64, i64, bool) {
+    (
+        report["created"].as_i64().unwrap(),
+        report["updated"].as_i64().unwrap(),
+        report["rejected"].as_i64().unwrap(),
+        report["written"].as_bool().unwrap(),
+    )
+}
+
+#[test]
+fn a_dry_run_reports_every_fault_by_row_and_column_and_writes_nothing() {
+    let app = editor_of_p01();
+    let p01 = org_id(&app, "P01");
+    let (status, report) = import(&app, CSV, &p01, json!({"dry_run": true}));
+    assert_eq!(status, 201, "{report}");
+    assert_eq!(report["rows_total"], 8);
+    // rows 2-4 new, row 8 the person of row 2 again (updated), four refused
+    assert_eq!(counts(&report), (3, 1, 4, false));
+    let expected: Vec<(u64, String, String)> = [
+        (1, "STT", "warning"),
+        (1, "Ghi chú", "warning"),
+        (3, "Dân tộc", "warning"),
+        (4, "Ngày sinh", "warning"),
+        (5, "Ngày sinh", "error"),
+        (6, "Ngạch", "error"),
+        (7, "Số định danh cá nhân", "error"),
+        (9, "Phụ cấp thâm niên", "error"),
+    ]
+    .iter()
+    .map(|(r, c, s)| (*r, c.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(findings(&report), expected, "{:#}", report["report"]);
+    assert!(profiles(&app).is_empty(), "a dry run writes nothing");
+
+    let (status, again) = json(app.get(&format!("/api/v1/imports/{}", id(&report))));
+    assert_eq!(status, 200);
+    assert_eq!(again["report"], report["report"]);
+
+    // another province is not this editor's to import into
+    let p02 = org_id(&app, "P02");
+    let problem = assert_problem(
+        app.post(
+            "/api/v1/imports",
+            &json!({"kind": "officials", "organization_id": p02, "file_name": "a.csv",
+                    "content_base64": "YQ==", "mapping": [{"column": "a", "field": "full_name"}]}),
+        ),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["organization_id"]);
+    let problem = assert_problem(
+        app.post(
+            "/api/v1/imports",
+            &json!({"kind": "officials", "organization_id": p01, "file_name": "a.csv",
+                    "content_base64": base64::engine::general_purpose::STANDARD.encode(fixture(CSV)),
+                    "mapping": [{"column": "Họ và tên", "field": "full_name"},
+                                {"column": "Lương", "field": "salary_coefficient"}]}),
+        ),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["mapping"], "no such column: {problem}");
+}
+
+#[test]
+fn a_file_is_all_or_nothing_or_row_by_row_and_a_rerun_updates() {
+    let app = editor_of_p01();
+    let p01 = org_id(&app, "P01");
+    let (_, whole) = import(&app, CSV, &p01, json!({}));
+    assert_eq!(
+        counts(&whole),
+        (3, 1, 4, false),
+        "one fault refuses the file"
+    );
+    assert!(profiles(&app).is_empty());
+
+    let (_, rows) = import(&app, CSV, &p01, json!({"atomicity": "row"}));
+    assert_eq!(counts(&rows), (3, 1, 4, true));
+    let held = profiles(&app);
+    let mut names: Vec<&str> = held
+        .iter()
+        .map(|p| p["full_name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    // composed (NFC) and with the stray spaces gone, whatever the file held
+    assert_eq!(
+        names,
+        ["Lê Hoàng Nam", "Nguyễn Văn An", "Trần Thị Bích Ngọc"]
+    );
+    let an = held
+        .iter()
+        .find(|p| p["full_name"] == "Nguyễn Văn An")
+        .unwrap();
+    assert_eq!(an["rank_code"], "01.002", "row 8 updated row 2's person");
+    let nam = held
+        .iter()
+        .find(|p| p["full_name"] == "Lê Hoàng Nam")
+        .unwrap();
+    assert_eq!(nam["birth_date"], "1980-07-05", "an Excel serial date");
+    let (_, ngoc) = json(app.get(&format!(
+        "/api/v1/officials/{}",
+        id(held.iter().find(|p| p["full_name"] == "Trần Thị Bích Ngọc").unwrap())
+    )));
+    assert_eq!(
+        (
+            &ngoc["ethnic_group_code"],
+            &ngoc["salary_coefficient"],
+            &ngoc["seniority_allowance_percent"]
+        ),
+        (&json!("02"), &json!(4.98), &json!(7)),
+        "a name without diacritics, a decimal comma, a percent sign"
+    );
+
+    let (_, rerun) = import(&app, CSV, &p01, json!({"atomicity": "row"}));
+    assert_eq!(counts(&rerun), (0, 4, 4, true), "the same people, updated");
+    assert_eq!(profiles(&app).len(), 3, "nobody twice");
+}
+
+#[test]
+fn a_workbook_with_a_title_row_number_cells_and_date_cells_imports() {
+    let app = editor_of_p01();
+    let p01 = org_id(&app, "P01");
+    let (status, report) = import(&app, XLSX, &p01, json!({}));
+    assert_eq!(status, 201, "{report}");
+    assert_eq!(counts(&report), (3, 0, 0, true), "{:#}", report["report"]);
+    let warned: Vec<(u64, String, String)> = findings(&report)
+        .into_iter()
+        .filter(|(_, c, _)| c == "Số ĐDCN")
+        .collect();
+    assert_eq!(
+        warned.len(),
+        3,
+        "leading zeros restored, with a warning each"
+    );
+    let (_, found) = json(app.post(
+        "/api/v1/officials/lookup",
+        &json!({"personal_identification_code": "001188000201"}),
+    ));
+    assert_eq!(found["items"][0]["full_name"], "Bùi Thị Hồng");
+    assert_eq!(found["items"][0]["birth_date"], "1988-04-02", "a date cell");
+    let (_, stats) = json(app.get(&format!(
+        "/api/v1/statistics/sex_and_ethnicity?organization_id={p01}"
+    )));
+    let muong = stats["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["dimension"] == "ethnic_group" && r["code"] == "06")
+        .unwrap();
+    assert_eq!(
+        (muong["count"].as_i64(), muong["female"].as_i64()),
+        (Some(1), Some(1))
+    );
+}
+
+#[test]
+fn the_command_line_imports_with_a_mapping_file() {
+    let app = TestApp::with_demo();
+    let keys: Keys = (app.master_key.as_str(), None);
+    let path = |p: &str| format!("{}/{p}", env!("CARGO_MANIFEST_DIR"));
+    let mapping = path("fixtures/imports/so-noi-vu-p01.mapping.json");
+    let args = [
+        "import",
+        &path(CSV),
+        "--mapping",
+        &mapping,
+        "--organization",
+        "p01",
+    ];
+    let dry = odb(
+        &app.db.url,
+        keys,
+        &[&args[..], &["--dry-run", "--atomicity", "row"]].concat(),
+    );
+    assert_eq!(dry.status.code(), Some(2), "rows were refused");
+    let said = String::from_utf8_lossy(&dry.stdout);
+    assert!(said.contains("row 5, Ngày sinh: error"), "{said}");
+    assert!(
+        said.contains("3 created, 1 updated, 4 refused (not written)"),
+        "{said}"
+    );
+    let real = odb(
+        &app.db.url,
+        keys,
+        &[&args[..], &["--atomicity", "row"]].concat(),
+    );
+    let said = String::from_utf8_lossy(&real.stdout);
+    assert!(
+        said.contains("(written)"),
+        "{said} {}",
+        String::from_utf8_lossy(&real.stderr)
+    );
+    assert_eq!(profiles(&app).len(), 3);
+}
