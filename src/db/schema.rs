@@ -231,6 +231,9 @@ diesel::table! {
         code -> Text,
         name -> Text,
         sort_order -> Int4,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        details -> Jsonb,
     }
 }
 
@@ -323,6 +326,7 @@ diesel::table! {
         academic_title_on -> Nullable<Date>,
         degree_on -> Nullable<Date>,
         degree_specialty -> Nullable<Text>,
+        leadership_salary_code -> Nullable<Text>,
     }
 }
 

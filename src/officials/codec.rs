@@ -248,6 +248,7 @@ fn career_row(id: OfficialId, data: &ProfileData) -> AppResult<CareerRow> {
         academic_title_on: data.academic_title_on,
         degree_on: data.degree_on,
         degree_specialty: data.degree_specialty.clone(),
+        leadership_salary_code: data.leadership_salary_code.clone(),
     })
 }
 
@@ -346,6 +347,7 @@ fn stated(profile: &Profile, opened: Opened) -> ProfileData {
         salary_coefficient: career
             .salary_coefficient_hundredths
             .map(|h| f64::from(h) / 100.0),
+        leadership_salary_code: career.leadership_salary_code.clone(),
         salary_step_since: career.salary_step_since,
         seniority_allowance_percent: career.seniority_allowance_percent,
         next_raise_on: career.next_raise_on,

@@ -119,14 +119,20 @@ pub struct ProfileData {
     /// BacLuong
     #[validate(range(min = 1, max = 20))]
     pub salary_step: Option<i16>,
-    /// HeSoLuong, 1.00 to 10.00
-    #[validate(range(min = 1.0, max = 10.0))]
+    /// HeSoLuong, 1.00 to 13.00 (the leadership tables reach 13.00)
+    #[validate(range(min = 1.0, max = 13.0))]
     pub salary_coefficient: Option<f64>,
+    /// Bảng lương chức vụ: paid by a leadership table rather than the rank's
+    /// scale (leadership_salary catalog).
+    #[serde(default)]
+    pub leadership_salary_code: Option<String>,
     pub salary_step_since: Option<NaiveDate>,
     /// PhuCapThamNienVK
     #[validate(range(min = 0, max = 100))]
     pub seniority_allowance_percent: Option<i16>,
-    /// DenNgay (next raise)
+    /// DenNgay (next raise): derived from the current salary record, the
+    /// table's interval and any extension; what a client sends is replaced.
+    #[serde(default)]
     pub next_raise_on: Option<NaiveDate>,
     /// ChucVu
     pub position_code: Option<String>,
@@ -342,6 +348,7 @@ pub struct CareerRow {
     pub academic_title_on: Option<NaiveDate>,
     pub degree_on: Option<NaiveDate>,
     pub degree_specialty: Option<String>,
+    pub leadership_salary_code: Option<String>,
 }
 
 text_enum!(

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use super::model::RecordKind;
+use super::salary::SalaryEntry;
 use crate::error::{field_errors, AppError, AppResult, FieldError};
 use crate::ids::OrganizationId;
 
@@ -21,23 +22,6 @@ struct Career {
     position: String,
     #[validate(length(max = 200))]
     decision_number: Option<String>,
-}
-
-/// Diễn biến lương (item 39).
-#[derive(Serialize, Deserialize, Validate)]
-#[serde(deny_unknown_fields)]
-struct Salary {
-    /// NgachBacLuong
-    #[validate(length(min = 1, max = 40))]
-    rank_code: String,
-    #[validate(range(min = 1, max = 20))]
-    salary_step: i16,
-    /// HeSoLuong
-    #[validate(range(min = 1.0, max = 10.0))]
-    salary_coefficient: f64,
-    /// PhanTramHuong
-    #[validate(range(min = 0, max = 100))]
-    percent: Option<i16>,
 }
 
 /// Phụ cấp (item 38).
@@ -168,7 +152,7 @@ fn typed<T: DeserializeOwned + Serialize + Validate>(
 pub fn checked(kind: RecordKind, data: &serde_json::Value) -> AppResult<serde_json::Value> {
     match kind {
         RecordKind::Career => typed::<Career>(data),
-        RecordKind::Salary => typed::<Salary>(data),
+        RecordKind::Salary => typed::<SalaryEntry>(data),
         RecordKind::Allowance => typed::<Allowance>(data),
         RecordKind::Training => typed::<Training>(data),
         RecordKind::Evaluation => typed::<Evaluation>(data),

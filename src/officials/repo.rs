@@ -189,14 +189,27 @@ pub fn open_career(
     conn: &mut PgConnection,
     official: OfficialId,
 ) -> QueryResult<Option<RecordRow>> {
+    Ok(open_records(conn, official, RecordKind::Career)?
+        .into_iter()
+        .next())
+}
+
+/// The entries of `kind` still open, the one that began last first.
+pub fn open_records(
+    conn: &mut PgConnection,
+    official: OfficialId,
+    kind: RecordKind,
+) -> QueryResult<Vec<RecordRow>> {
     official_records::table
         .filter(official_records::official_id.eq(official))
-        .filter(official_records::kind.eq(RecordKind::Career))
+        .filter(official_records::kind.eq(kind))
         .filter(official_records::to_date.is_null())
         .select(RecordRow::as_select())
-        .order(official_records::from_date.desc().nulls_last())
-        .first(conn)
-        .optional()
+        .order((
+            official_records::from_date.desc().nulls_last(),
+            official_records::created_at.desc(),
+        ))
+        .load(conn)
 }
 
 pub fn insert_change(conn: &mut PgConnection, change: &NewChange) -> QueryResult<()> {

@@ -19,6 +19,7 @@ mod organizations;
 mod party;
 mod portal;
 mod privacy;
+mod profile_2c;
 mod reorganizations;
 mod request_path;
 mod schema;

@@ -187,6 +187,17 @@ fn known_codes(ctx: &mut Ctx, data: &ProfileData) -> AppResult<()> {
     for (catalog, code, field) in coded(data) {
         catalogs::check(ctx.conn, catalog, code, field)?;
     }
+    if let Some(entry) = super::salary::stated(data) {
+        super::salary::check_entry(ctx, &entry, "")?;
+    } else if data.leadership_salary_code.is_some() {
+        let code = data.leadership_salary_code.as_deref();
+        catalogs::check(
+            ctx.conn,
+            "leadership_salary",
+            code,
+            "leadership_salary_code",
+        )?;
+    }
     for (i, language) in data.foreign_languages.iter().enumerate() {
         let field = format!("foreign_languages[{i}].language_code");
         catalogs::check(ctx.conn, "language", Some(&language.language_code), &field)?;
