@@ -124,6 +124,45 @@ pub fn check(
     }
 }
 
+/// A coded item to check: (catalog, code, field).
+pub type Coded<'a> = (&'a str, &'a str, String);
+
+/// Checks every coded item in one statement, reporting the first unknown
+/// one in the order given.
+pub fn check_all(conn: &mut PgConnection, items: &[Coded<'_>]) -> AppResult<()> {
+    use diesel::sql_types::{Array, Text};
+    if items.is_empty() {
+        return Ok(());
+    }
+    #[derive(QueryableByName)]
+    struct Unknown {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        ordinality: i32,
+    }
+    let catalogs: Vec<&str> = items.iter().map(|i| i.0).collect();
+    let codes: Vec<&str> = items.iter().map(|i| i.1).collect();
+    let unknown: Option<Unknown> = diesel::sql_query(
+        "SELECT ordinality::int AS ordinality FROM unnest($1::text[], $2::text[]) \
+         WITH ORDINALITY AS t(catalog, code, ordinality) \
+         WHERE NOT EXISTS (SELECT 1 FROM catalog_entries e \
+                           WHERE e.catalog = t.catalog AND e.code = t.code) \
+         ORDER BY ordinality LIMIT 1",
+    )
+    .bind::<Array<Text>, _>(&catalogs)
+    .bind::<Array<Text>, _>(&codes)
+    .get_result(conn)
+    .optional()?;
+    let Some(unknown) = unknown else {
+        return Ok(());
+    };
+    let index = usize::try_from(unknown.ordinality - 1).unwrap_or_default();
+    let (catalog, code, field) = &items[index.min(items.len() - 1)];
+    Err(AppError::invalid(
+        field.clone(),
+        format!("{code:?} is not in the {catalog} catalog (GET /api/v1/catalogs/{catalog})"),
+    ))
+}
+
 /// What rules read from an entry (`details`), if the code is in the catalog.
 pub fn details(
     conn: &mut PgConnection,

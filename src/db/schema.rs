@@ -294,6 +294,16 @@ diesel::table! {
         email -> Nullable<Bytea>,
         party_card_number -> Nullable<Bytea>,
         party_position -> Nullable<Text>,
+        hometown_province_code -> Nullable<Text>,
+        hometown_former_province_code -> Nullable<Text>,
+        birthplace_province_code -> Nullable<Text>,
+        birthplace_former_province_code -> Nullable<Text>,
+        party_position_code -> Nullable<Text>,
+        it_level_code -> Nullable<Text>,
+        defence_training_code -> Nullable<Text>,
+        joined_revolution_on -> Nullable<Date>,
+        strengths -> Nullable<Text>,
+        policy_status_code -> Nullable<Text>,
     }
 }
 
@@ -327,6 +337,9 @@ diesel::table! {
         degree_on -> Nullable<Date>,
         degree_specialty -> Nullable<Text>,
         leadership_salary_code -> Nullable<Text>,
+        term_start_on -> Nullable<Date>,
+        term_end_on -> Nullable<Date>,
+        concurrent_posts -> Jsonb,
     }
 }
 

@@ -20,7 +20,8 @@ use crate::officials::repo;
 use crate::officials::view::OfficialView;
 
 pub fn create(ctx: &mut Ctx, data: ProfileData) -> AppResult<OfficialView> {
-    let managing = check_rules(ctx, &data)?;
+    let mut data = data;
+    let managing = check_rules(ctx, &mut data)?;
     let keys = Keys::new(ctx.keyring, ctx.conn)?;
     let mut profile = codec::new_rows(&keys, OfficialId::new_random(), &data, ctx.now)?;
     let indexes = codec::personal_code_indexes(ctx.keyring, ctx.conn, &data)?;
@@ -85,8 +86,8 @@ fn patch_profile(ctx: &mut Ctx, found: Found, expected: i32, patch: Patch) -> Ap
     check_version(expected, profile.version)?;
     still_active(&profile)?;
     let current = codec::to_data(ctx.keyring, ctx.conn, &profile)?;
-    let (data, fields) = merged(&current, patch)?;
-    let managing = check_rules(ctx, &data)?;
+    let (mut data, fields) = merged(&current, patch)?;
+    let managing = check_rules(ctx, &mut data)?;
     if fields.is_empty() {
         return Ok(Patched {
             view: view(ctx, &profile, false)?,

@@ -103,7 +103,28 @@ fn check_codes(ctx: &mut Ctx, kind: RecordKind, data: &serde_json::Value) -> App
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             salary::check_entry(ctx, &entry, "data.").map(drop)
         }
-        _ => Ok(()),
+        other => {
+            let items: Vec<catalogs::Coded<'_>> = coded_details(other)
+                .iter()
+                .filter_map(|(key, catalog)| {
+                    let code = data[*key].as_str()?;
+                    Some((*catalog, code, format!("data.{key}")))
+                })
+                .collect();
+            catalogs::check_all(ctx.conn, &items)
+        }
+    }
+}
+
+/// The coded details of a kind: (key, catalog).
+fn coded_details(kind: RecordKind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        RecordKind::Allowance => &[("allowance_type_code", "allowance_type")],
+        RecordKind::Reward => &[("form_code", "reward_form")],
+        RecordKind::Discipline => &[("form_code", "discipline_form")],
+        RecordKind::Family => &[("relation_code", "family_relation")],
+        RecordKind::MassOrganization => &[("organization_code", "mass_organization")],
+        _ => &[],
     }
 }
 
