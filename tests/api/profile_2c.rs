@@ -218,3 +218,252 @@ fn evaluations_check_the_result_code_when_added_and_when_replaced() {
         (200, &json!("HTXSNV"))
     );
 }
+
+/// Issue 11's "done when": a leader's 12.50, a birthplace in a province
+/// merged in 2025, an expiring term and a full 2C family section, created,
+/// read back and listed by the relevant filters.
+#[test]
+fn a_leaders_2c_profile_is_created_read_back_and_listed_by_its_codes() {
+    let app = TestApp::spawn();
+    let hn = province(&app);
+    as_editor(&app, "editor.2c", None);
+    let mut body = profile(id(&hn), "Vũ Đức Lãnh", "001065012345");
+    body["leadership_salary_code"] = json!("NN.CTQH");
+    body["salary_step"] = json!(1);
+    body["salary_coefficient"] = json!(12.5);
+    body["position_code"] = json!("CHU_TICH_QH");
+    body["birthplace"] = json!("xã Hải Anh, huyện Hải Hậu, tỉnh Nam Định");
+    // Nam Định (36) is part of Ninh Bình (37) since 1 July 2025
+    body["birthplace_former_province_code"] = json!("36");
+    body["hometown_former_province_code"] = json!("36");
+    body["term"] = json!("2021-2026");
+    body["term_start_on"] = json!("2021-07-20");
+    body["term_end_on"] = json!("2026-12-31");
+    body["concurrent_posts"] = json!([{"position_code": "UV_BCT", "from_date": "2021-01-31"}]);
+    body["it_level_code"] = json!("CB");
+    body["party_position_code"] = json!("UV_BCT");
+    body["foreign_languages"] = json!([{"language_code": "RU", "level_code": "C"}]);
+    body["joined_revolution_on"] = json!("1985-03-26");
+    body["policy_status_code"] = json!("CON_THUONG_BINH");
+    let made = create(&app, &body);
+    assert_eq!(made["salary_coefficient"], 12.5);
+    assert_eq!(made["birthplace_province_code"], "37", "{made}");
+    assert_eq!(made["hometown_province_code"], "37");
+    assert_eq!(made["uncoded"], json!([]));
+    let base = format!("/api/v1/officials/{}", id(&made));
+
+    let family = [
+        json!({"relation_code": "BO", "full_name": "Vũ Văn Cha", "birth_year": 1940,
+               "occupation": "Nông dân", "residence": "Hải Hậu, Nam Định",
+               "political_history": "Bộ đội chống Mỹ 1965-1975"}),
+        json!({"relation_code": "ME", "full_name": "Trần Thị Mẹ", "birth_year": 1943}),
+        json!({"relation_code": "VO", "full_name": "Lê Thị Vợ", "birth_year": 1968,
+               "occupation": "Giáo viên"}),
+        json!({"relation_code": "CON", "full_name": "Vũ Minh Con", "birth_year": 1995}),
+        json!({"relation_code": "EM", "full_name": "Vũ Văn Em", "birth_year": 1970}),
+        json!({"relation_code": "BO_VO", "full_name": "Lê Văn Nhạc", "birth_year": 1938}),
+    ];
+    for member in &family {
+        add(&app, &base, &json!({"kind": "family", "data": member}));
+    }
+    add(
+        &app,
+        &base,
+        &json!({"kind": "military_service", "from_date": "1983-02-01", "to_date": "1986-02-01",
+                "data": {"military_rank": "Trung sĩ", "unit": "Sư đoàn 312"}}),
+    );
+    add(
+        &app,
+        &base,
+        &json!({"kind": "health", "from_date": "2025-01-10",
+                "data": {"status": "Tốt", "height_cm": 168, "weight_kg": 65, "blood_group": "O+"}}),
+    );
+
+    // the family section is sealed: withheld unless revealed
+    let shown = kinds(&app, &base, "family");
+    assert_eq!(shown.len(), 6);
+    assert!(shown
+        .iter()
+        .all(|r| r["withheld"] == true && r["data"].is_null()));
+    let (_, revealed) = json(app.get(&format!("{base}/records?kind=family&reveal=true")));
+    let names: Vec<&str> = revealed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["data"]["full_name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Vũ Văn Cha") && names.contains(&"Lê Văn Nhạc"));
+
+    let listed = |query: &str| -> Vec<String> {
+        let (status, page) = json(app.get(&format!("/api/v1/officials?{query}")));
+        assert_eq!(status, 200, "{page}");
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let me = vec![id(&made).to_owned()];
+    assert_eq!(listed("birthplace_province_code=37"), me);
+    assert_eq!(listed("hometown_province_code=37"), me);
+    assert!(listed("birthplace_province_code=01").is_empty());
+    assert_eq!(
+        listed("term_ends_from=2026-12-01&term_ends_to=2027-01-31"),
+        me
+    );
+    assert!(listed("term_ends_from=2027-01-01").is_empty());
+    assert_eq!(listed("position_code=CHU_TICH_QH"), me);
+    let problem = assert_problem(
+        app.get("/api/v1/officials?term_ends_from=2027-01-01&term_ends_to=2026-01-01"),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["term_ends_to"]);
+}
+
+#[test]
+fn raises_due_in_a_period_are_listed() {
+    let app = TestApp::spawn();
+    let hn = province(&app);
+    as_editor(&app, "editor.raise", None);
+    let mut due = profile(id(&hn), "Hoàng Văn Sắp", "001080088881");
+    due["salary_step_since"] = json!("2024-03-01");
+    let due = create(&app, &due);
+    let mut later = profile(id(&hn), "Hoàng Văn Muộn", "001080088882");
+    later["salary_step_since"] = json!("2026-03-01");
+    create(&app, &later);
+    let (_, page) = json(app.get(&format!(
+        "/api/v1/officials?organization_id={}&raise_due_from=2027-01-01&raise_due_to=2027-06-30",
+        id(&hn)
+    )));
+    let ids: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id(&due)]);
+}
+
+/// Every catalog-coded field refuses an unknown code with a 422 naming it,
+/// on creation and on change alike.
+#[test]
+fn every_coded_field_refuses_an_unknown_code_on_every_write() {
+    let app = TestApp::spawn();
+    let hn = province(&app);
+    as_editor(&app, "editor.codes", None);
+    let made = create(&app, &profile(id(&hn), "Mai Văn Mã", "001080099990"));
+    let base = format!("/api/v1/officials/{}", id(&made));
+    let cases = [
+        ("ethnic_group_code", json!("X"), "ethnic_group_code"),
+        ("religion_code", json!("X"), "religion_code"),
+        ("position_code", json!("X"), "position_code"),
+        ("education_level_code", json!("X"), "education_level_code"),
+        ("political_theory_code", json!("X"), "political_theory_code"),
+        ("state_management_code", json!("X"), "state_management_code"),
+        ("academic_title_code", json!("X"), "academic_title_code"),
+        ("degree_code", json!("X"), "degree_code"),
+        (
+            "hometown_province_code",
+            json!("36"),
+            "hometown_province_code",
+        ),
+        (
+            "hometown_former_province_code",
+            json!("99"),
+            "hometown_former_province_code",
+        ),
+        (
+            "birthplace_province_code",
+            json!("99"),
+            "birthplace_province_code",
+        ),
+        (
+            "birthplace_former_province_code",
+            json!("99"),
+            "birthplace_former_province_code",
+        ),
+        ("party_position_code", json!("X"), "party_position_code"),
+        ("it_level_code", json!("X"), "it_level_code"),
+        ("defence_training_code", json!("X"), "defence_training_code"),
+        ("policy_status_code", json!("X"), "policy_status_code"),
+        (
+            "leadership_salary_code",
+            json!("X"),
+            "leadership_salary_code",
+        ),
+        (
+            "foreign_languages",
+            json!([{"language_code": "EN", "level_code": "Z9"}]),
+            "foreign_languages[0].level_code",
+        ),
+        (
+            "concurrent_posts",
+            json!([{"position_code": "X"}]),
+            "concurrent_posts[0].position_code",
+        ),
+    ];
+    for (i, (key, value, field)) in cases.iter().enumerate() {
+        let mut body = profile(id(&hn), "Mai Văn Sai", &format!("0010800{i:05}"));
+        body[*key] = value.clone();
+        let problem = assert_problem(app.post("/api/v1/officials", &body), 422, "validation");
+        assert_eq!(fields(&problem), [*field], "create {key}");
+        let problem = assert_problem(
+            app.patch(&base, 1, &json!({ *key: value })),
+            422,
+            "validation",
+        );
+        assert_eq!(fields(&problem), [*field], "patch {key}");
+    }
+
+    let records = [
+        (
+            json!({"kind": "allowance", "data": {"allowance_type": "Chức vụ", "allowance_type_code": "X"}}),
+            "data.allowance_type_code",
+        ),
+        (
+            json!({"kind": "reward", "data": {"form": "Bằng khen", "form_code": "X", "decided_by": "UBND"}}),
+            "data.form_code",
+        ),
+        (
+            json!({"kind": "discipline", "data": {"form": "Khiển trách", "form_code": "HC_LD1", "decided_by": "UBND"}}),
+            "data.form_code",
+        ),
+        (
+            json!({"kind": "family", "data": {"relation_code": "X", "full_name": "Ai Đó"}}),
+            "data.relation_code",
+        ),
+        (
+            json!({"kind": "mass_organization", "from_date": "1998-03-26", "data": {"organization_code": "X"}}),
+            "data.organization_code",
+        ),
+        (
+            json!({"kind": "evaluation", "data": {"year": 2024, "result_code": "X", "evaluating_authority": "Sở"}}),
+            "data.result_code",
+        ),
+    ];
+    for (record, field) in &records {
+        let problem = assert_problem(
+            app.post(&format!("{base}/records"), record),
+            422,
+            "validation",
+        );
+        assert_eq!(fields(&problem), [*field], "add {record}");
+        // a valid one of the kind, then replaced with the unknown code
+        let mut valid = record.clone();
+        let key = field.trim_start_matches("data.");
+        valid["data"][key] = json!(match key {
+            "allowance_type_code" => "CHUC_VU",
+            "form_code" if record["kind"] == "reward" => "BK_TTG",
+            "form_code" => "KHIEN_TRACH",
+            "relation_code" => "BO",
+            "organization_code" => "DOAN_TN",
+            _ => "HTTNV",
+        });
+        let written = add(&app, &base, &valid);
+        let path = format!("{base}/records/{}", id(&written));
+        let problem = assert_problem(put(&app, &path, 1, record), 422, "validation");
+        assert_eq!(fields(&problem), [*field], "replace {record}");
+    }
+}
