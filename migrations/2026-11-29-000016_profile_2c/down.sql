@@ -1,3 +1,4 @@
+DROP INDEX official_career_next_raise;
 DELETE FROM official_records WHERE kind IN ('family', 'military_service', 'mass_organization',
     'health', 'personal_history', 'foreign_relation');
 ALTER TABLE official_records DROP CONSTRAINT official_records_kind_check,

@@ -467,3 +467,56 @@ fn every_coded_field_refuses_an_unknown_code_on_every_write() {
         assert_eq!(fields(&problem), [*field], "replace {record}");
     }
 }
+
+/// Profiles written before the 2C items were coded keep their free text;
+/// the migration codes what names a province or a level, puts the current
+/// salary into the history, and flags what it cannot code.
+#[test]
+fn existing_free_text_is_coded_where_it_can_be_and_flagged_where_not() {
+    use diesel::connection::SimpleConnection;
+    use diesel_migrations::MigrationHarness;
+    let app = TestApp::spawn();
+    let hn = province(&app);
+    as_editor(&app, "editor.legacy", None);
+    let made = create(&app, &profile(id(&hn), "Đinh Văn Cũ", "001080011110"));
+    let base = format!("/api/v1/officials/{}", id(&made));
+
+    let mut owner = app.db.connect();
+    owner
+        .revert_last_migration(odb::db::MIGRATIONS)
+        .expect("revert 000016");
+    owner
+        .batch_execute(&format!(
+            "UPDATE official_personal SET hometown = 'xã Hải Anh, huyện Hải Hậu, tỉnh Nam Định', \
+         birthplace = 'Làng Thượng, vùng núi phía Bắc' WHERE official_id = '{0}';
+         UPDATE official_career SET it_level = 'B', term = 'khóa XV', \
+         foreign_languages = '[{{\"language_code\": \"EN\", \"level\": \"c\"}}, \
+                                {{\"language_code\": \"FR\", \"level\": \"giao tiếp\"}}]' \
+         WHERE official_id = '{0}';
+         DELETE FROM official_records WHERE official_id = '{0}' AND kind = 'salary';",
+            id(&made)
+        ))
+        .expect("legacy data");
+    owner
+        .run_pending_migrations(odb::db::MIGRATIONS)
+        .expect("migrate again");
+    odb::catalogs::load(&mut owner).expect("catalogs");
+
+    let (_, read) = json(app.get(&base));
+    assert_eq!(read["hometown"], "xã Hải Anh, huyện Hải Hậu, tỉnh Nam Định");
+    assert_eq!(read["hometown_former_province_code"], "36");
+    assert_eq!(read["hometown_province_code"], "37");
+    assert_eq!(read["birthplace"], "Làng Thượng, vùng núi phía Bắc");
+    assert_eq!(read["birthplace_province_code"], Value::Null);
+    assert_eq!(read["it_level_code"], "B");
+    assert_eq!(read["foreign_languages"][0]["level_code"], "C");
+    assert_eq!(read["foreign_languages"][1]["level_code"], Value::Null);
+    assert_eq!(read["foreign_languages"][1]["level"], "giao tiếp");
+    assert_eq!(
+        read["uncoded"],
+        json!(["birthplace", "term", "foreign_languages"])
+    );
+    let salaries = kinds(&app, &base, "salary");
+    assert_eq!(salaries.len(), 1);
+    assert_eq!(salaries[0]["data"]["salary_coefficient"], 3.33);
+}
