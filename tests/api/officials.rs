@@ -749,6 +749,29 @@ fn generated_profiles_are_realistic_and_searchable() {
         full["personal_identification_code"].as_str().unwrap().len(),
         12
     );
+    // the 2C items come coded, and the salary from its history
+    assert!(full["hometown_province_code"].is_string(), "{full}");
+    assert!(full["hometown_former_province_code"].is_string());
+    assert_eq!(full["uncoded"], json!([]));
+    assert!(full["salary_step_since"].is_string());
+    let (_, records) = json(app.get(&format!("/api/v1/officials/{one}/records?reveal=true")));
+    let kinds: Vec<&str> = records["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"family") && kinds.contains(&"salary"),
+        "{kinds:?}"
+    );
+    let father = records["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["data"]["relation_code"] == "BO")
+        .expect("a father in the family section");
+    assert!(father["data"]["full_name"].is_string());
 }
 
 #[test]
