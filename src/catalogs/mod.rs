@@ -6,6 +6,7 @@ pub mod routes;
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -15,33 +16,69 @@ use crate::error::{AppError, AppResult};
 
 const CATALOGS: &str = include_str!("../../fixtures/catalogs.json");
 
+/// One entry of a code list: its code and name, the dates it applied (a
+/// retired code still reads on old records), and what rules read from it.
 #[derive(Debug, Clone, Deserialize, Serialize, Queryable, Selectable)]
 #[diesel(table_name = catalog_entries, check_for_backend(diesel::pg::Pg))]
 pub struct Entry {
     pub code: String,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<NaiveDate>,
+    #[serde(default = "no_details", skip_serializing_if = "is_empty")]
+    pub details: serde_json::Value,
+}
+
+fn no_details() -> serde_json::Value {
+    serde_json::json!({})
+}
+
+fn is_empty(details: &serde_json::Value) -> bool {
+    details.as_object().is_none_or(|o| o.is_empty())
+}
+
+/// A shipped list and where it comes from.
+#[derive(Debug, Deserialize)]
+pub struct Shipped {
+    pub source: String,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ShippedFile {
+    catalogs: BTreeMap<String, Shipped>,
+}
+
+/// The lists as fixtures/catalogs.json ships them.
+pub fn shipped() -> AppResult<BTreeMap<String, Shipped>> {
+    serde_json::from_str::<ShippedFile>(CATALOGS)
+        .map(|file| file.catalogs)
+        .map_err(|e| AppError::Internal(format!("fixtures/catalogs.json is not valid: {e}")))
 }
 
 /// Upserts every entry of the shipped catalogs (as the database owner).
 pub fn load(conn: &mut PgConnection) -> AppResult<usize> {
-    let catalogs: BTreeMap<String, Vec<Entry>> = serde_json::from_str(CATALOGS)
-        .map_err(|e| AppError::Internal(format!("fixtures/catalogs.json is not valid: {e}")))?;
     let mut count = 0;
-    for (catalog, entries) in &catalogs {
-        for (order, entry) in entries.iter().enumerate() {
+    for (catalog, shipped) in &shipped()? {
+        for (order, entry) in shipped.entries.iter().enumerate() {
+            let row = (
+                catalog_entries::name.eq(&entry.name),
+                catalog_entries::sort_order.eq(order as i32),
+                catalog_entries::valid_from.eq(entry.valid_from),
+                catalog_entries::valid_until.eq(entry.valid_until),
+                catalog_entries::details.eq(&entry.details),
+            );
             diesel::insert_into(catalog_entries::table)
                 .values((
                     catalog_entries::catalog.eq(catalog),
                     catalog_entries::code.eq(&entry.code),
-                    catalog_entries::name.eq(&entry.name),
-                    catalog_entries::sort_order.eq(order as i32),
+                    row,
                 ))
                 .on_conflict((catalog_entries::catalog, catalog_entries::code))
                 .do_update()
-                .set((
-                    catalog_entries::name.eq(&entry.name),
-                    catalog_entries::sort_order.eq(order as i32),
-                ))
+                .set(row)
                 .execute(conn)?;
             count += 1;
         }
@@ -85,4 +122,57 @@ pub fn check(
             format!("{code:?} is not in the {catalog} catalog (GET /api/v1/catalogs/{catalog})"),
         ))
     }
+}
+
+/// A coded item to check: (catalog, code, field).
+pub type Coded<'a> = (&'a str, &'a str, String);
+
+/// Checks every coded item in one statement, reporting the first unknown
+/// one in the order given.
+pub fn check_all(conn: &mut PgConnection, items: &[Coded<'_>]) -> AppResult<()> {
+    use diesel::sql_types::{Array, Text};
+    if items.is_empty() {
+        return Ok(());
+    }
+    #[derive(QueryableByName)]
+    struct Unknown {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        ordinality: i32,
+    }
+    let catalogs: Vec<&str> = items.iter().map(|i| i.0).collect();
+    let codes: Vec<&str> = items.iter().map(|i| i.1).collect();
+    let unknown: Option<Unknown> = diesel::sql_query(
+        "SELECT ordinality::int AS ordinality FROM unnest($1::text[], $2::text[]) \
+         WITH ORDINALITY AS t(catalog, code, ordinality) \
+         WHERE NOT EXISTS (SELECT 1 FROM catalog_entries e \
+                           WHERE e.catalog = t.catalog AND e.code = t.code) \
+         ORDER BY ordinality LIMIT 1",
+    )
+    .bind::<Array<Text>, _>(&catalogs)
+    .bind::<Array<Text>, _>(&codes)
+    .get_result(conn)
+    .optional()?;
+    let Some(unknown) = unknown else {
+        return Ok(());
+    };
+    let index = usize::try_from(unknown.ordinality - 1).unwrap_or_default();
+    let (catalog, code, field) = &items[index.min(items.len() - 1)];
+    Err(AppError::invalid(
+        field.clone(),
+        format!("{code:?} is not in the {catalog} catalog (GET /api/v1/catalogs/{catalog})"),
+    ))
+}
+
+/// What rules read from an entry (`details`), if the code is in the catalog.
+pub fn details(
+    conn: &mut PgConnection,
+    catalog: &str,
+    code: &str,
+) -> AppResult<Option<serde_json::Value>> {
+    Ok(catalog_entries::table
+        .filter(catalog_entries::catalog.eq(catalog))
+        .filter(catalog_entries::code.eq(code))
+        .select(catalog_entries::details)
+        .first(conn)
+        .optional()?)
 }

@@ -231,6 +231,9 @@ diesel::table! {
         code -> Text,
         name -> Text,
         sort_order -> Int4,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        details -> Jsonb,
     }
 }
 
@@ -291,6 +294,16 @@ diesel::table! {
         email -> Nullable<Bytea>,
         party_card_number -> Nullable<Bytea>,
         party_position -> Nullable<Text>,
+        hometown_province_code -> Nullable<Text>,
+        hometown_former_province_code -> Nullable<Text>,
+        birthplace_province_code -> Nullable<Text>,
+        birthplace_former_province_code -> Nullable<Text>,
+        party_position_code -> Nullable<Text>,
+        it_level_code -> Nullable<Text>,
+        defence_training_code -> Nullable<Text>,
+        joined_revolution_on -> Nullable<Date>,
+        strengths -> Nullable<Text>,
+        policy_status_code -> Nullable<Text>,
     }
 }
 
@@ -323,6 +336,10 @@ diesel::table! {
         academic_title_on -> Nullable<Date>,
         degree_on -> Nullable<Date>,
         degree_specialty -> Nullable<Text>,
+        leadership_salary_code -> Nullable<Text>,
+        term_start_on -> Nullable<Date>,
+        term_end_on -> Nullable<Date>,
+        concurrent_posts -> Jsonb,
     }
 }
 

@@ -215,6 +215,16 @@ fn personal_row(keys: &Keys<'_>, id: OfficialId, data: &ProfileData) -> AppResul
         email: seal("email", data.email.as_deref())?,
         party_card_number: seal("party_card_number", data.party_card_number.as_deref())?,
         party_position: data.party_position.clone(),
+        hometown_province_code: data.hometown_province_code.clone(),
+        hometown_former_province_code: data.hometown_former_province_code.clone(),
+        birthplace_province_code: data.birthplace_province_code.clone(),
+        birthplace_former_province_code: data.birthplace_former_province_code.clone(),
+        party_position_code: data.party_position_code.clone(),
+        it_level_code: data.it_level_code.clone(),
+        defence_training_code: data.defence_training_code.clone(),
+        joined_revolution_on: data.joined_revolution_on,
+        strengths: data.strengths.clone(),
+        policy_status_code: data.policy_status_code.clone(),
     })
 }
 
@@ -248,6 +258,11 @@ fn career_row(id: OfficialId, data: &ProfileData) -> AppResult<CareerRow> {
         academic_title_on: data.academic_title_on,
         degree_on: data.degree_on,
         degree_specialty: data.degree_specialty.clone(),
+        leadership_salary_code: data.leadership_salary_code.clone(),
+        term_start_on: data.term_start_on,
+        term_end_on: data.term_end_on,
+        concurrent_posts: serde_json::to_value(&data.concurrent_posts)
+            .map_err(|e| AppError::Internal(e.to_string()))?,
     })
 }
 
@@ -346,6 +361,7 @@ fn stated(profile: &Profile, opened: Opened) -> ProfileData {
         salary_coefficient: career
             .salary_coefficient_hundredths
             .map(|h| f64::from(h) / 100.0),
+        leadership_salary_code: career.leadership_salary_code.clone(),
         salary_step_since: career.salary_step_since,
         seniority_allowance_percent: career.seniority_allowance_percent,
         next_raise_on: career.next_raise_on,
@@ -372,6 +388,20 @@ fn stated(profile: &Profile, opened: Opened) -> ProfileData {
         party_official_on: row.party_official_on,
         party_card_number: opened.party_card_number,
         party_position: personal.party_position.clone(),
+        hometown_province_code: personal.hometown_province_code.clone(),
+        hometown_former_province_code: personal.hometown_former_province_code.clone(),
+        birthplace_province_code: personal.birthplace_province_code.clone(),
+        birthplace_former_province_code: personal.birthplace_former_province_code.clone(),
+        party_position_code: personal.party_position_code.clone(),
+        it_level_code: personal.it_level_code.clone(),
+        defence_training_code: personal.defence_training_code.clone(),
+        joined_revolution_on: personal.joined_revolution_on,
+        strengths: personal.strengths.clone(),
+        policy_status_code: personal.policy_status_code.clone(),
+        term_start_on: career.term_start_on,
+        term_end_on: career.term_end_on,
+        concurrent_posts: serde_json::from_value(career.concurrent_posts.clone())
+            .unwrap_or_default(),
     }
 }
 

@@ -230,6 +230,12 @@ pub struct SearchQuery {
     pub degree_code: Option<String>,
     pub political_theory_code: Option<String>,
     pub ethnic_group_code: Option<String>,
+    pub hometown_province_code: Option<String>,
+    pub birthplace_province_code: Option<String>,
+    pub term_ends_from: Option<String>,
+    pub term_ends_to: Option<String>,
+    pub raise_due_from: Option<String>,
+    pub raise_due_to: Option<String>,
     pub sex: Option<String>,
     pub age_min: Option<String>,
     pub age_max: Option<String>,
@@ -254,6 +260,33 @@ pub struct CodeFilters {
     pub degree_code: Option<String>,
     pub political_theory_code: Option<String>,
     pub ethnic_group_code: Option<String>,
+    pub hometown_province_code: Option<String>,
+    pub birthplace_province_code: Option<String>,
+}
+
+/// A period of days, both ends included, either open.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Period {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl Period {
+    fn parse(field: &str, from: &Option<String>, to: &Option<String>) -> AppResult<Option<Period>> {
+        let from_field = format!("{field}_from");
+        let to_field = format!("{field}_to");
+        let from = parse::<NaiveDate>(&from_field, from, "a date (YYYY-MM-DD)")?;
+        let to = parse::<NaiveDate>(&to_field, to, "a date (YYYY-MM-DD)")?;
+        if let (Some(a), Some(b)) = (from, to) {
+            if b < a {
+                return Err(AppError::invalid(
+                    to_field,
+                    format!("must not be before {from_field}"),
+                ));
+            }
+        }
+        Ok((from.is_some() || to.is_some()).then_some(Period { from, to }))
+    }
 }
 
 /// A search as officials use it, checked.
@@ -266,6 +299,10 @@ pub struct SearchFilter {
     pub age_max: Option<u32>,
     pub classification: Option<Classification>,
     pub codes: CodeFilters,
+    /// Terms ending in this period.
+    pub term_ends: Option<Period>,
+    /// Next salary raise due in this period.
+    pub raise_due: Option<Period>,
     pub sex: Option<Sex>,
     pub party_member: Option<bool>,
     /// Active profiles unless another status is asked for.
@@ -296,6 +333,14 @@ impl TryFrom<&SearchQuery> for CodeFilters {
                 &query.political_theory_code,
             )?,
             ethnic_group_code: code_filter("ethnic_group_code", &query.ethnic_group_code)?,
+            hometown_province_code: code_filter(
+                "hometown_province_code",
+                &query.hometown_province_code,
+            )?,
+            birthplace_province_code: code_filter(
+                "birthplace_province_code",
+                &query.birthplace_province_code,
+            )?,
         })
     }
 }
@@ -347,6 +392,8 @@ impl TryFrom<SearchQuery> for SearchFilter {
             age_max,
             classification: parse_word("classification", &query.classification)?,
             codes: CodeFilters::try_from(&query)?,
+            term_ends: Period::parse("term_ends", &query.term_ends_from, &query.term_ends_to)?,
+            raise_due: Period::parse("raise_due", &query.raise_due_from, &query.raise_due_to)?,
             sex: parse_word("sex", &query.sex)?,
             party_member: parse::<bool>("party_member", &query.party_member, "true or false")?,
             status: parse_word("status", &query.status)?.unwrap_or(ProfileStatus::Active),

@@ -6,5 +6,6 @@ pub mod model;
 pub mod records;
 pub mod repo;
 pub mod routes;
+pub mod salary;
 pub mod service;
 pub mod view;

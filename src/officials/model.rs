@@ -44,9 +44,29 @@ pub struct ForeignLanguage {
     /// MaNgoaiNgu
     #[validate(length(min = 1, max = 40))]
     pub language_code: String,
-    /// TrinhDo
+    /// TrinhDo as written
     #[validate(length(min = 1, max = 40))]
-    pub level: String,
+    #[serde(default)]
+    pub level: Option<String>,
+    /// TrinhDo coded (language_level catalog)
+    #[serde(default)]
+    pub level_code: Option<String>,
+}
+
+/// ChucVuChucDanhKiemNhiem: a post held alongside the main one, with dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ConcurrentPost {
+    /// position catalog
+    #[validate(length(min = 1, max = 40))]
+    pub position_code: String,
+    #[validate(length(min = 1, max = 300))]
+    #[serde(default)]
+    pub organization_name: Option<String>,
+    #[serde(default)]
+    pub from_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub to_date: Option<NaiveDate>,
 }
 
 /// Everything an editor states about a person, in plain text. PATCH merges
@@ -87,12 +107,18 @@ pub struct ProfileData {
     pub ethnic_group_code: Option<String>,
     /// TonGiao
     pub religion_code: Option<String>,
-    /// QueQuan
+    /// QueQuan as written (commune, district, province)
     #[validate(length(max = 300))]
     pub hometown: Option<String>,
-    /// NoiSinh
+    /// QueQuan's province today (province catalog)
+    pub hometown_province_code: Option<String>,
+    /// QueQuan's province before 1 July 2025, when named so (former_province catalog)
+    pub hometown_former_province_code: Option<String>,
+    /// NoiSinh as written
     #[validate(length(max = 300))]
     pub birthplace: Option<String>,
+    pub birthplace_province_code: Option<String>,
+    pub birthplace_former_province_code: Option<String>,
     /// NoiOHienNay
     #[validate(length(max = 500), custom(function = "not_masked"))]
     pub current_address: Option<String>,
@@ -119,14 +145,20 @@ pub struct ProfileData {
     /// BacLuong
     #[validate(range(min = 1, max = 20))]
     pub salary_step: Option<i16>,
-    /// HeSoLuong, 1.00 to 10.00
-    #[validate(range(min = 1.0, max = 10.0))]
+    /// HeSoLuong, 1.00 to 13.00 (the leadership tables reach 13.00)
+    #[validate(range(min = 1.0, max = 13.0))]
     pub salary_coefficient: Option<f64>,
+    /// Bảng lương chức vụ: paid by a leadership table rather than the rank's
+    /// scale (leadership_salary catalog).
+    #[serde(default)]
+    pub leadership_salary_code: Option<String>,
     pub salary_step_since: Option<NaiveDate>,
     /// PhuCapThamNienVK
     #[validate(range(min = 0, max = 100))]
     pub seniority_allowance_percent: Option<i16>,
-    /// DenNgay (next raise)
+    /// DenNgay (next raise): derived from the current salary record, the
+    /// table's interval and any extension; what a client sends is replaced.
+    #[serde(default)]
     pub next_raise_on: Option<NaiveDate>,
     /// ChucVu
     pub position_code: Option<String>,
@@ -134,12 +166,19 @@ pub struct ProfileData {
     pub first_appointed_on: Option<NaiveDate>,
     /// NgayBoNhiemLai
     pub reappointed_on: Option<NaiveDate>,
-    /// NhiemKyCanBoChuyenTrach
+    /// NhiemKyCanBoChuyenTrach as written
     #[validate(length(max = 100))]
     pub term: Option<String>,
-    /// ChucVuChucDanhKiemNhiem
+    /// The term's first and last day
+    pub term_start_on: Option<NaiveDate>,
+    pub term_end_on: Option<NaiveDate>,
+    /// ChucVuChucDanhKiemNhiem as written
     #[validate(length(max = 500))]
     pub concurrent_positions: Option<String>,
+    /// ChucVuChucDanhKiemNhiem coded, with dates
+    #[serde(default)]
+    #[validate(nested, length(max = 20))]
+    pub concurrent_posts: Vec<ConcurrentPost>,
     /// HocVanPhoThong, e.g. "12/12"
     #[validate(length(max = 20))]
     pub general_education: Option<String>,
@@ -148,16 +187,20 @@ pub struct ProfileData {
     #[serde(default)]
     #[validate(nested)]
     pub foreign_languages: Vec<ForeignLanguage>,
-    /// TrinhDoTinHoc
+    /// TrinhDoTinHoc as written
     #[validate(length(max = 100))]
     pub it_level: Option<String>,
+    /// TrinhDoTinHoc coded (it_level catalog)
+    pub it_level_code: Option<String>,
     /// TrinhDoLyLuanChinhTri
     pub political_theory_code: Option<String>,
     /// TrinhDoQuanLyNhaNuoc
     pub state_management_code: Option<String>,
-    /// BoiDuongQuocPhongAnNinh
+    /// BoiDuongQuocPhongAnNinh as written
     #[validate(length(max = 200))]
     pub defence_security_training: Option<String>,
+    /// BoiDuongQuocPhongAnNinh's group (defence_training catalog)
+    pub defence_training_code: Option<String>,
     /// TiengDanTocThieuSo
     #[validate(length(max = 200))]
     pub minority_languages: Option<String>,
@@ -176,9 +219,69 @@ pub struct ProfileData {
     /// SoTheDang
     #[validate(regex(path = *PARTY_CARD, message = "6 to 12 digits"))]
     pub party_card_number: Option<String>,
-    /// ChucVuDang
+    /// ChucVuDang as written
     #[validate(length(max = 200))]
     pub party_position: Option<String>,
+    /// ChucVuDang coded (party_position catalog)
+    pub party_position_code: Option<String>,
+    /// Ngày tham gia cách mạng
+    pub joined_revolution_on: Option<NaiveDate>,
+    /// Sở trường công tác
+    #[validate(length(max = 500))]
+    pub strengths: Option<String>,
+    /// Diện chính sách: war invalid, martyr's family, ... (policy_status catalog)
+    pub policy_status_code: Option<String>,
+}
+
+impl ProfileData {
+    /// Items with text but no code that states it.
+    pub fn uncoded(&self) -> Vec<&'static str> {
+        let text_without_code = [
+            (
+                "hometown",
+                self.hometown.is_some(),
+                self.hometown_province_code.is_some(),
+            ),
+            (
+                "birthplace",
+                self.birthplace.is_some(),
+                self.birthplace_province_code.is_some(),
+            ),
+            ("term", self.term.is_some(), self.term_end_on.is_some()),
+            (
+                "concurrent_positions",
+                self.concurrent_positions.is_some(),
+                !self.concurrent_posts.is_empty(),
+            ),
+            (
+                "it_level",
+                self.it_level.is_some(),
+                self.it_level_code.is_some(),
+            ),
+            (
+                "defence_security_training",
+                self.defence_security_training.is_some(),
+                self.defence_training_code.is_some(),
+            ),
+            (
+                "party_position",
+                self.party_position.is_some(),
+                self.party_position_code.is_some(),
+            ),
+            (
+                "foreign_languages",
+                self.foreign_languages
+                    .iter()
+                    .any(|l| l.level_code.is_none()),
+                false,
+            ),
+        ];
+        text_without_code
+            .into_iter()
+            .filter(|(_, text, code)| *text && !*code)
+            .map(|(item, _, _)| item)
+            .collect()
+    }
 }
 
 fn pattern(text: &str) -> regex::Regex {
@@ -303,6 +406,16 @@ pub struct PersonalRow {
     pub email: Option<Vec<u8>>,
     pub party_card_number: Option<Vec<u8>>,
     pub party_position: Option<String>,
+    pub hometown_province_code: Option<String>,
+    pub hometown_former_province_code: Option<String>,
+    pub birthplace_province_code: Option<String>,
+    pub birthplace_former_province_code: Option<String>,
+    pub party_position_code: Option<String>,
+    pub it_level_code: Option<String>,
+    pub defence_training_code: Option<String>,
+    pub joined_revolution_on: Option<NaiveDate>,
+    pub strengths: Option<String>,
+    pub policy_status_code: Option<String>,
 }
 
 /// Recruitment, rank and salary, positions, education and training.
@@ -342,6 +455,10 @@ pub struct CareerRow {
     pub academic_title_on: Option<NaiveDate>,
     pub degree_on: Option<NaiveDate>,
     pub degree_specialty: Option<String>,
+    pub leadership_salary_code: Option<String>,
+    pub term_start_on: Option<NaiveDate>,
+    pub term_end_on: Option<NaiveDate>,
+    pub concurrent_posts: serde_json::Value,
 }
 
 text_enum!(
@@ -355,15 +472,29 @@ text_enum!(
         Discipline = "discipline",
         Property = "property",
         Income = "income",
+        Family = "family",
+        MilitaryService = "military_service",
+        MassOrganization = "mass_organization",
+        Health = "health",
+        PersonalHistory = "personal_history",
+        ForeignRelation = "foreign_relation",
     }
 );
 
 impl RecordKind {
-    /// Discipline details, property and income (items 60 to 62) are sealed.
+    /// Discipline details, property and income (items 60 to 62) are sealed,
+    /// and so are the 2C sections about family, health, personal history
+    /// and foreign relations.
     pub fn is_sealed(self) -> bool {
         matches!(
             self,
-            RecordKind::Discipline | RecordKind::Property | RecordKind::Income
+            RecordKind::Discipline
+                | RecordKind::Property
+                | RecordKind::Income
+                | RecordKind::Family
+                | RecordKind::Health
+                | RecordKind::PersonalHistory
+                | RecordKind::ForeignRelation
         )
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use super::model::RecordKind;
+use super::salary::SalaryEntry;
 use crate::error::{field_errors, AppError, AppResult, FieldError};
 use crate::ids::OrganizationId;
 
@@ -23,30 +24,16 @@ struct Career {
     decision_number: Option<String>,
 }
 
-/// Diễn biến lương (item 39).
-#[derive(Serialize, Deserialize, Validate)]
-#[serde(deny_unknown_fields)]
-struct Salary {
-    /// NgachBacLuong
-    #[validate(length(min = 1, max = 40))]
-    rank_code: String,
-    #[validate(range(min = 1, max = 20))]
-    salary_step: i16,
-    /// HeSoLuong
-    #[validate(range(min = 1.0, max = 10.0))]
-    salary_coefficient: f64,
-    /// PhanTramHuong
-    #[validate(range(min = 0, max = 100))]
-    percent: Option<i16>,
-}
-
 /// Phụ cấp (item 38).
 #[derive(Serialize, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 struct Allowance {
-    /// LoaiPhuCap
+    /// LoaiPhuCap as written
     #[validate(length(min = 1, max = 200))]
     allowance_type: String,
+    /// LoaiPhuCap coded (allowance_type catalog)
+    #[validate(length(min = 1, max = 40))]
+    allowance_type_code: Option<String>,
     /// HeSo
     #[validate(range(min = 0.0, max = 10.0))]
     coefficient: Option<f64>,
@@ -103,8 +90,12 @@ struct Evaluation {
 #[derive(Serialize, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 struct Decision {
+    /// The form as written
     #[validate(length(min = 1, max = 200))]
     form: String,
+    /// The form coded (reward_form or discipline_form catalog)
+    #[validate(length(min = 1, max = 40))]
+    form_code: Option<String>,
     #[validate(length(min = 1, max = 300))]
     decided_by: String,
     #[validate(length(max = 200))]
@@ -135,6 +126,104 @@ struct Income {
     amount: i64,
     #[validate(length(min = 1, max = 300))]
     source: String,
+}
+
+/// Quan hệ gia đình (2C): parents, spouse, children, siblings, in-laws.
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct Family {
+    /// family_relation catalog
+    #[validate(length(min = 1, max = 40))]
+    relation_code: String,
+    #[validate(length(min = 1, max = 200))]
+    full_name: String,
+    #[validate(range(min = 1850, max = 2100))]
+    birth_year: Option<i32>,
+    /// Nghề nghiệp, chức danh, đơn vị công tác
+    #[validate(length(max = 300))]
+    occupation: Option<String>,
+    /// Quê quán, nơi ở
+    #[validate(length(max = 300))]
+    residence: Option<String>,
+    /// Đặc điểm lịch sử, quan hệ chính trị
+    #[validate(length(max = 4000))]
+    political_history: Option<String>,
+}
+
+/// Nhập ngũ / xuất ngũ: the period is the service.
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct MilitaryService {
+    /// Quân hàm cao nhất
+    #[validate(length(min = 1, max = 100))]
+    military_rank: Option<String>,
+    #[validate(length(min = 1, max = 300))]
+    unit: Option<String>,
+}
+
+/// Ngày vào Đoàn, Hội: from_date is the joining.
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct MassOrganization {
+    /// mass_organization catalog
+    #[validate(length(min = 1, max = 40))]
+    organization_code: String,
+    #[validate(length(min = 1, max = 200))]
+    position: Option<String>,
+}
+
+/// Tình trạng sức khỏe as examined on from_date.
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct Health {
+    #[validate(length(min = 1, max = 200))]
+    status: String,
+    #[validate(range(min = 50, max = 250))]
+    height_cm: Option<i16>,
+    #[validate(range(min = 20, max = 300))]
+    weight_kg: Option<i16>,
+    #[validate(regex(path = *BLOOD_GROUP, message = "A, B, AB or O, with + or - if known"))]
+    blood_group: Option<String>,
+}
+
+static BLOOD_GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^(A|B|AB|O)[+-]?$").unwrap_or_else(|e| panic!("blood group: {e}"))
+});
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum HistoryCategory {
+    Arrest,
+    Detention,
+    FormerRegime,
+    Other,
+}
+
+/// Lịch sử bản thân: arrests, detention, service for the former regime.
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct PersonalHistory {
+    category: HistoryCategory,
+    #[validate(length(min = 1, max = 4000))]
+    description: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ForeignCategory {
+    Organization,
+    RelativeAbroad,
+}
+
+/// Quan hệ với nước ngoài: foreign organizations joined, relatives abroad.
+#[derive(Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct ForeignRelation {
+    category: ForeignCategory,
+    #[validate(length(min = 1, max = 2000))]
+    description: String,
+    #[validate(length(min = 1, max = 100))]
+    country: Option<String>,
 }
 
 fn typed<T: DeserializeOwned + Serialize + Validate>(
@@ -168,13 +257,19 @@ fn typed<T: DeserializeOwned + Serialize + Validate>(
 pub fn checked(kind: RecordKind, data: &serde_json::Value) -> AppResult<serde_json::Value> {
     match kind {
         RecordKind::Career => typed::<Career>(data),
-        RecordKind::Salary => typed::<Salary>(data),
+        RecordKind::Salary => typed::<SalaryEntry>(data),
         RecordKind::Allowance => typed::<Allowance>(data),
         RecordKind::Training => typed::<Training>(data),
         RecordKind::Evaluation => typed::<Evaluation>(data),
         RecordKind::Reward | RecordKind::Discipline => typed::<Decision>(data),
         RecordKind::Property => typed::<Property>(data),
         RecordKind::Income => typed::<Income>(data),
+        RecordKind::Family => typed::<Family>(data),
+        RecordKind::MilitaryService => typed::<MilitaryService>(data),
+        RecordKind::MassOrganization => typed::<MassOrganization>(data),
+        RecordKind::Health => typed::<Health>(data),
+        RecordKind::PersonalHistory => typed::<PersonalHistory>(data),
+        RecordKind::ForeignRelation => typed::<ForeignRelation>(data),
     }
 }
 

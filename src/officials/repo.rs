@@ -189,14 +189,27 @@ pub fn open_career(
     conn: &mut PgConnection,
     official: OfficialId,
 ) -> QueryResult<Option<RecordRow>> {
+    Ok(open_records(conn, official, RecordKind::Career)?
+        .into_iter()
+        .next())
+}
+
+/// The entries of `kind` still open, the one that began last first.
+pub fn open_records(
+    conn: &mut PgConnection,
+    official: OfficialId,
+    kind: RecordKind,
+) -> QueryResult<Vec<RecordRow>> {
     official_records::table
         .filter(official_records::official_id.eq(official))
-        .filter(official_records::kind.eq(RecordKind::Career))
+        .filter(official_records::kind.eq(kind))
         .filter(official_records::to_date.is_null())
         .select(RecordRow::as_select())
-        .order(official_records::from_date.desc().nulls_last())
-        .first(conn)
-        .optional()
+        .order((
+            official_records::from_date.desc().nulls_last(),
+            official_records::created_at.desc(),
+        ))
+        .load(conn)
 }
 
 pub fn insert_change(conn: &mut PgConnection, change: &NewChange) -> QueryResult<()> {
@@ -227,6 +240,12 @@ pub struct Search {
     pub degree_code: Option<String>,
     pub political_theory_code: Option<String>,
     pub ethnic_group_code: Option<String>,
+    pub hometown_province_code: Option<String>,
+    pub birthplace_province_code: Option<String>,
+    /// Terms ending between these days (inclusive).
+    pub term_ends: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+    /// Next raise due between these days (inclusive).
+    pub raise_due: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
     pub sex: Option<Sex>,
     pub born_on_or_after: Option<NaiveDate>,
     pub born_on_or_before: Option<NaiveDate>,
@@ -458,6 +477,43 @@ fn by_attributes<'a>(mut q: SqlBuilder<'a>, search: &'a Search) -> SqlBuilder<'a
     }
     if let Some(date) = search.born_on_or_before {
         q = q.sql(" AND p.birth_date <= ").bind::<Date, _>(date);
+    }
+    for (table, column, value) in [
+        (
+            "official_personal",
+            "hometown_province_code",
+            &search.hometown_province_code,
+        ),
+        (
+            "official_personal",
+            "birthplace_province_code",
+            &search.birthplace_province_code,
+        ),
+    ] {
+        if let Some(value) = value {
+            q = q
+                .sql(&format!(
+                    " AND EXISTS (SELECT 1 FROM {table} x WHERE x.official_id = p.id AND x.{column} = "
+                ))
+                .bind::<Text, _>(value.clone())
+                .sql(")");
+        }
+    }
+    for (column, period) in [
+        ("term_end_on", search.term_ends),
+        ("next_raise_on", search.raise_due),
+    ] {
+        let Some((from, to)) = period else { continue };
+        q = q.sql(&format!(
+            " AND EXISTS (SELECT 1 FROM official_career x WHERE x.official_id = p.id AND x.{column} IS NOT NULL"
+        ));
+        if let Some(from) = from {
+            q = q.sql(&format!(" AND x.{column} >= ")).bind::<Date, _>(from);
+        }
+        if let Some(to) = to {
+            q = q.sql(&format!(" AND x.{column} <= ")).bind::<Date, _>(to);
+        }
+        q = q.sql(")");
     }
     if let Some(member) = search.party_member {
         q = q

@@ -18,6 +18,9 @@ pub struct OfficialView {
     #[serde(flatten)]
     pub data: ProfileData,
     pub party_member: bool,
+    /// Items held as free text that no code states yet (kept from before
+    /// they were coded, or written so): officers code them when they can.
+    pub uncoded: Vec<&'static str>,
     /// The linked party member record, for party grant holders who see it.
     pub party: Option<crate::party::view::ProfileMembership>,
     pub status: ProfileStatus,
@@ -38,6 +41,7 @@ impl OfficialView {
         OfficialView {
             id: row.id,
             party_member: data.party_admitted_on.is_some(),
+            uncoded: data.uncoded(),
             data: if revealed { data } else { data.masked() },
             party: None,
             status: row.status,
@@ -57,11 +61,13 @@ impl OfficialView {
     /// data (DB2 is protected apart): the Table 26 party items are withheld.
     pub fn without_party_data(mut self) -> OfficialView {
         self.party_member = false;
+        self.uncoded.retain(|item| *item != "party_position");
         self.party = None;
         self.data.party_admitted_on = None;
         self.data.party_official_on = None;
         self.data.party_card_number = None;
         self.data.party_position = None;
+        self.data.party_position_code = None;
         self
     }
 }

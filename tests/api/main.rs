@@ -24,6 +24,7 @@ mod party_counts;
 mod party_keys;
 mod portal;
 mod privacy;
+mod profile_2c;
 mod reorganizations;
 mod reports;
 mod request_path;

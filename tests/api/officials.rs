@@ -370,7 +370,7 @@ fn invalid_profiles_are_refused_field_by_field() {
     let s = setup();
     as_editor(&s.app, "editor.bad", None);
     let mut body = profile(id(&s.hanoi), "Vũ Thị Hoa", "001080066666");
-    body["salary_coefficient"] = json!(12.5);
+    body["salary_coefficient"] = json!(13.5);
     body["personal_identification_code"] = json!("12345");
     let problem = assert_problem(s.app.post("/api/v1/officials", &body), 422, "validation");
     assert_eq!(
@@ -564,7 +564,8 @@ fn histories_transfers_and_retirement_keep_the_record() {
         .iter()
         .map(|r| r["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["discipline", "salary"]);
+    // the salary stated on creation joined the history
+    assert_eq!(kinds, ["discipline", "salary", "salary"]);
     // sealed details only on reveal, even for the editor who wrote them
     assert_eq!(records["items"][0]["withheld"], true);
     assert_eq!(records["items"][0]["data"], Value::Null);
@@ -748,6 +749,29 @@ fn generated_profiles_are_realistic_and_searchable() {
         full["personal_identification_code"].as_str().unwrap().len(),
         12
     );
+    // the 2C items come coded, and the salary from its history
+    assert!(full["hometown_province_code"].is_string(), "{full}");
+    assert!(full["hometown_former_province_code"].is_string());
+    assert_eq!(full["uncoded"], json!([]));
+    assert!(full["salary_step_since"].is_string());
+    let (_, records) = json(app.get(&format!("/api/v1/officials/{one}/records?reveal=true")));
+    let kinds: Vec<&str> = records["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"family") && kinds.contains(&"salary"),
+        "{kinds:?}"
+    );
+    let father = records["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["data"]["relation_code"] == "BO")
+        .expect("a father in the family section");
+    assert!(father["data"]["full_name"].is_string());
 }
 
 /// The profile tables' indexes, as PostgreSQL would create them again.

@@ -7,6 +7,7 @@
 mod profile;
 mod records;
 mod rules;
+mod salary;
 mod search;
 
 pub use profile::{create, get, holder_of, life_event, reveal, transfer, update};

@@ -5,6 +5,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::{Connection, PgConnection, QueryResult};
 
 use super::rules::check_rules;
+use super::salary;
 use super::{
     check_version, editable, readable, record_change, revealable, still_active, view, Found,
     Subject, Unit,
@@ -19,11 +20,13 @@ use crate::officials::repo;
 use crate::officials::view::OfficialView;
 
 pub fn create(ctx: &mut Ctx, data: ProfileData) -> AppResult<OfficialView> {
-    let managing = check_rules(ctx, &data)?;
+    let mut data = data;
+    let managing = check_rules(ctx, &mut data)?;
     let keys = Keys::new(ctx.keyring, ctx.conn)?;
-    let profile = codec::new_rows(&keys, OfficialId::new_random(), &data, ctx.now)?;
+    let mut profile = codec::new_rows(&keys, OfficialId::new_random(), &data, ctx.now)?;
     let indexes = codec::personal_code_indexes(ctx.keyring, ctx.conn, &data)?;
     write_unique(ctx.conn, &profile, &indexes, repo::insert)?;
+    salary::follow_profile(ctx, &mut profile, &data)?;
     record_change(ctx, profile.id, "created", Vec::new())?;
     let view = view(ctx, &profile, false)?;
     let subject = Subject {
@@ -96,8 +99,8 @@ fn patch_profile(ctx: &mut Ctx, found: Found, expected: i32, patch: Patch) -> Ap
     check_version(expected, profile.version)?;
     still_active(&profile)?;
     let current = codec::to_data(ctx.keyring, ctx.conn, &profile)?;
-    let (data, fields) = merged(&current, patch)?;
-    let managing = check_rules(ctx, &data)?;
+    let (mut data, fields) = merged(&current, patch)?;
+    let managing = check_rules(ctx, &mut data)?;
     if fields.is_empty() {
         return Ok(Patched {
             view: view(ctx, &profile, false)?,
@@ -106,9 +109,10 @@ fn patch_profile(ctx: &mut Ctx, found: Found, expected: i32, patch: Patch) -> Ap
         });
     }
     let keys = Keys::new(ctx.keyring, ctx.conn)?;
-    let updated = codec::restated(&keys, &profile, &data, ctx.now)?;
+    let mut updated = codec::restated(&keys, &profile, &data, ctx.now)?;
     let indexes = codec::personal_code_indexes(ctx.keyring, ctx.conn, &data)?;
     write_unique(ctx.conn, &updated, &indexes, repo::save)?;
+    salary::follow_profile(ctx, &mut updated, &data)?;
     record_change(ctx, id, "updated", fields.clone())?;
     Ok(Patched {
         view: view(ctx, &updated, false)?,

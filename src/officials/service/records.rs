@@ -1,14 +1,15 @@
 //! A profile's histories (career, salary, training, evaluations, rewards,
 //! discipline, property, income) and its change log.
 
-use super::{check_version, editable, readable, record_change, revealable, still_active};
+use super::{check_version, editable, readable, record_change, revealable, salary, still_active};
 use crate::catalogs;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::ids::{OfficialId, RecordId};
-use crate::officials::model::{Change, RecordInput, RecordKind, RecordRow};
+use crate::officials::model::{Change, Profile, RecordInput, RecordKind, RecordRow};
 use crate::officials::records::checked;
 use crate::officials::repo;
+use crate::officials::salary::SalaryEntry;
 use crate::officials::view::RecordView;
 
 /// The table and column named in a sealed record's associated data.
@@ -92,6 +93,77 @@ fn check_period(input: &RecordInput) -> AppResult<()> {
     }
 }
 
+/// The codes the details hold are in their catalogs, on adding and on
+/// replacing alike.
+fn check_codes(ctx: &mut Ctx, kind: RecordKind, data: &serde_json::Value) -> AppResult<()> {
+    match kind {
+        RecordKind::Evaluation => check_evaluation(ctx, data),
+        RecordKind::Salary => {
+            let entry: SalaryEntry = serde_json::from_value(data.clone())
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            salary::check_entry(ctx, &entry, "data.").map(drop)
+        }
+        other => {
+            let items: Vec<catalogs::Coded<'_>> = coded_details(other)
+                .iter()
+                .filter_map(|(key, catalog)| {
+                    let code = data[*key].as_str()?;
+                    Some((*catalog, code, format!("data.{key}")))
+                })
+                .collect();
+            catalogs::check_all(ctx.conn, &items)
+        }
+    }
+}
+
+/// The coded details of a kind: (key, catalog).
+fn coded_details(kind: RecordKind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        RecordKind::Allowance => &[("allowance_type_code", "allowance_type")],
+        RecordKind::Reward => &[("form_code", "reward_form")],
+        RecordKind::Discipline => &[("form_code", "discipline_form")],
+        RecordKind::Family => &[("relation_code", "family_relation")],
+        RecordKind::MassOrganization => &[("organization_code", "mass_organization")],
+        _ => &[],
+    }
+}
+
+/// The result is in the catalog, on the scale in force for that year
+/// (Decree 56/2015's until 2019, Decree 90/2020's from 2020).
+fn check_evaluation(ctx: &mut Ctx, data: &serde_json::Value) -> AppResult<()> {
+    let code = data["result_code"].as_str();
+    catalogs::check(ctx.conn, "evaluation_result", code, "data.result_code")?;
+    let details = catalogs::details(ctx.conn, "evaluation_result", code.unwrap_or_default())?
+        .unwrap_or_default();
+    let year = data["year"].as_i64().unwrap_or_default();
+    let from = details["from_year"].as_i64().unwrap_or(i64::MIN);
+    let until = details["to_year"].as_i64().unwrap_or(i64::MAX);
+    if (from..=until).contains(&year) {
+        return Ok(());
+    }
+    Err(AppError::invalid(
+        "data.result_code",
+        format!("was not a result on the scale in force in {year}"),
+    ))
+}
+
+/// A salary record written: an open one closes the one open before it, and
+/// the profile's current salary follows the history.
+fn follow_salary(ctx: &mut Ctx, mut profile: Profile, record: &RecordRow) -> AppResult<()> {
+    if record.kind != RecordKind::Salary {
+        return Ok(());
+    }
+    if record.to_date.is_none() {
+        salary::close_before(
+            ctx,
+            record.official_id,
+            (record.from_date, record.id),
+            "from_date",
+        )?;
+    }
+    salary::follow_records(ctx, &mut profile)
+}
+
 /// How the history and the audit log name the entries of this kind.
 fn field(kind: RecordKind) -> String {
     format!("records.{kind}")
@@ -111,13 +183,11 @@ pub fn add_record(
     still_active(&found.profile)?;
     check_period(&input)?;
     let data = checked(input.kind, &input.data)?;
-    if input.kind == RecordKind::Evaluation {
-        let code = data["result_code"].as_str();
-        catalogs::check(ctx.conn, "evaluation_result", code, "data.result_code")?;
-    }
+    check_codes(ctx, input.kind, &data)?;
     let kind = input.kind;
     let record = insert_record(ctx, official, RecordInput { data, ..input })?;
     record_change(ctx, official, &format!("{kind}_added"), changed(kind))?;
+    follow_salary(ctx, found.profile.clone(), &record)?;
     let view = shown(record);
     found
         .subject()
@@ -144,6 +214,7 @@ pub fn update_record(
     }
     check_period(&input)?;
     let data = checked(input.kind, &input.data)?;
+    check_codes(ctx, input.kind, &data)?;
     (record.data, record.sealed) = seal_details(ctx, input.kind, id, data)?;
     record.from_date = input.from_date;
     record.to_date = input.to_date;
@@ -152,6 +223,7 @@ pub fn update_record(
     repo::save_record(ctx.conn, &record)?;
     let kind = input.kind;
     record_change(ctx, official, &format!("{kind}_updated"), changed(kind))?;
+    follow_salary(ctx, found.profile.clone(), &record)?;
     let view = shown(record);
     found
         .subject()

@@ -10,8 +10,9 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::officials::model::ProfileData;
 use crate::validation::validated;
 
-/// Checks `data` whole; returns the organization that will manage it.
-pub(super) fn check_rules(ctx: &mut Ctx, data: &ProfileData) -> AppResult<Unit> {
+/// Checks `data` whole and derives what follows from it (the province of
+/// today from a former one); returns the organization that will manage it.
+pub(super) fn check_rules(ctx: &mut Ctx, data: &mut ProfileData) -> AppResult<Unit> {
     validated(data)?;
     let errors: Vec<FieldError> = FIELD_RULES
         .iter()
@@ -21,20 +22,74 @@ pub(super) fn check_rules(ctx: &mut Ctx, data: &ProfileData) -> AppResult<Unit> 
         return Err(AppError::Validation(errors));
     }
     known_codes(ctx, data)?;
+    provinces_of_today(ctx, data)?;
     placement(ctx, data)
+}
+
+/// A place named by a province before 2025's merger counts under the
+/// province it is part of today.
+fn provinces_of_today(ctx: &mut Ctx, data: &mut ProfileData) -> AppResult<()> {
+    for (former, today) in [
+        (
+            &data.hometown_former_province_code,
+            &mut data.hometown_province_code,
+        ),
+        (
+            &data.birthplace_former_province_code,
+            &mut data.birthplace_province_code,
+        ),
+    ] {
+        let Some(former) = former else { continue };
+        let details = catalogs::details(ctx.conn, "former_province", former)?.unwrap_or_default();
+        if let Some(successor) = details["successor"].as_str() {
+            *today = Some(successor.to_owned());
+        }
+    }
+    Ok(())
 }
 
 /// Rules on the data alone, each reporting the fields it finds at fault.
 type FieldRule = fn(&ProfileData, NaiveDate) -> Vec<FieldError>;
 
-const FIELD_RULES: [FieldRule; 6] = [
+const FIELD_RULES: [FieldRule; 8] = [
     working_age,
     after_birth_and_not_ahead,
     recruited_at_sixteen,
     in_order,
     two_decimals,
     card_with_its_issue,
+    posts_in_order,
+    levels_stated,
 ];
+
+fn posts_in_order(data: &ProfileData, _: NaiveDate) -> Vec<FieldError> {
+    data.concurrent_posts
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| matches!((p.from_date, p.to_date), (Some(a), Some(b)) if b < a))
+        .map(|(i, _)| {
+            FieldError::new(
+                format!("concurrent_posts[{i}].to_date"),
+                "must not be before from_date",
+            )
+        })
+        .collect()
+}
+
+/// A language's level, as written or coded.
+fn levels_stated(data: &ProfileData, _: NaiveDate) -> Vec<FieldError> {
+    data.foreign_languages
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.level.is_none() && l.level_code.is_none())
+        .map(|(i, _)| {
+            FieldError::new(
+                format!("foreign_languages[{i}].level_code"),
+                "give the level as written (level) or its code",
+            )
+        })
+        .collect()
+}
 
 fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
     let mut age = on.year() - birth.year();
@@ -59,7 +114,7 @@ fn working_age(data: &ProfileData, today: NaiveDate) -> Vec<FieldError> {
 }
 
 /// Dates of the person's life after birth.
-fn life_dates(data: &ProfileData) -> [(&'static str, Option<NaiveDate>); 11] {
+fn life_dates(data: &ProfileData) -> [(&'static str, Option<NaiveDate>); 12] {
     [
         ("identity_card_issued_on", data.identity_card_issued_on),
         ("first_recruited_on", data.first_recruited_on),
@@ -72,6 +127,7 @@ fn life_dates(data: &ProfileData) -> [(&'static str, Option<NaiveDate>); 11] {
         ("degree_on", data.degree_on),
         ("party_admitted_on", data.party_admitted_on),
         ("party_official_on", data.party_official_on),
+        ("joined_revolution_on", data.joined_revolution_on),
     ]
 }
 
@@ -98,7 +154,7 @@ fn recruited_at_sixteen(data: &ProfileData, _: NaiveDate) -> Vec<FieldError> {
 }
 
 /// Dates that follow another: (the later one's field, earlier, later).
-fn sequences(data: &ProfileData) -> [(&'static str, Option<NaiveDate>, Option<NaiveDate>); 3] {
+fn sequences(data: &ProfileData) -> [(&'static str, Option<NaiveDate>, Option<NaiveDate>); 4] {
     [
         (
             "joined_current_agency_on",
@@ -115,6 +171,7 @@ fn sequences(data: &ProfileData) -> [(&'static str, Option<NaiveDate>, Option<Na
             data.party_admitted_on,
             data.party_official_on,
         ),
+        ("term_end_on", data.term_start_on, data.term_end_on),
     ]
 }
 
@@ -148,7 +205,7 @@ fn card_with_its_issue(data: &ProfileData, _: NaiveDate) -> Vec<FieldError> {
 }
 
 /// Coded items: (catalog, code, field).
-fn coded(data: &ProfileData) -> [(&'static str, Option<&str>, &'static str); 9] {
+fn coded(data: &ProfileData) -> [(&'static str, Option<&str>, &'static str); 17] {
     [
         (
             "ethnic_group",
@@ -179,17 +236,82 @@ fn coded(data: &ProfileData) -> [(&'static str, Option<&str>, &'static str); 9] 
             "academic_title_code",
         ),
         ("degree", data.degree_code.as_deref(), "degree_code"),
+        (
+            "province",
+            data.hometown_province_code.as_deref(),
+            "hometown_province_code",
+        ),
+        (
+            "former_province",
+            data.hometown_former_province_code.as_deref(),
+            "hometown_former_province_code",
+        ),
+        (
+            "province",
+            data.birthplace_province_code.as_deref(),
+            "birthplace_province_code",
+        ),
+        (
+            "former_province",
+            data.birthplace_former_province_code.as_deref(),
+            "birthplace_former_province_code",
+        ),
+        (
+            "party_position",
+            data.party_position_code.as_deref(),
+            "party_position_code",
+        ),
+        ("it_level", data.it_level_code.as_deref(), "it_level_code"),
+        (
+            "defence_training",
+            data.defence_training_code.as_deref(),
+            "defence_training_code",
+        ),
+        (
+            "policy_status",
+            data.policy_status_code.as_deref(),
+            "policy_status_code",
+        ),
     ]
 }
 
-/// Every code is in its catalog, the first unknown one reported.
+/// Every code is in its catalog (one statement), the first unknown one
+/// reported.
 fn known_codes(ctx: &mut Ctx, data: &ProfileData) -> AppResult<()> {
-    for (catalog, code, field) in coded(data) {
-        catalogs::check(ctx.conn, catalog, code, field)?;
-    }
+    let mut items: Vec<catalogs::Coded<'_>> = coded(data)
+        .into_iter()
+        .filter_map(|(catalog, code, field)| Some((catalog, code?, field.to_owned())))
+        .collect();
     for (i, language) in data.foreign_languages.iter().enumerate() {
-        let field = format!("foreign_languages[{i}].language_code");
-        catalogs::check(ctx.conn, "language", Some(&language.language_code), &field)?;
+        let code = language.language_code.as_str();
+        items.push((
+            "language",
+            code,
+            format!("foreign_languages[{i}].language_code"),
+        ));
+        if let Some(level) = &language.level_code {
+            items.push((
+                "language_level",
+                level,
+                format!("foreign_languages[{i}].level_code"),
+            ));
+        }
+    }
+    for (i, post) in data.concurrent_posts.iter().enumerate() {
+        let field = format!("concurrent_posts[{i}].position_code");
+        items.push(("position", &post.position_code, field));
+    }
+    catalogs::check_all(ctx.conn, &items)?;
+    if let Some(entry) = super::salary::stated(data) {
+        super::salary::check_entry(ctx, &entry, "")?;
+    } else if data.leadership_salary_code.is_some() {
+        let code = data.leadership_salary_code.as_deref();
+        catalogs::check(
+            ctx.conn,
+            "leadership_salary",
+            code,
+            "leadership_salary_code",
+        )?;
     }
     Ok(())
 }

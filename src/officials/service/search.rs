@@ -45,6 +45,10 @@ pub fn search(ctx: &mut Ctx, filter: SearchFilter) -> AppResult<Page<OfficialSum
         degree_code: filter.codes.degree_code,
         political_theory_code: filter.codes.political_theory_code,
         ethnic_group_code: filter.codes.ethnic_group_code,
+        hometown_province_code: filter.codes.hometown_province_code,
+        birthplace_province_code: filter.codes.birthplace_province_code,
+        term_ends: filter.term_ends.map(|p| (p.from, p.to)),
+        raise_due: filter.raise_due.map(|p| (p.from, p.to)),
         sex: filter.sex,
         // age in [min, max]: born after (today - max - 1 years), on or before (today - min years)
         born_on_or_after: filter

@@ -33,7 +33,14 @@ fn columns(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Reward | RecordKind::Discipline => {
             &["form", "decided_by", "decision_number", "reason"]
         }
-        RecordKind::Property | RecordKind::Income => &[],
+        RecordKind::Property
+        | RecordKind::Income
+        | RecordKind::Family
+        | RecordKind::MilitaryService
+        | RecordKind::MassOrganization
+        | RecordKind::Health
+        | RecordKind::PersonalHistory
+        | RecordKind::ForeignRelation => &[],
     }
 }
 

@@ -69,7 +69,9 @@ pub const SECTIONS: &[Section] = &[
             item("sex", Word("sex")),
             item("birth_date", Date),
             item("birthplace", Text),
+            item("birthplace_province_code", Code("province")),
             item("hometown", Text),
+            item("hometown_province_code", Code("province")),
             item("ethnic_group_code", Code("ethnic_group")),
             item("religion_code", Code("religion")),
             item("classification", Word("classification")),
@@ -114,6 +116,7 @@ pub const SECTIONS: &[Section] = &[
             item("rank_since", Date),
             item("salary_step", Integer),
             item("salary_coefficient", Decimal),
+            item("leadership_salary_code", Code("leadership_salary")),
             item("salary_step_since", Date),
             item("seniority_allowance_percent", Integer),
             item("next_raise_on", Date),
@@ -225,7 +228,10 @@ pub fn shown(lang: Lang, catalogs: &Catalogs, item: &Item, value: &Value) -> Str
             .iter()
             .map(|l| {
                 let code = l["language_code"].as_str().unwrap_or_default();
-                let level = l["level"].as_str().unwrap_or_default();
+                let level = l["level"]
+                    .as_str()
+                    .or(l["level_code"].as_str())
+                    .unwrap_or_default();
                 format!("{} ({level})", catalogs.name("language", code))
             })
             .collect::<Vec<_>>()
