@@ -159,7 +159,9 @@ const AN: (&str, &str) = ("BNV-000001", "001080012345");
 const BINH: (&str, &str) = ("BNV-000002", "001080067890");
 
 fn whole(org: &Value, name: &str, code: &str) -> Value {
-    profile(id(org), name, code)
+    let mut whole = profile(id(org), name, code);
+    whole["salary_step_since"] = json!("2020-01-01");
+    whole
 }
 
 /// The profile as the administrator reads it.
@@ -198,7 +200,7 @@ fn a_batch_is_applied_through_the_officials_services_and_a_resend_changes_nothin
             2,
             AN,
             ("official.changed", 2),
-            json!({"phone": "0987654321", "salary_step": 5}),
+            json!({"phone": "0987654321", "salary_step": 5, "salary_coefficient": 3.66, "salary_step_since": "2023-01-01"}),
         ),
         event(
             3,
@@ -303,7 +305,12 @@ fn versions_decide_out_of_order_events_and_a_gap_waits_for_a_replay() {
     assert_eq!(official(&s, &an)["full_name"], "Nguyễn Văn An");
 
     // version 5 in part, while 4 is missing: rejected, kept
-    let ahead = event(12, AN, ("official.changed", 5), json!({"salary_step": 7}));
+    let ahead = event(
+        12,
+        AN,
+        ("official.changed", 5),
+        json!({"salary_step": 7, "salary_coefficient": 4.32, "salary_step_since": "2025-06-01"}),
+    );
     let answer = send(&s, std::slice::from_ref(&ahead));
     assert_eq!(outcomes(&answer), ["rejected"], "{answer}");
     assert_eq!(
@@ -326,7 +333,7 @@ fn versions_decide_out_of_order_events_and_a_gap_waits_for_a_replay() {
             11,
             AN,
             ("official.changed", 4),
-            json!({"salary_step": 6}),
+            json!({"salary_step": 6, "salary_coefficient": 3.99, "salary_step_since": "2024-06-01"}),
         )],
     );
     assert_eq!(outcomes(&missing), ["applied"], "{missing}");
