@@ -1,6 +1,6 @@
 //! What `odb demo` adds to serving: the demo dataset, generated profiles and
-//! party members, four accounts and two dossiers, all created on first
-//! start only.
+//! party members, seven accounts, two dossiers and a CCOP department's month
+//! of groupware, all created on first start only.
 
 use std::path::Path;
 
@@ -38,7 +38,8 @@ pub(super) fn prepare(
 
 /// Demo accounts: an administrator at the root, a Hà Nội officer (organizations,
 /// personnel, party), a Bắc Ninh party officer and a Hà Nội dossier officer,
-/// with two dossiers for the last to read.
+/// with two dossiers for the last to read, and three CCOP groupware staff
+/// (`odb::fixtures::groupware_demo`).
 /// Their credentials are kept (mode 0600) in the data directory so that every
 /// demo start can print them; a real deployment uses `odb user create`.
 fn demo_accounts(
@@ -85,7 +86,7 @@ fn create_demo_accounts(
         ("hanoi.dossiers", Some("P01"), vec![Role::DossierOfficer]),
     ];
     let created = Ctx::as_operator(conn, keyring, now, "odb demo", |ctx| {
-        let created = accounts
+        let mut created = accounts
             .into_iter()
             .map(|(username, org, roles)| {
                 let account = NewOperatorAccount {
@@ -97,6 +98,8 @@ fn create_demo_accounts(
             })
             .collect::<Result<Vec<_>, _>>()?;
         odb::fixtures::dossier_demo::load(ctx, "P01")?;
+        // CCOP staff with a month of correspondence, tasks and meetings
+        created.extend(odb::fixtures::groupware_demo::load(ctx)?);
         Ok(created)
     })
     .map_err(detail)?;

@@ -13,6 +13,7 @@ mod edges;
 mod errors;
 mod fresh_clone;
 mod groupware;
+mod groupware_demo;
 mod helpers;
 mod imports;
 mod keys;
