@@ -14,6 +14,7 @@ pub mod cookies;
 mod dossiers;
 mod error;
 mod form;
+mod groupware;
 pub mod format;
 pub mod i18n;
 mod officials;
@@ -48,4 +49,5 @@ pub fn configure(table: &mut RouteTable) {
     party::configure(table);
     admin::configure(table);
     dossiers::configure(table);
+    groupware::configure(table);
 }
