@@ -1078,3 +1078,60 @@ fn a_dossier_officer_reads_a_dossier_for_a_stated_reason_after_a_recent_second_f
         assert_eq!(other.get(&page).status, 404, "{page}");
     }
 }
+
+#[test]
+fn a_clerk_registers_a_document_through_the_form_and_finds_it_without_diacritics() {
+    let app = TestApp::spawn();
+    app.tree(&[("CCOP", "central", "ROOT")]);
+    let clerk = app.account("van.thu", Some("CCOP"), &["groupware_user"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &clerk);
+    let start = browser.get("/");
+    assert!(start.body.contains("Văn bản đến hạn hôm nay: 0"), "{}", start.body);
+    let form = browser.get("/documents/new");
+    assert_eq!(form.status, 200, "{}", form.body);
+    let today = app.clock.today();
+    let tomorrow = typed(today + Duration::days(1));
+    let submit = |document_date: &str, issuer_code: &str| {
+        browser.post(
+            "/documents/new",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("organization_code", "CCOP"),
+                ("direction", "incoming"),
+                ("document_type", "decision"),
+                ("form", "state"),
+                ("document_number", "12"),
+                ("issuer_code", issuer_code),
+                ("document_date", document_date),
+                ("issuer", "Bộ Nội vụ"),
+                ("subject", "Về việc điều động cán bộ <khẩn>"),
+                ("handling_deadline", &tomorrow),
+            ],
+        )
+    };
+    let refused = submit(&tomorrow, "BNV");
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("id=\"f-document-date-error\""));
+    assert!(refused.body.contains("Về việc điều động cán bộ &lt;khẩn&gt;"));
+    let bad_code = submit(&typed(today), "B/NV");
+    assert_eq!(bad_code.status, 422);
+    assert!(bad_code.body.contains("id=\"f-issuer-code-error\""));
+    let made = submit(&typed(today), "BNV");
+    assert_eq!(made.status, 303, "{}", made.body);
+    let location = made.location.unwrap();
+    let page = browser.get(&location);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Đã vào sổ, số 01/"), "{}", page.body);
+    assert!(page.body.contains("Quá trình xử lý"));
+    assert!(page.body.contains(&typed(today)));
+    let found = browser.get("/documents?q=dieu+dong&direction=incoming");
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert!(found.body.contains("Về việc điều động cán bộ &lt;khẩn&gt;"));
+    let none = browser.get("/documents?q=dieu+dong&direction=outgoing");
+    assert!(none.body.contains("Không có văn bản nào."));
+    let viewer = app.account("viewer.ccop", Some("CCOP"), &["personnel_viewer"]);
+    let other = Browser::new(&app);
+    other.sign_in(&app, &viewer);
+    assert_eq!(other.get(&location).status, 403);
+}
