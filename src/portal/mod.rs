@@ -21,6 +21,7 @@ mod officials;
 mod organizations;
 mod page;
 mod party;
+mod rooms;
 mod sign_in;
 mod start;
 
@@ -50,4 +51,5 @@ pub fn configure(table: &mut RouteTable) {
     admin::configure(table);
     dossiers::configure(table);
     groupware::configure(table);
+    rooms::configure(table);
 }

@@ -689,3 +689,24 @@ gw-status-done = Done
 gw-event-registered = Registered
 gw-event-assigned = Assigned
 gw-event-status = Status changed
+
+## Meeting rooms
+room-title = Meeting rooms
+room-find-free = Find free rooms
+room-free-shown = Rooms free for the time chosen:
+room-none = No rooms.
+room-name = Room
+room-location = Location
+room-capacity = Seats
+room-book = Book the room
+room-seats = { $count } seats
+room-time-hint = Times in Vietnam's time, as HH:MM, e.g. 08:30
+room-held-by = The room is booked for “{ $title }” from { $from } to { $until }.
+room-booked = The room is booked.
+room-field-title = Meeting
+room-field-attendees = Attendees
+room-field-day = Day
+room-field-starts = Starts at
+room-field-ends = Ends at
+invalid-time = Not a time (HH:MM)
+rule-ends-after-starts = The end must be after the start

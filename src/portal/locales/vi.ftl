@@ -689,3 +689,24 @@ gw-status-done = Đã xử lý xong
 gw-event-registered = Vào sổ
 gw-event-assigned = Giao xử lý
 gw-event-status = Cập nhật tình trạng
+
+## Phòng họp
+room-title = Phòng họp
+room-find-free = Tìm phòng trống
+room-free-shown = Các phòng trống trong khoảng thời gian đã chọn:
+room-none = Không có phòng nào.
+room-name = Phòng
+room-location = Vị trí
+room-capacity = Số chỗ
+room-book = Đặt phòng
+room-seats = { $count } chỗ ngồi
+room-time-hint = Giờ theo giờ Việt Nam, dạng HH:MM, ví dụ 08:30
+room-held-by = Phòng đã được đặt cho “{ $title }” từ { $from } đến { $until }.
+room-booked = Đã đặt phòng.
+room-field-title = Nội dung cuộc họp
+room-field-attendees = Số người dự
+room-field-day = Ngày họp
+room-field-starts = Giờ bắt đầu
+room-field-ends = Giờ kết thúc
+invalid-time = Không phải giờ hợp lệ (HH:MM)
+rule-ends-after-starts = Giờ kết thúc phải sau giờ bắt đầu
