@@ -1135,3 +1135,73 @@ fn a_clerk_registers_a_document_through_the_form_and_finds_it_without_diacritics
     other.sign_in(&app, &viewer);
     assert_eq!(other.get(&location).status, 403);
 }
+
+#[test]
+fn a_room_is_booked_through_the_form_and_a_clash_names_the_booking_that_holds_it() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("CCOP", "central", "ROOT")]);
+    let clerk = app.account("van.thu", Some("CCOP"), &["groupware_user"]);
+    app.use_token(Some(app.sign_in(&clerk)));
+    let (status, room) = json(app.post(
+        "/api/v1/groupware/rooms",
+        &json!({"organization_id": t["CCOP"]["id"], "name": "Phòng họp 301", "capacity": 20}),
+    ));
+    assert_eq!(status, 201, "{room}");
+    let path = format!("/rooms/{}/book", room["id"].as_str().unwrap());
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &clerk);
+    let day = typed(app.clock.today() + Duration::days(1));
+    let form = browser.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let submit = |title: &str, attendees: &str, starts: &str, ends: &str| {
+        browser.post(
+            &path,
+            &[
+                ("csrf_token", &form.csrf()),
+                ("title", title),
+                ("attendees", attendees),
+                ("day", &day),
+                ("starts", starts),
+                ("ends", ends),
+            ],
+        )
+    };
+    let backwards = submit("Giao ban tuần", "12", "10:00", "08:00");
+    assert_eq!(backwards.status, 422, "{}", backwards.body);
+    assert!(backwards.body.contains("id=\"f-ends-error\""));
+    assert!(backwards.body.contains("Giờ kết thúc phải sau giờ bắt đầu"));
+    let not_a_time = submit("Giao ban tuần", "12", "8h", "10:00");
+    assert_eq!(not_a_time.status, 422);
+    assert!(not_a_time.body.contains("id=\"f-starts-error\""));
+    let made = submit("Giao ban tuần", "12", "08:00", "10:00");
+    assert_eq!(made.status, 303, "{}", made.body);
+    let listed = browser.get(made.location.as_deref().unwrap());
+    assert!(listed.body.contains("Đã đặt phòng."), "{}", listed.body);
+    let clash = submit("Họp chi bộ", "8", "09:30", "11:00");
+    assert_eq!(clash.status, 409, "{}", clash.body);
+    assert!(
+        clash
+            .body
+            .contains(&format!("“Giao ban tuần” từ {day} 08:00 đến 10:00")),
+        "{}",
+        clash.body
+    );
+    let free = browser.get(&format!(
+        "/rooms?day={}&starts=09:00&ends=09:30",
+        day.replace('/', "%2F")
+    ));
+    assert!(free.body.contains("Không có phòng nào."), "{}", free.body);
+    let later = browser.get(&format!(
+        "/rooms?day={}&starts=10:00&ends=11:00",
+        day.replace('/', "%2F")
+    ));
+    assert!(later.body.contains("Phòng họp 301"));
+    let now = app.clock.now();
+    let (_, bookings) = json(app.get(&format!(
+        "/api/v1/groupware/bookings?room_id={}&from={}&until={}",
+        room["id"].as_str().unwrap(),
+        now.format("%Y-%m-%dT%H:%M:%SZ"),
+        (now + Duration::days(3)).format("%Y-%m-%dT%H:%M:%SZ"),
+    )));
+    assert_eq!(bookings["items"].as_array().unwrap().len(), 1, "{bookings}");
+}
