@@ -96,10 +96,10 @@ pub async fn notices(user: &SignedIn) -> Result<Markup, PortalError> {
                 (count("gw-documents-due-today", notices.documents.due_today)) ", "
                 (count("gw-documents-overdue", notices.documents.overdue))
             } }
-            li {
+            li { a href="/tasks" {
                 (count("gw-tasks-due-today", notices.tasks.due_today)) ", "
                 (count("gw-tasks-overdue", notices.tasks.overdue))
-            }
+            } }
         }
     })
 }

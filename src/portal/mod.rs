@@ -24,6 +24,7 @@ mod party;
 mod rooms;
 mod sign_in;
 mod start;
+mod tasks;
 
 use crate::http::route_table::RouteTable;
 
@@ -52,4 +53,5 @@ pub fn configure(table: &mut RouteTable) {
     dossiers::configure(table);
     groupware::configure(table);
     rooms::configure(table);
+    tasks::configure(table);
 }

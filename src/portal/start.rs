@@ -45,6 +45,7 @@ pub async fn start(user: SignedIn) -> Result<HttpResponse, PortalError> {
             }
             @if user.may(Permission::UseGroupware) {
                 li { a href="/documents" { (lang.t("gw-list-title")) } }
+                li { a href="/tasks" { (lang.t("task-mine")) } }
                 li { a href="/rooms" { (lang.t("room-title")) } }
             }
         }

@@ -710,3 +710,21 @@ room-field-starts = Starts at
 room-field-ends = Ends at
 invalid-time = Not a time (HH:MM)
 rule-ends-after-starts = The end must be after the start
+
+## Tasks
+task-mine = My tasks
+task-none = No tasks are assigned to you.
+task-title-column = Task
+task-deadline = Deadline
+task-status = Status
+task-completed-on = Completed on
+task-description = Description
+task-reports = Progress reports
+task-report = Report progress
+task-complete = Mark as complete
+task-field-progress = Progress (%)
+task-field-note = Note
+task-status-open = Open
+task-status-in_progress = In progress
+task-status-done = Done
+task-status-cancelled = Cancelled

@@ -710,3 +710,21 @@ room-field-starts = Giờ bắt đầu
 room-field-ends = Giờ kết thúc
 invalid-time = Không phải giờ hợp lệ (HH:MM)
 rule-ends-after-starts = Giờ kết thúc phải sau giờ bắt đầu
+
+## Công việc
+task-mine = Công việc của tôi
+task-none = Không có công việc nào được giao.
+task-title-column = Công việc
+task-deadline = Hạn hoàn thành
+task-status = Tình trạng
+task-completed-on = Ngày hoàn thành
+task-description = Mô tả
+task-reports = Báo cáo tiến độ
+task-report = Báo cáo tiến độ
+task-complete = Đánh dấu hoàn thành
+task-field-progress = Tiến độ (%)
+task-field-note = Ghi chú
+task-status-open = Chưa bắt đầu
+task-status-in_progress = Đang thực hiện
+task-status-done = Đã hoàn thành
+task-status-cancelled = Đã hủy
