@@ -1205,3 +1205,61 @@ fn a_room_is_booked_through_the_form_and_a_clash_names_the_booking_that_holds_it
     )));
     assert_eq!(bookings["items"].as_array().unwrap().len(), 1, "{bookings}");
 }
+
+#[test]
+fn a_staff_member_reports_progress_on_a_task_and_completes_it_through_forms() {
+    use diesel::prelude::*;
+    let app = TestApp::spawn();
+    let t = app.tree(&[("CCOP", "central", "ROOT")]);
+    let staff = app.account("chuyen.vien", Some("CCOP"), &["groupware_user"]);
+    let staff_id: uuid::Uuid = odb::db::schema::users::table
+        .filter(odb::db::schema::users::username.eq("chuyen.vien"))
+        .select(odb::db::schema::users::id)
+        .first(&mut app.db.connect())
+        .unwrap();
+    app.use_token(Some(app.sign_in(&staff)));
+    let today = app.clock.today();
+    let (status, task) = json(app.post(
+        "/api/v1/groupware/tasks",
+        &json!({"organization_id": t["CCOP"]["id"], "title": "Tổng hợp số liệu",
+                "deadline": today.to_string(), "assignee_ids": [staff_id]}),
+    ));
+    assert_eq!(status, 201, "{task}");
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &staff);
+    let start = browser.get("/");
+    assert!(start.body.contains("Công việc đến hạn hôm nay: 1"), "{}", start.body);
+    let mine = browser.get("/tasks");
+    assert!(mine.body.contains("Tổng hợp số liệu"), "{}", mine.body);
+    let path = format!("/tasks/{}", task["id"].as_str().unwrap());
+    let page = browser.get(&path);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let report = format!("{path}/report");
+    let too_much = browser.post(
+        &report,
+        &[("csrf_token", &page.csrf()), ("version", &page.version()), ("progress", "140")],
+    );
+    assert_eq!(too_much.status, 422, "{}", too_much.body);
+    assert!(too_much.body.contains("id=\"f-progress-error\""));
+    let reported = browser.post(
+        &report,
+        &[("csrf_token", &page.csrf()), ("version", &page.version()),
+          ("progress", "40"), ("note", "Đã có số liệu của 3 vụ")],
+    );
+    assert_eq!(reported.status, 303, "{}", reported.body);
+    let stale = browser.post(
+        &format!("{path}/complete"),
+        &[("csrf_token", &page.csrf()), ("version", &page.version())],
+    );
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    let fresh = browser.get(&path);
+    assert!(fresh.body.contains("Đã có số liệu của 3 vụ"));
+    let done = browser.post(
+        &format!("{path}/complete"),
+        &[("csrf_token", &fresh.csrf()), ("version", &fresh.version())],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    let closed = browser.get(&path);
+    assert!(closed.body.contains("Đã hoàn thành"), "{}", closed.body);
+    assert!(closed.body.contains(&typed(today)));
+}
