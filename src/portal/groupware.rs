@@ -137,7 +137,9 @@ pub async fn list(
     let form = query.into_inner();
     let filter = DocumentFilter::try_from(form.query());
     let found = match filter {
-        Ok(filter) => Ok(user.run(scope, move |ctx| service::list(ctx, filter)).await?),
+        Ok(filter) => Ok(user
+            .run(scope, move |ctx| service::list(ctx, filter))
+            .await?),
         Err(AppError::Validation(errors)) => Err(errors),
         Err(other) => return Err(user.fail(other)),
     };
@@ -379,9 +381,7 @@ pub async fn register(posted: Posted<SignedIn>) -> Result<HttpResponse, PortalEr
                 })
                 .await;
             match made {
-                Ok(view) => {
-                    return Ok(see_other(&format!("/documents/{}?registered=1", view.id)))
-                }
+                Ok(view) => return Ok(see_other(&format!("/documents/{}?registered=1", view.id))),
                 Err(AppError::Validation(errors)) => errors
                     .into_iter()
                     .map(|e| form::translate(lang, e))
@@ -406,7 +406,11 @@ mod tests {
     fn every_word_and_input_has_its_words() {
         for lang in Lang::ALL {
             for spec in REGISTER {
-                assert!(lang.has(&form::label_key(WORDS, spec.name)), "{}", spec.name);
+                assert!(
+                    lang.has(&form::label_key(WORDS, spec.name)),
+                    "{}",
+                    spec.name
+                );
             }
             for d in Direction::ALL {
                 assert!(lang.has(&format!("gw-direction-{d}")), "{d}");

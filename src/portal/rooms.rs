@@ -89,13 +89,19 @@ fn window(lang: Lang, form: &FreeForm) -> Result<Option<Window>, Vec<FieldError>
     let (from, until) = (at("starts", &form.starts), at("ends", &form.ends));
     match (from, until) {
         (Ok(from), Ok(until)) if until > from => Ok(Some(Window { from, until })),
-        (Ok(_), Ok(_)) => Err(vec![FieldError::new("ends", lang.t("rule-ends-after-starts"))]),
+        (Ok(_), Ok(_)) => Err(vec![FieldError::new(
+            "ends",
+            lang.t("rule-ends-after-starts"),
+        )]),
         (from, until) => Err([from.err(), until.err()].into_iter().flatten().collect()),
     }
 }
 
 /// Rooms, those free for the window asked for, with a link to book each.
-pub async fn rooms(user: SignedIn, query: web::Query<FreeForm>) -> Result<HttpResponse, PortalError> {
+pub async fn rooms(
+    user: SignedIn,
+    query: web::Query<FreeForm>,
+) -> Result<HttpResponse, PortalError> {
     let lang = user.lang();
     let scope = user.require(Permission::UseGroupware)?;
     let form = query.into_inner();
@@ -109,14 +115,50 @@ pub async fn rooms(user: SignedIn, query: web::Query<FreeForm>) -> Result<HttpRe
         free,
         ..RoomFilter::default()
     };
-    let found = user.run(scope, move |ctx| service::rooms(ctx, filter)).await?;
+    let found = user
+        .run(scope, move |ctx| service::rooms(ctx, filter))
+        .await?;
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
-    let error_of = |name: &str| errors.iter().find(|e| e.field == name).map(|e| e.message.clone());
+    let error_of = |name: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == name)
+            .map(|e| e.message.clone())
+    };
     let fields = [
-        Field { error: error_of("day"), ..Field::new("day", lang.t("room-field-day"), value(&form.day), Kind::Date) },
-        Field { error: error_of("starts"), ..Field::new("starts", lang.t("room-field-starts"), value(&form.starts), Kind::Text) },
-        Field { error: error_of("ends"), ..Field::new("ends", lang.t("room-field-ends"), value(&form.ends), Kind::Text) },
-        Field::new("capacity", lang.t("room-capacity"), value(&form.capacity), Kind::Number),
+        Field {
+            error: error_of("day"),
+            ..Field::new(
+                "day",
+                lang.t("room-field-day"),
+                value(&form.day),
+                Kind::Date,
+            )
+        },
+        Field {
+            error: error_of("starts"),
+            ..Field::new(
+                "starts",
+                lang.t("room-field-starts"),
+                value(&form.starts),
+                Kind::Text,
+            )
+        },
+        Field {
+            error: error_of("ends"),
+            ..Field::new(
+                "ends",
+                lang.t("room-field-ends"),
+                value(&form.ends),
+                Kind::Text,
+            )
+        },
+        Field::new(
+            "capacity",
+            lang.t("room-capacity"),
+            value(&form.capacity),
+            Kind::Number,
+        ),
     ];
     let body = html! {
         @if form.booked.is_some() {
@@ -191,12 +233,19 @@ fn booking_page(user: &SignedIn, room: &RoomView, shown: &Shown, notice: Option<
 }
 
 fn blank(lang: Lang, id: RoomId) -> Shown<'static> {
-    let mut shown = Shown::blank(format!("/rooms/{id}/book"), (WORDS, BOOK), lang.t("room-book"));
+    let mut shown = Shown::blank(
+        format!("/rooms/{id}/book"),
+        (WORDS, BOOK),
+        lang.t("room-book"),
+    );
     shown.cancel = Some("/rooms".into());
     shown
 }
 
-pub async fn booking_form(user: SignedIn, id: web::Path<String>) -> Result<HttpResponse, PortalError> {
+pub async fn booking_form(
+    user: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
     let id = room_id(&user, &id)?;
     let room = room(&user, id).await?;
     Ok(user.ok(booking_page(&user, &room, &blank(user.lang(), id), None)))
@@ -209,9 +258,9 @@ fn times(lang: Lang, values: &mut Map<String, Value>) -> Result<(), Vec<FieldErr
         .and_then(|d| d.as_str().and_then(|d| d.parse::<NaiveDate>().ok()));
     let mut errors = Vec::new();
     for (typed, name) in [("starts", "starts_at"), ("ends", "ends_at")] {
-        let at = values.remove(typed).and_then(|t| {
-            t.as_str().and_then(|t| day.and_then(|d| instant(d, t)))
-        });
+        let at = values
+            .remove(typed)
+            .and_then(|t| t.as_str().and_then(|t| day.and_then(|d| instant(d, t))));
         match at {
             Some(at) => {
                 values.insert(name.into(), Value::String(at.to_rfc3339()));
@@ -234,7 +283,10 @@ enum Outcome {
     Held(BookingRow),
 }
 
-pub async fn book(posted: Posted<SignedIn>, id: web::Path<String>) -> Result<HttpResponse, PortalError> {
+pub async fn book(
+    posted: Posted<SignedIn>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
     let Posted { who: user, form } = posted;
     let lang = user.lang();
     let id = room_id(&user, &id)?;
@@ -254,7 +306,11 @@ pub async fn book(posted: Posted<SignedIn>, id: web::Path<String>) -> Result<Htt
             match service::book(ctx, body) {
                 Ok(_) => Ok(Outcome::Made),
                 Err(AppError::Validation(errors)) => Ok(Outcome::Invalid(errors)),
-                Err(AppError::Conflict { code: "booking-clash", existing: Some(path), .. }) => {
+                Err(AppError::Conflict {
+                    code: "booking-clash",
+                    existing: Some(path),
+                    ..
+                }) => {
                     let holder = path
                         .rsplit('/')
                         .next()
@@ -301,8 +357,10 @@ fn again(user: &SignedIn, room: &RoomView, form: &FormData, outcome: Outcome) ->
                 ],
             );
             let shown = shown.again(form, Vec::new());
-            user.visitor
-                .respond(StatusCode::CONFLICT, booking_page(user, room, &shown, Some(&notice)))
+            user.visitor.respond(
+                StatusCode::CONFLICT,
+                booking_page(user, room, &shown, Some(&notice)),
+            )
         }
         Outcome::Invalid(errors) => {
             let shown = shown.again(form, errors);
@@ -323,7 +381,11 @@ mod tests {
     fn every_input_has_its_words_and_times_are_vietnams() {
         for lang in Lang::ALL {
             for spec in BOOK {
-                assert!(lang.has(&form::label_key(WORDS, spec.name)), "{}", spec.name);
+                assert!(
+                    lang.has(&form::label_key(WORDS, spec.name)),
+                    "{}",
+                    spec.name
+                );
             }
         }
         let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();

@@ -46,7 +46,9 @@ pub async fn mine(user: SignedIn) -> Result<HttpResponse, PortalError> {
         ..ListQuery::default()
     })
     .map_err(|e| user.fail(e))?;
-    let page = user.run(scope, move |ctx| service::list(ctx, filter)).await?;
+    let page = user
+        .run(scope, move |ctx| service::list(ctx, filter))
+        .await?;
     let body = html! {
         @if page.items.is_empty() {
             p { (lang.t("task-none")) }
@@ -85,8 +87,10 @@ fn task_id(user: &SignedIn, raw: &str) -> Result<TaskId, PortalError> {
 
 async fn load(user: &SignedIn, id: TaskId) -> Result<(TaskView, Vec<ReportRow>), PortalError> {
     let scope = user.require(Permission::UseGroupware)?;
-    user.run(scope, move |ctx| Ok((service::view(ctx, id)?, service::reports(ctx, id)?)))
-        .await
+    user.run(scope, move |ctx| {
+        Ok((service::view(ctx, id)?, service::reports(ctx, id)?))
+    })
+    .await
 }
 
 fn task_page(
@@ -154,7 +158,10 @@ pub async fn task(user: SignedIn, id: web::Path<String>) -> Result<HttpResponse,
     Ok(user.ok(task_page(&user, &loaded, &shown, None)))
 }
 
-pub async fn report(posted: Posted<SignedIn>, id: web::Path<String>) -> Result<HttpResponse, PortalError> {
+pub async fn report(
+    posted: Posted<SignedIn>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
     let Posted { who: user, form } = posted;
     let id = task_id(&user, &id)?;
     let values = form::read(user.lang(), REPORT, &form);
@@ -162,7 +169,10 @@ pub async fn report(posted: Posted<SignedIn>, id: web::Path<String>) -> Result<H
 }
 
 /// Completion is a report of 100%.
-pub async fn complete(posted: Posted<SignedIn>, id: web::Path<String>) -> Result<HttpResponse, PortalError> {
+pub async fn complete(
+    posted: Posted<SignedIn>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
     let Posted { who: user, form } = posted;
     let id = task_id(&user, &id)?;
     send(user, id, &form, Ok(serde_json::json!({"progress": 100}))).await
@@ -193,7 +203,10 @@ async fn send(
                 Ok(_) => return Ok(see_other(&format!("/tasks/{id}"))),
                 Err(AppError::Validation(errors)) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    errors.into_iter().map(|e| form::translate(lang, e)).collect(),
+                    errors
+                        .into_iter()
+                        .map(|e| form::translate(lang, e))
+                        .collect(),
                     None,
                 ),
                 Err(AppError::StaleVersion { .. }) => (
@@ -222,7 +235,11 @@ mod tests {
     fn every_status_and_input_has_its_words() {
         for lang in Lang::ALL {
             for spec in REPORT {
-                assert!(lang.has(&form::label_key(WORDS, spec.name)), "{}", spec.name);
+                assert!(
+                    lang.has(&form::label_key(WORDS, spec.name)),
+                    "{}",
+                    spec.name
+                );
             }
             for s in TaskStatus::ALL {
                 assert!(lang.has(&format!("task-status-{s}")), "{s}");

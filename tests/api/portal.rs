@@ -1087,7 +1087,11 @@ fn a_clerk_registers_a_document_through_the_form_and_finds_it_without_diacritics
     let browser = Browser::new(&app);
     browser.sign_in(&app, &clerk);
     let start = browser.get("/");
-    assert!(start.body.contains("Văn bản đến hạn hôm nay: 0"), "{}", start.body);
+    assert!(
+        start.body.contains("Văn bản đến hạn hôm nay: 0"),
+        "{}",
+        start.body
+    );
     let form = browser.get("/documents/new");
     assert_eq!(form.status, 200, "{}", form.body);
     let today = app.clock.today();
@@ -1113,7 +1117,9 @@ fn a_clerk_registers_a_document_through_the_form_and_finds_it_without_diacritics
     let refused = submit(&tomorrow, "BNV");
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused.body.contains("id=\"f-document-date-error\""));
-    assert!(refused.body.contains("Về việc điều động cán bộ &lt;khẩn&gt;"));
+    assert!(refused
+        .body
+        .contains("Về việc điều động cán bộ &lt;khẩn&gt;"));
     let bad_code = submit(&typed(today), "B/NV");
     assert_eq!(bad_code.status, 422);
     assert!(bad_code.body.contains("id=\"f-issuer-code-error\""));
@@ -1228,7 +1234,11 @@ fn a_staff_member_reports_progress_on_a_task_and_completes_it_through_forms() {
     let browser = Browser::new(&app);
     browser.sign_in(&app, &staff);
     let start = browser.get("/");
-    assert!(start.body.contains("Công việc đến hạn hôm nay: 1"), "{}", start.body);
+    assert!(
+        start.body.contains("Công việc đến hạn hôm nay: 1"),
+        "{}",
+        start.body
+    );
     let mine = browser.get("/tasks");
     assert!(mine.body.contains("Tổng hợp số liệu"), "{}", mine.body);
     let path = format!("/tasks/{}", task["id"].as_str().unwrap());
@@ -1237,14 +1247,22 @@ fn a_staff_member_reports_progress_on_a_task_and_completes_it_through_forms() {
     let report = format!("{path}/report");
     let too_much = browser.post(
         &report,
-        &[("csrf_token", &page.csrf()), ("version", &page.version()), ("progress", "140")],
+        &[
+            ("csrf_token", &page.csrf()),
+            ("version", &page.version()),
+            ("progress", "140"),
+        ],
     );
     assert_eq!(too_much.status, 422, "{}", too_much.body);
     assert!(too_much.body.contains("id=\"f-progress-error\""));
     let reported = browser.post(
         &report,
-        &[("csrf_token", &page.csrf()), ("version", &page.version()),
-          ("progress", "40"), ("note", "Đã có số liệu của 3 vụ")],
+        &[
+            ("csrf_token", &page.csrf()),
+            ("version", &page.version()),
+            ("progress", "40"),
+            ("note", "Đã có số liệu của 3 vụ"),
+        ],
     );
     assert_eq!(reported.status, 303, "{}", reported.body);
     let stale = browser.post(
