@@ -84,6 +84,8 @@ fn create_demo_accounts(
         ("bacninh.party", Some("P27"), vec![Role::PartyEditor]),
         // DB3: the demo's dossiers are about Hà Nội profiles
         ("hanoi.dossiers", Some("P01"), vec![Role::DossierOfficer]),
+        // the correspondence register, tasks and rooms in the portal
+        ("hanoi.clerk", Some("P01"), vec![Role::GroupwareUser]),
     ];
     let created = Ctx::as_operator(conn, keyring, now, "odb demo", |ctx| {
         let mut created = accounts

@@ -159,7 +159,7 @@ pub fn body<T: DeserializeOwned>(values: Map<String, Value>) -> AppResult<T> {
 
 /// The services' field rules in the user's words: (part of the service's
 /// message, message key). The first that matches names the rule.
-const RULES: [(&str, &str); 21] = [
+const RULES: [(&str, &str); 22] = [
     ("must not be after today", "rule-not-after-today"),
     ("when the current period began", "rule-after-current-period"),
     ("12 months after admitted_on", "rule-probation"),
@@ -167,6 +167,7 @@ const RULES: [(&str, &str); 21] = [
     ("the member's own cell", "rule-own-cell"),
     ("the member's home cell", "rule-own-cell"),
     ("must be after from_on", "rule-after-from"),
+    ("must be after starts_at", "rule-ends-after-starts"),
     ("after the attendance began", "rule-after-attendance"),
     (
         "must not be before admitted_on",

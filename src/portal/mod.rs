@@ -15,13 +15,16 @@ mod dossiers;
 mod error;
 mod form;
 pub mod format;
+mod groupware;
 pub mod i18n;
 mod officials;
 mod organizations;
 mod page;
 mod party;
+mod rooms;
 mod sign_in;
 mod start;
+mod tasks;
 
 use crate::http::route_table::RouteTable;
 
@@ -48,4 +51,7 @@ pub fn configure(table: &mut RouteTable) {
     party::configure(table);
     admin::configure(table);
     dossiers::configure(table);
+    groupware::configure(table);
+    rooms::configure(table);
+    tasks::configure(table);
 }

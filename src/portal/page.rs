@@ -37,6 +37,7 @@ pub enum Nav {
     Organizations,
     Officials,
     Party,
+    Groupware,
     Audit,
     Admin,
     Account,
@@ -117,6 +118,9 @@ pub fn signed_in_page(user: &SignedIn, nav: Nav, title: &str, body: Markup) -> M
     }
     if user.may(Permission::ReadParty) {
         links.push((Nav::Party, "/party", "nav-party"));
+    }
+    if user.may(Permission::UseGroupware) {
+        links.push((Nav::Groupware, "/documents", "nav-groupware"));
     }
     if user.may(Permission::ReadAudit) {
         links.push((Nav::Audit, "/audit", "nav-audit"));

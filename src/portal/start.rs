@@ -30,6 +30,7 @@ pub async fn start(user: SignedIn) -> Result<HttpResponse, PortalError> {
         Err(_) => Vec::new(),
     };
     let items = super::party::outstanding(&user).await?;
+    let notices = super::groupware::notices(&user).await?;
     let body = html! {
         p.lead { (lang.t_with("start-welcome", &[("name", &user.caller.username)])) }
         h2 { (lang.t("start-tasks")) }
@@ -42,7 +43,13 @@ pub async fn start(user: SignedIn) -> Result<HttpResponse, PortalError> {
                 li { a href="/party" { (lang.t("start-see-party")) } }
                 li { a href="/party/members" { (lang.t("party-find-member")) } }
             }
+            @if user.may(Permission::UseGroupware) {
+                li { a href="/documents" { (lang.t("gw-list-title")) } }
+                li { a href="/tasks" { (lang.t("task-mine")) } }
+                li { a href="/rooms" { (lang.t("room-title")) } }
+            }
         }
+        (notices)
         (items)
         h2 { (lang.t("start-grants")) }
         @if grants.is_empty() {

@@ -1078,3 +1078,206 @@ fn a_dossier_officer_reads_a_dossier_for_a_stated_reason_after_a_recent_second_f
         assert_eq!(other.get(&page).status, 404, "{page}");
     }
 }
+
+#[test]
+fn a_clerk_registers_a_document_through_the_form_and_finds_it_without_diacritics() {
+    let app = TestApp::spawn();
+    app.tree(&[("CCOP", "central", "ROOT")]);
+    let clerk = app.account("van.thu", Some("CCOP"), &["groupware_user"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &clerk);
+    let start = browser.get("/");
+    assert!(
+        start.body.contains("Văn bản đến hạn hôm nay: 0"),
+        "{}",
+        start.body
+    );
+    let form = browser.get("/documents/new");
+    assert_eq!(form.status, 200, "{}", form.body);
+    let today = app.clock.today();
+    let tomorrow = typed(today + Duration::days(1));
+    let submit = |document_date: &str, issuer_code: &str| {
+        browser.post(
+            "/documents/new",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("organization_code", "CCOP"),
+                ("direction", "incoming"),
+                ("document_type", "decision"),
+                ("form", "state"),
+                ("document_number", "12"),
+                ("issuer_code", issuer_code),
+                ("document_date", document_date),
+                ("issuer", "Bộ Nội vụ"),
+                ("subject", "Về việc điều động cán bộ <khẩn>"),
+                ("handling_deadline", &tomorrow),
+            ],
+        )
+    };
+    let refused = submit(&tomorrow, "BNV");
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("id=\"f-document-date-error\""));
+    assert!(refused
+        .body
+        .contains("Về việc điều động cán bộ &lt;khẩn&gt;"));
+    let bad_code = submit(&typed(today), "B/NV");
+    assert_eq!(bad_code.status, 422);
+    assert!(bad_code.body.contains("id=\"f-issuer-code-error\""));
+    let made = submit(&typed(today), "BNV");
+    assert_eq!(made.status, 303, "{}", made.body);
+    let location = made.location.unwrap();
+    let page = browser.get(&location);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Đã vào sổ, số 01/"), "{}", page.body);
+    assert!(page.body.contains("Quá trình xử lý"));
+    assert!(page.body.contains(&typed(today)));
+    let found = browser.get("/documents?q=dieu+dong&direction=incoming");
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert!(found.body.contains("Về việc điều động cán bộ &lt;khẩn&gt;"));
+    let none = browser.get("/documents?q=dieu+dong&direction=outgoing");
+    assert!(none.body.contains("Không có văn bản nào."));
+    let viewer = app.account("viewer.ccop", Some("CCOP"), &["personnel_viewer"]);
+    let other = Browser::new(&app);
+    other.sign_in(&app, &viewer);
+    assert_eq!(other.get(&location).status, 403);
+}
+
+#[test]
+fn a_room_is_booked_through_the_form_and_a_clash_names_the_booking_that_holds_it() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("CCOP", "central", "ROOT")]);
+    let clerk = app.account("van.thu", Some("CCOP"), &["groupware_user"]);
+    app.use_token(Some(app.sign_in(&clerk)));
+    let (status, room) = json(app.post(
+        "/api/v1/groupware/rooms",
+        &json!({"organization_id": t["CCOP"]["id"], "name": "Phòng họp 301", "capacity": 20}),
+    ));
+    assert_eq!(status, 201, "{room}");
+    let path = format!("/rooms/{}/book", room["id"].as_str().unwrap());
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &clerk);
+    let day = typed(app.clock.today() + Duration::days(1));
+    let form = browser.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let submit = |title: &str, attendees: &str, starts: &str, ends: &str| {
+        browser.post(
+            &path,
+            &[
+                ("csrf_token", &form.csrf()),
+                ("title", title),
+                ("attendees", attendees),
+                ("day", &day),
+                ("starts", starts),
+                ("ends", ends),
+            ],
+        )
+    };
+    let backwards = submit("Giao ban tuần", "12", "10:00", "08:00");
+    assert_eq!(backwards.status, 422, "{}", backwards.body);
+    assert!(backwards.body.contains("id=\"f-ends-error\""));
+    assert!(backwards.body.contains("Giờ kết thúc phải sau giờ bắt đầu"));
+    let not_a_time = submit("Giao ban tuần", "12", "8h", "10:00");
+    assert_eq!(not_a_time.status, 422);
+    assert!(not_a_time.body.contains("id=\"f-starts-error\""));
+    let made = submit("Giao ban tuần", "12", "08:00", "10:00");
+    assert_eq!(made.status, 303, "{}", made.body);
+    let listed = browser.get(made.location.as_deref().unwrap());
+    assert!(listed.body.contains("Đã đặt phòng."), "{}", listed.body);
+    let clash = submit("Họp chi bộ", "8", "09:30", "11:00");
+    assert_eq!(clash.status, 409, "{}", clash.body);
+    assert!(
+        clash
+            .body
+            .contains(&format!("“Giao ban tuần” từ {day} 08:00 đến 10:00")),
+        "{}",
+        clash.body
+    );
+    let free = browser.get(&format!(
+        "/rooms?day={}&starts=09:00&ends=09:30",
+        day.replace('/', "%2F")
+    ));
+    assert!(free.body.contains("Không có phòng nào."), "{}", free.body);
+    let later = browser.get(&format!(
+        "/rooms?day={}&starts=10:00&ends=11:00",
+        day.replace('/', "%2F")
+    ));
+    assert!(later.body.contains("Phòng họp 301"));
+    let now = app.clock.now();
+    let (_, bookings) = json(app.get(&format!(
+        "/api/v1/groupware/bookings?room_id={}&from={}&until={}",
+        room["id"].as_str().unwrap(),
+        now.format("%Y-%m-%dT%H:%M:%SZ"),
+        (now + Duration::days(3)).format("%Y-%m-%dT%H:%M:%SZ"),
+    )));
+    assert_eq!(bookings["items"].as_array().unwrap().len(), 1, "{bookings}");
+}
+
+#[test]
+fn a_staff_member_reports_progress_on_a_task_and_completes_it_through_forms() {
+    use diesel::prelude::*;
+    let app = TestApp::spawn();
+    let t = app.tree(&[("CCOP", "central", "ROOT")]);
+    let staff = app.account("chuyen.vien", Some("CCOP"), &["groupware_user"]);
+    let staff_id: uuid::Uuid = odb::db::schema::users::table
+        .filter(odb::db::schema::users::username.eq("chuyen.vien"))
+        .select(odb::db::schema::users::id)
+        .first(&mut app.db.connect())
+        .unwrap();
+    app.use_token(Some(app.sign_in(&staff)));
+    let today = app.clock.today();
+    let (status, task) = json(app.post(
+        "/api/v1/groupware/tasks",
+        &json!({"organization_id": t["CCOP"]["id"], "title": "Tổng hợp số liệu",
+                "deadline": today.to_string(), "assignee_ids": [staff_id]}),
+    ));
+    assert_eq!(status, 201, "{task}");
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &staff);
+    let start = browser.get("/");
+    assert!(
+        start.body.contains("Công việc đến hạn hôm nay: 1"),
+        "{}",
+        start.body
+    );
+    let mine = browser.get("/tasks");
+    assert!(mine.body.contains("Tổng hợp số liệu"), "{}", mine.body);
+    let path = format!("/tasks/{}", task["id"].as_str().unwrap());
+    let page = browser.get(&path);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let report = format!("{path}/report");
+    let too_much = browser.post(
+        &report,
+        &[
+            ("csrf_token", &page.csrf()),
+            ("version", &page.version()),
+            ("progress", "140"),
+        ],
+    );
+    assert_eq!(too_much.status, 422, "{}", too_much.body);
+    assert!(too_much.body.contains("id=\"f-progress-error\""));
+    let reported = browser.post(
+        &report,
+        &[
+            ("csrf_token", &page.csrf()),
+            ("version", &page.version()),
+            ("progress", "40"),
+            ("note", "Đã có số liệu của 3 vụ"),
+        ],
+    );
+    assert_eq!(reported.status, 303, "{}", reported.body);
+    let stale = browser.post(
+        &format!("{path}/complete"),
+        &[("csrf_token", &page.csrf()), ("version", &page.version())],
+    );
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    let fresh = browser.get(&path);
+    assert!(fresh.body.contains("Đã có số liệu của 3 vụ"));
+    let done = browser.post(
+        &format!("{path}/complete"),
+        &[("csrf_token", &fresh.csrf()), ("version", &fresh.version())],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    let closed = browser.get(&path);
+    assert!(closed.body.contains("Đã hoàn thành"), "{}", closed.body);
+    assert!(closed.body.contains(&typed(today)));
+}

@@ -318,3 +318,32 @@ test("a provincial party officer transfers a member; the receiving committee acc
   );
   await receiving.context().close();
 });
+
+test("a clerk registers a document and sees its number; the groupware pages are accessible", async () => {
+  const clerk = await signIn("hanoi.clerk");
+  await assertAccessible(clerk, "start page with notices");
+  await clerk.getByRole("link", { name: "Sổ công văn" }).first().click();
+  await assertAccessible(clerk, "correspondence register");
+  await clerk.getByRole("link", { name: "Vào sổ văn bản" }).click();
+  await clerk.getByLabel("Mã đơn vị vào sổ").fill("P01");
+  await clerk.getByLabel(/^Loại sổ/).selectOption("incoming");
+  await clerk.getByLabel(/^Loại văn bản/).selectOption("decision");
+  await clerk.getByLabel(/^Thể thức/).selectOption("state");
+  await clerk.getByLabel(/^Số văn bản/).fill("12");
+  await clerk.getByLabel("Ký hiệu cơ quan ban hành").fill("BNV");
+  await clerk.getByLabel("Ngày ban hành").fill(todayTyped());
+  await clerk.getByLabel(/^Cơ quan ban hành/).fill("Bộ Nội vụ");
+  await clerk.getByRole("button", { name: "Vào sổ văn bản" }).click();
+  // a required field left blank comes back beside its field
+  await assert.doesNotReject(clerk.locator("#f-subject-error").waitFor());
+  await assertAccessible(clerk, "registration form with an error");
+  await clerk.getByLabel(/^Trích yếu/).fill("Về việc điều động cán bộ");
+  await clerk.getByRole("button", { name: "Vào sổ văn bản" }).click();
+  await assert.doesNotReject(clerk.getByText(/Đã vào sổ, số \d+\//).waitFor());
+  await assertAccessible(clerk, "a registered document");
+  await clerk.goto(`${demo.base}/tasks`);
+  await assertAccessible(clerk, "my tasks");
+  await clerk.goto(`${demo.base}/rooms`);
+  await assertAccessible(clerk, "meeting rooms");
+  await clerk.context().close();
+});
