@@ -710,7 +710,9 @@ fn follow(s: &Setup, mut after: Option<String>) -> (Vec<Value>, Option<String>) 
 /// anywhere in the cluster (another test's) holds the feed back meanwhile.
 fn follow_until(s: &Setup, after: Option<String>, n: usize) -> (Vec<Value>, Option<String>) {
     let (mut items, mut cursor) = follow(s, after);
-    for _ in 0..600 {
+    // the feed waits for the cluster's oldest running transaction, and
+    // other tests share the cluster (a bulk load holds one for seconds)
+    for _ in 0..1800 {
         if items.len() >= n {
             break;
         }
@@ -780,7 +782,7 @@ fn the_change_feed_resumes_from_its_cursor_and_holds_back_running_transactions()
 
     // the client follows the same feed over its subtree, signed
     // everything the administrator followed, the client sees over its subtree (the root)
-    let seen = (0..600)
+    let seen = (0..3600)
         .map(|_| {
             let feed = get(&s, "/api/v1/sync/moha/changes?limit=500");
             std::thread::sleep(std::time::Duration::from_millis(50));
