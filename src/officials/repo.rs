@@ -12,10 +12,14 @@ use crate::db::ltree::TreePath;
 use crate::db::schema::sql_types::Ltree;
 use crate::db::schema::{
     official_career, official_changes, official_personal, official_records, officials,
+    party_members,
 };
 use crate::db::sql::SqlBuilder;
+use crate::ids::{MemberId, PartyOrganizationId};
 use crate::ids::{OfficialId, OrganizationId, RecordId};
 use crate::pagination::NameKey;
+use crate::party::member::MemberStatus;
+use crate::party::view::ProfileMembership;
 
 /// A new profile: its officials row, then its two parts.
 pub fn insert(conn: &mut PgConnection, profile: &Profile) -> QueryResult<()> {
@@ -61,22 +65,63 @@ fn joined() -> Joined {
 }
 
 /// The profile with the paths of its managing and using organizations,
-/// which its row carries (kept by the database): one statement, where
-/// reading the two organizations took two more.
-pub fn find_placed(
-    conn: &mut PgConnection,
-    id: OfficialId,
-) -> QueryResult<Option<(Profile, [TreePath; 2])>> {
+/// which its row carries (kept by the database), and the party member
+/// linked to it if row-level security shows them: one statement, where
+/// reading the two organizations and the member took three more.
+pub fn find_placed(conn: &mut PgConnection, id: OfficialId) -> QueryResult<Option<Placed>> {
     joined()
+        .left_join(party_members::table.on(party_members::official_id.eq(officials::id.nullable())))
         .filter(officials::id.eq(id))
         .select((
             Profile::as_select(),
-            officials::managing_path,
-            officials::using_path,
+            (officials::managing_path, officials::using_path),
+            (
+                party_members::id.nullable(),
+                party_members::status.nullable(),
+                party_members::party_organization_id.nullable(),
+                party_members::admitted_on.nullable(),
+                party_members::official_on.nullable(),
+            ),
         ))
-        .first(conn)
+        .first::<(Profile, (TreePath, TreePath), LinkedMember)>(conn)
         .optional()
-        .map(|found| found.map(|(profile, managing, using)| (profile, [managing, using])))
+        .map(|found| {
+            found.map(|(profile, (managing, using), member)| {
+                (profile, [managing, using], linked(member))
+            })
+        })
+}
+
+/// A profile, the paths of its managing and using organizations, and its
+/// linked party member.
+pub type Placed = (Profile, [TreePath; 2], Option<ProfileMembership>);
+
+type LinkedMember = (
+    Option<MemberId>,
+    Option<MemberStatus>,
+    Option<PartyOrganizationId>,
+    Option<chrono::NaiveDate>,
+    Option<chrono::NaiveDate>,
+);
+
+fn linked(member: LinkedMember) -> Option<ProfileMembership> {
+    let (
+        Some(member_id),
+        Some(status),
+        Some(party_organization_id),
+        Some(admitted_on),
+        official_on,
+    ) = member
+    else {
+        return None;
+    };
+    Some(ProfileMembership {
+        member_id,
+        status,
+        party_organization_id,
+        admitted_on,
+        official_on,
+    })
 }
 
 /// The profile with its three rows locked.

@@ -22,6 +22,7 @@ use crate::context::Ctx;
 use crate::db::ltree::TreePath;
 use crate::error::{AppError, AppResult};
 use crate::ids::{OfficialId, OrganizationId};
+use crate::party::view::ProfileMembership;
 
 /// An organization as profiles see it: its name and its place in the tree.
 struct Unit {
@@ -70,6 +71,9 @@ impl Subject {
 struct Found {
     profile: Profile,
     managing: Option<TreePath>,
+    /// The linked party member as row-level security shows them, read with
+    /// the profile.
+    member: Option<ProfileMembership>,
 }
 
 impl Found {
@@ -85,12 +89,17 @@ impl Found {
 /// organization. The row carries both organizations' paths (kept by the
 /// database): one statement, not three.
 fn readable(ctx: &mut Ctx, id: OfficialId) -> AppResult<Found> {
-    let (profile, [managing, using]) = repo::find_placed(ctx.conn, id)?.ok_or_else(not_found)?;
+    let (profile, [managing, using], member) =
+        repo::find_placed(ctx.conn, id)?.ok_or_else(not_found)?;
     if !(ctx.scope.can_read(&managing) || ctx.scope.can_read(&using)) {
         return Err(not_found());
     }
     let managing = ctx.scope.can_read(&managing).then_some(managing);
-    Ok(Found { profile, managing })
+    Ok(Found {
+        profile,
+        managing,
+        member,
+    })
 }
 
 const CHANGE_NEEDS: &str = "you may read but not change this profile (it is managed elsewhere)";
@@ -125,6 +134,7 @@ fn editable(ctx: &mut Ctx, id: OfficialId) -> AppResult<Found> {
     Ok(Found {
         profile,
         managing: Some(managing),
+        member: seen.member,
     })
 }
 
@@ -164,13 +174,30 @@ fn still_active(profile: &Profile) -> AppResult<()> {
 /// party grant holders and personnel editors, the linked member only when
 /// row-level security shows it (a party grant covering it).
 fn view(ctx: &mut Ctx, profile: &Profile, revealed: bool) -> AppResult<OfficialView> {
+    let member = if ctx.sees_party_data() {
+        crate::party::service::profile_membership(ctx, profile.id)?
+    } else {
+        None
+    };
+    view_with(ctx, profile, revealed, member)
+}
+
+/// `view`, with the linked member already read with the profile.
+fn view_with(
+    ctx: &mut Ctx,
+    profile: &Profile,
+    revealed: bool,
+    member: Option<ProfileMembership>,
+) -> AppResult<OfficialView> {
     let data = codec::to_data(ctx.keyring, ctx.conn, profile)?;
     let view = OfficialView::new(profile, data, revealed);
     if !ctx.sees_party_data() {
         return Ok(view.without_party_data());
     }
-    let party = crate::party::service::profile_membership(ctx, profile.id)?;
-    Ok(OfficialView { party, ..view })
+    Ok(OfficialView {
+        party: member,
+        ..view
+    })
 }
 
 /// A line of the profile's own change history.

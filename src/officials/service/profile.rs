@@ -7,8 +7,8 @@ use diesel::{Connection, PgConnection, QueryResult};
 use super::rules::check_rules;
 use super::salary;
 use super::{
-    check_version, editable, readable, record_change, revealable, still_active, view, Found,
-    Subject, Unit,
+    check_version, editable, readable, record_change, revealable, still_active, view, view_with,
+    Found, Subject, Unit,
 };
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -53,7 +53,7 @@ pub fn holder_of(ctx: &mut Ctx, data: &ProfileData) -> AppResult<Option<Official
 /// The profile with its sealed items masked or withheld.
 pub fn get(ctx: &mut Ctx, id: OfficialId) -> AppResult<OfficialView> {
     let found = readable(ctx, id)?;
-    view(ctx, &found.profile, false)
+    view_with(ctx, &found.profile, false, found.member)
 }
 
 /// The profile with its sealed items in full, for those who may edit it;
