@@ -443,6 +443,23 @@ fn tasks_are_given_reported_on_and_found_overdue() {
     let mut marked = incoming(&o.ccop, "Mật");
     marked["secrecy"] = json!("confidential");
     as_user(&o.app, &o.app.admin);
+    // the mark must be said: a body without it does not revoke by accident
+    let unsaid = o
+        .app
+        .request(
+            Method::PUT,
+            &format!(
+                "/api/v1/groupware/clearances/{}",
+                user_id(&o.app, "van.thu")
+            ),
+        )
+        .json(&json!({}))
+        .send()
+        .unwrap();
+    assert_eq!(
+        fields(&assert_problem(unsaid, 422, "validation")),
+        ["level"]
+    );
     clear(&o.app, "van.thu", json!("confidential"));
     as_user(&o.app, &o.clerk);
     let marked = register(&o.app, &marked);
@@ -600,6 +617,12 @@ fn a_room_is_never_booked_twice_even_when_two_requests_race() {
     };
     assert_eq!(search(13, 17), Vec::<String>::new());
     assert_eq!(search(17, 18), ["Phòng họp 301"]);
+    let none = assert_problem(
+        o.app.get("/api/v1/groupware/rooms?capacity=0"),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&none), ["capacity"]);
 
     // the occupancy view, and a cancelled booking frees its time
     let (_, day) = json(o.app.get(&format!(

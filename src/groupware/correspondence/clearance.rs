@@ -22,7 +22,10 @@ pub fn set(ctx: &mut Ctx, user: UserId, input: ClearanceRequest) -> AppResult<Cl
         .optional()?
         .ok_or(AppError::NotFound { entity: "user" })?;
     ctx.scope.require_write(&path, "this person's account")?;
-    match input.level {
+    let level = input
+        .level
+        .ok_or_else(|| AppError::invalid("level", "required: a secrecy mark, or null to revoke"))?;
+    match level {
         Some(level) => {
             diesel::insert_into(g::table)
                 .values((
@@ -51,10 +54,10 @@ pub fn set(ctx: &mut Ctx, user: UserId, input: ClearanceRequest) -> AppResult<Cl
         Some(path),
         vec!["level".to_owned()],
     );
-    event.details = json!({"level": input.level});
+    event.details = json!({"level": level});
     ctx.audit(&event)?;
     Ok(ClearanceView {
         user_id: user,
-        level: input.level,
+        level,
     })
 }

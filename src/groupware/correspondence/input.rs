@@ -184,8 +184,9 @@ pub struct StatusChange {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClearanceRequest {
-    /// `null` revokes.
-    pub level: Option<Secrecy>,
+    /// Required: a mark, or `null` to revoke (absent is `None`).
+    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    pub level: Option<Option<Secrecy>>,
 }
 
 /// `GET /groupware/documents` as sent.

@@ -124,7 +124,10 @@ impl TryFrom<RoomQuery> for RoomFilter {
         };
         Ok(RoomFilter {
             organization_id: parse("organization_id", &q.organization_id, "a UUID")?,
-            capacity: parse("capacity", &q.capacity, "a whole number")?,
+            capacity: at_least_one(
+                "capacity",
+                parse("capacity", &q.capacity, "a whole number")?,
+            )?,
             equipment,
             free: window(&q.free_from, &q.free_until, ["free_from", "free_until"])?,
         })
@@ -162,5 +165,13 @@ impl TryFrom<BookingQuery> for BookingFilter {
             window,
             status: parse_word("status", &q.status)?.unwrap_or(BookingStatus::Confirmed),
         })
+    }
+}
+
+/// A count of seats asked for: none would match every room, and is a mistake.
+fn at_least_one(field: &str, count: Option<i32>) -> AppResult<Option<i32>> {
+    match count {
+        Some(n) if n < 1 => Err(AppError::invalid(field, "must be at least 1")),
+        other => Ok(other),
     }
 }
