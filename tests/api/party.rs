@@ -866,6 +866,12 @@ fn generated_members_link_profiles_resume_and_keep_one_cell_each() {
         Vec::<String>::new(),
         "the generator counts what it writes with the triggers off"
     );
+    let since = (now.date_naive() - chrono::Duration::days(20)).to_string();
+    assert_eq!(
+        crate::party_counts::history_mismatches(&app, &since, ("1975-01-01", 400)),
+        Vec::<String>::new(),
+        "and the changes of past dates"
+    );
     assert_eq!(
         shape.linked, shape.profiles_with_party,
         "every profile with a party admission is a member"

@@ -51,6 +51,59 @@ pub(crate) fn mismatches(app: &TestApp) -> Vec<String> {
     .collect()
 }
 
+/// Statistics of past dates from the kept changes (migration 000027,
+/// decision 0032) that differ from those counted from the periods, for
+/// every unit they are kept for that holds members: on each day since
+/// `since` a period or an exemption starts or ends and the day before it,
+/// and every `step` days since `first`.
+pub(crate) fn history_mismatches(app: &TestApp, since: &str, (first, step): (&str, i32)) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Mismatch {
+        #[diesel(sql_type = Text)]
+        what: String,
+    }
+    let mut conn = app.db.connect();
+    conn.transaction(|conn| {
+        diesel::sql_query(
+            "SELECT set_config('odb.party_read_scope', \
+             (SELECT '{' || path::text || '}' FROM party_organizations WHERE parent_id IS NULL), true)",
+        )
+        .execute(conn)?;
+        diesel::sql_query(
+            "WITH dates AS (
+                 SELECT DISTINCT d FROM (
+                     SELECT unnest(ARRAY[valid_from, valid_from - 1, valid_to, valid_to - 1]) AS d
+                       FROM party_member_periods
+                     UNION ALL
+                     SELECT unnest(ARRAY[valid_from, valid_from - 1, valid_to, valid_to - 1])
+                       FROM party_exemptions) b
+                  WHERE d >= $1::date
+                 UNION
+                 SELECT generate_series($2::date, current_date + 40, make_interval(days => $3))::date),
+             units AS (
+                 SELECT DISTINCT u FROM party_member_periods, odb_party_count_nodes(path) AS u)
+             SELECT format('%s on %s: %s=%s kept %s, counted %s', u, d, x.dimension, x.key, x.kept, x.counted)
+                    AS what
+               FROM dates, units,
+                    LATERAL (SELECT dimension, key, k.n AS kept, c.n AS counted
+                               FROM (SELECT * FROM odb_party_statistics(u, d, false) WHERE n <> 0) k
+                               FULL JOIN (SELECT * FROM odb_party_statistics_counted(u, d, false)
+                                           WHERE n <> 0 AND NOT (dimension = 'exempted' AND key = 'false')) c
+                               USING (dimension, key)
+                              WHERE k.n IS DISTINCT FROM c.n) x
+              ORDER BY d, u",
+        )
+        .bind::<Text, _>(since)
+        .bind::<Text, _>(first)
+        .bind::<diesel::sql_types::Integer, _>(step)
+        .load::<Mismatch>(conn)
+    })
+    .unwrap()
+    .into_iter()
+    .map(|m| m.what)
+    .collect()
+}
+
 /// Statistics as (dimension, key) -> count, without the zeros.
 type Counts = BTreeMap<(String, String), i64>;
 
@@ -103,7 +156,7 @@ fn counted(d: &Demo, unit: &str, on: chrono::NaiveDate) -> Counts {
         .execute(conn)?;
         diesel::sql_query(
             "SELECT s.dimension, s.key, s.n FROM party_organizations u, \
-             odb_party_statistics(u.path, $2, false) s WHERE u.id = $1::uuid",
+             odb_party_statistics_counted(u.path, $2, false) s WHERE u.id = $1::uuid",
         )
         .bind::<Text, _>(unit)
         .bind::<Date, _>(on)
@@ -122,6 +175,11 @@ fn counted(d: &Demo, unit: &str, on: chrono::NaiveDate) -> Counts {
 /// rows).
 fn check(d: &Demo, after: &str) {
     assert_eq!(mismatches(&d.app), Vec::<String>::new(), "after {after}");
+    assert_eq!(
+        history_mismatches(&d.app, "2025-06-01", ("1990-01-01", 365)),
+        Vec::<String>::new(),
+        "past dates after {after}"
+    );
     for code in [
         "",
         "DB-P01",
