@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Measures DB2 at scale against a database that `odb fixtures generate
 # --party-members` filled: member name search latency (p50/p95, one client)
-# in a province's party committee and in the whole country, and the
+# in a province's party committee and in the whole country (beside
+# PostgreSQL alone: the same statement as the owner, the subtree a path
+# range: bench/party-search-alone.sql), and the
 # statistics of a province and of the country, as odb_app under row-level
-# security with the party scope set: today (from the kept counts), a past
-# date (from the periods), and beside them PostgreSQL alone counting the
-# subtree's members (the owner, no row-level security, index-only); and the
-# same for a commune's committee (counted from the member rows).
+# security with the party scope set: today (from the kept counts), two past
+# dates (from the kept changes by month, and counted from the periods as
+# before decision 0032), and beside them PostgreSQL alone counting the
+# subtree's members (the owner, no row-level security: index-only today,
+# from the periods' index on a past date); and the same for a commune's
+# committee (counted from the member rows).
 # Usage: bench/party.sh <database url> <province party committee code> [seconds] [commune committee code]
 set -euo pipefail
 url=$1 committee=$2 seconds=${3:-20} commune=${4:-}
@@ -14,10 +18,10 @@ bin=$(dirname "$(command -v pgbench 2>/dev/null || ls -d /usr/lib/postgresql/*/b
 here=$(cd "$(dirname "$0")" && pwd)
 psql() { "$bin/psql" "$url" -Atq "$@"; }
 work=$(mktemp -d)
-search() { # name scope
-  local name=$1 scope=$2
-  (cd "$work" && "$bin/pgbench" "$url" -n -f "$here/party-search.sql" \
-     -D scope="'$scope'" -c 1 -j 1 -T "$seconds" -l --log-prefix="$name" >/dev/null 2>&1)
+search() { # name scope [script variable]
+  local name=$1 scope=$2 script=${3:-party-search.sql} variable=${4:-scope}
+  (cd "$work" && "$bin/pgbench" "$url" -n -f "$here/$script" \
+     -D "$variable='$scope'" -c 1 -j 1 -T "$seconds" -l --log-prefix="$name" >/dev/null 2>&1)
   cat "$work/$name".* | awk '{print $3}' | sort -n | awk -v name="$name" '
     {v[NR]=$1} END {printf "%s search: %d queries, p50 %.1f ms, p95 %.1f ms\n", name, NR, v[int(NR*0.5)]/1000, v[int(NR*0.95)]/1000}'
 }
@@ -33,13 +37,27 @@ EXPLAIN (ANALYZE) SELECT dimension, key, n FROM odb_party_statistics('$root', cu
 COMMIT;
 SQL
   done
-  psql <<SQL | grep -o 'Execution Time: [0-9.]* ms' | sed "s/^/$name statistics of a past date: /"
+  for past in "current_date - 1" "date '2025-06-15'"; do
+    for run in 1 2 3; do
+      psql <<SQL | grep -o 'Execution Time: [0-9.]* ms' | sed "s/^/$name statistics of $past (kept changes) run $run: /"
 BEGIN;
 SET LOCAL ROLE odb_app;
 SELECT set_config('odb.party_read_scope', '$scope', true) \g /dev/null
-EXPLAIN (ANALYZE) SELECT dimension, key, n FROM odb_party_statistics('$root', current_date - 1, false);
+EXPLAIN (ANALYZE) SELECT dimension, key, n FROM odb_party_statistics('$root', $past, false);
 COMMIT;
 SQL
+    done
+    # before decision 0032: counted member by member from the periods (as the owner)
+    psql <<SQL | grep -o 'Execution Time: [0-9.]* ms' | sed "s/^/$name statistics of $past counted from the periods: /"
+EXPLAIN (ANALYZE) SELECT dimension, key, n FROM odb_party_statistics_counted('$root', $past, false);
+SQL
+    for run in 1 2 3; do
+      psql <<SQL | grep -o 'Execution Time: [0-9.]* ms' | sed "s/^/$name PostgreSQL alone, count(*) of the members on $past run $run: /"
+EXPLAIN (ANALYZE) SELECT count(*) FROM party_member_periods
+ WHERE path <@ '$root'::ltree AND daterange(valid_from, valid_to) @> $past AND status IN ('probationary', 'official');
+SQL
+    done
+  done
   for run in 1 2 3; do
     psql <<SQL | grep -o 'Execution Time: [0-9.]* ms' | sed "s/^/$name PostgreSQL alone, count(*) of the members run $run: /"
 EXPLAIN (ANALYZE) SELECT count(*) FROM party_members
@@ -51,7 +69,9 @@ province=$(psql -c "SELECT path FROM party_organizations WHERE code = '$committe
 country=$(psql -c "SELECT path FROM party_organizations WHERE parent_id IS NULL")
 echo "members: $(psql -c 'SELECT count(*) FROM party_members'), in $committee: $(psql -c "SELECT count(*) FROM party_members WHERE path <@ '$province'")"
 search province "{$province}"
+search province-alone "$province" party-search-alone.sql root
 search country "{$country}"
+search country-alone "$country" party-search-alone.sql root
 stats province "{$province}" "$province"
 stats country "{$country}" "$country"
 if [ -n "$commune" ]; then
