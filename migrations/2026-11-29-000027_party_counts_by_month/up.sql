@@ -71,20 +71,44 @@ CREATE FUNCTION odb_party_count_changes_fold(unit ltree, in_month date) RETURNS 
     SELECT unit, in_month, dimension, key, sum(n) FROM gone GROUP BY dimension, key HAVING sum(n) <> 0
 $$;
 
--- Every change counted again from the periods and exemptions, in two
--- statements (the migration, and the generator, which writes with the
+-- Every change counted again from the periods and exemptions, in one
+-- transaction (the migration, and the generator, which writes with the
 -- triggers off).
 CREATE FUNCTION odb_party_count_changes_recount() RETURNS void
-    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp SET work_mem = '256MB' AS $$
     DELETE FROM party_member_count_changes;
     INSERT INTO party_member_count_changes (node, month, dimension, key, n)
-    SELECT c.node, date_trunc('month', c.on_date)::date, c.dimension, c.key, sum(c.n)
-      FROM (SELECT c.* FROM party_member_periods p JOIN party_members m ON m.id = p.member_id,
-                   LATERAL odb_party_period_changes(p, m) c
-            UNION ALL
-            SELECT c.* FROM party_exemptions x JOIN party_member_periods p ON p.member_id = x.member_id,
-                   LATERAL odb_party_exemption_changes(p, x) c) c
-     GROUP BY 1, 2, 3, 4 HAVING sum(c.n) <> 0;
+    WITH by_unit AS (
+        -- each counted period, +1 in the month of its first day and -1 in that
+        -- of its end, for the unit at depth 2 it lies under: one pass, a
+        -- grouping set per dimension
+        SELECT node, month,
+               CASE WHEN GROUPING(status) = 0 THEN 'status' WHEN GROUPING(sex) = 0 THEN 'sex'
+                    WHEN GROUPING(ethnic) = 0 THEN 'ethnic_group' WHEN GROUPING(religion) = 0 THEN 'religion'
+                    WHEN GROUPING(born) = 0 THEN 'birth_year' ELSE 'admission_year' END AS dimension,
+               coalesce(status, sex, ethnic, religion, born, admitted) AS key, sum(n)::bigint AS n
+          FROM (SELECT subpath(p.path, 0, least(nlevel(p.path), 2)) AS node, e.month, e.n, p.status, m.sex,
+                       coalesce(m.ethnic_group_code, 'unknown') AS ethnic,
+                       coalesce(m.religion_code, 'unknown') AS religion,
+                       extract(year FROM m.birth_date)::int::text AS born,
+                       extract(year FROM m.admitted_on)::int::text AS admitted
+                  FROM party_member_periods p JOIN party_members m ON m.id = p.member_id,
+                       LATERAL (VALUES (date_trunc('month', p.valid_from)::date, 1),
+                                       (date_trunc('month', p.valid_to)::date, -1)) AS e(month, n)
+                 WHERE p.status IN ('probationary', 'official') AND e.month IS NOT NULL) c
+         GROUP BY GROUPING SETS ((node, month, status), (node, month, sex), (node, month, ethnic),
+                                 (node, month, religion), (node, month, born), (node, month, admitted))
+    )
+    SELECT node, month, dimension, key, sum(n)::bigint FROM (
+        SELECT node, month, dimension, key, n FROM by_unit
+        UNION ALL
+        -- the Central Committee: the sum of the units under it
+        SELECT subpath(node, 0, 1), month, dimension, key, n FROM by_unit WHERE nlevel(node) = 2
+        UNION ALL
+        SELECT c.node, date_trunc('month', c.on_date)::date, c.dimension, c.key, c.n
+          FROM party_exemptions x JOIN party_member_periods p ON p.member_id = x.member_id,
+               LATERAL odb_party_exemption_changes(p, x) c) a
+     GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0;
 $$;
 REVOKE ALL ON FUNCTION odb_party_count_changes_fold(ltree, date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION odb_party_count_changes_recount() FROM PUBLIC;
