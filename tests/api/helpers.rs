@@ -345,7 +345,7 @@ impl TestApp {
             actix_web::rt::System::new().block_on(async move {
                 let app = odb::startup::Application::build(
                     listener,
-                    pool,
+                    odb::db::Db::new(pool, None),
                     server_clock,
                     server_keyring,
                     Some(1),
