@@ -16,6 +16,15 @@ pub struct Settings {
     /// Where the private PostgreSQL cluster (and later key files) live.
     #[arg(long, env = "ODB_DATA_DIR", default_value = "./var")]
     pub data_dir: PathBuf,
+    /// A streaming replica of DATABASE_URL's cluster (same database, same
+    /// owner) for searches, lists and statistics; unset: the primary
+    /// answers every read (docs/operations/replication.md).
+    #[arg(long, env = "ODB_READ_DATABASE_URL", hide_env_values = true)]
+    pub read_database_url: Option<String>,
+    /// How far the read replica may lag behind the primary, in
+    /// milliseconds, before its reads go to the primary.
+    #[arg(long, env = "ODB_READ_MAX_LAG_MS", default_value_t = 1000)]
+    pub read_max_lag_ms: u64,
     /// Database connections kept in the pool.
     #[arg(long, env = "ODB_DB_POOL_SIZE", default_value_t = 16)]
     pub pool_size: u32,
@@ -60,6 +69,11 @@ impl fmt::Debug for Settings {
                 "database_url",
                 &self.database_url.as_deref().map(without_password),
             )
+            .field(
+                "read_database_url",
+                &self.read_database_url.as_deref().map(without_password),
+            )
+            .field("read_max_lag_ms", &self.read_max_lag_ms)
             .field("data_dir", &self.data_dir)
             .field("pool_size", &self.pool_size)
             .field("workers", &self.workers)

@@ -7,7 +7,7 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 
 use crate::clock::Clock;
-use crate::db::{Db, PgPool};
+use crate::db::Db;
 use crate::http::{self, AppState};
 
 pub struct Application {
@@ -18,19 +18,14 @@ pub struct Application {
 impl Application {
     pub fn build(
         listener: TcpListener,
-        pool: PgPool,
+        db: Db,
         clock: Clock,
         keyring: std::sync::Arc<crate::crypto::Keyring>,
         workers: Option<usize>,
         trusted_proxies: http::client_address::TrustedProxies,
     ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState::new(
-            Db::new(pool),
-            clock,
-            keyring,
-            trusted_proxies,
-        ));
+        let state = web::Data::new(AppState::new(db, clock, keyring, trusted_proxies));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

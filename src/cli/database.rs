@@ -7,7 +7,7 @@ use odb::db::launcher::{ClusterOptions, LocalPostgres};
 
 use super::keys::{given_master_keys, open_keyring};
 
-const PRIVATE_DATABASE: &str = "odb";
+pub(super) const PRIVATE_DATABASE: &str = "odb";
 /// Under the backup directory: the archived WAL, and the base backups.
 pub(super) const WAL_ARCHIVE: &str = "wal";
 pub(super) const BASE_BACKUPS: &str = "base";

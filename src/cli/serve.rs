@@ -11,7 +11,7 @@ use odb::audit::CheckpointStore;
 use odb::clock::Clock;
 use odb::config::Settings;
 use odb::crypto::{Keyring, MasterKeys};
-use odb::db::PgPool;
+use odb::db::{Db, PgPool, ReadReplica};
 use odb::startup::Application;
 
 use super::audit::checkpoints;
@@ -32,10 +32,28 @@ pub(super) fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let keyring = Arc::new(prepare_data(settings, &db, masters, demo)?);
     let store = Arc::new(checkpoints(settings)?);
     let pool = odb::db::build_pool(&db.url, settings.pool_size)?;
+    let replica = read_replica(settings)?;
     let listener = TcpListener::bind(settings.bind)?;
-    run_server(settings, listener, pool, keyring, store)?;
+    run_server(settings, listener, (pool, replica), keyring, store)?;
     println!("ODB stopped");
     Ok(())
+}
+
+/// The read replica's pool, when ODB_READ_DATABASE_URL names one. Its
+/// connections work as odb_app like the primary's; nothing is migrated there
+/// (it replays the primary).
+fn read_replica(settings: &Settings) -> anyhow::Result<Option<ReadReplica>> {
+    let Some(url) = &settings.read_database_url else {
+        return Ok(None);
+    };
+    tracing::info!(
+        max_lag_ms = settings.read_max_lag_ms,
+        "searches, lists and statistics read from the replica"
+    );
+    Ok(Some(ReadReplica {
+        pool: odb::db::build_pool(url, settings.pool_size)?,
+        max_lag: Duration::from_millis(settings.read_max_lag_ms),
+    }))
 }
 
 /// Opens the keyring and, for the demo, creates what the demo shows.
@@ -58,7 +76,7 @@ fn prepare_data(
 fn run_server(
     settings: &Settings,
     listener: TcpListener,
-    pool: PgPool,
+    (pool, replica): (PgPool, Option<ReadReplica>),
     keyring: Arc<Keyring>,
     store: Arc<CheckpointStore>,
 ) -> anyhow::Result<()> {
@@ -67,7 +85,7 @@ fn run_server(
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(
             listener,
-            pool.clone(),
+            Db::new(pool.clone(), replica),
             Clock::default(),
             keyring,
             settings.workers,

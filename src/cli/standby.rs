@@ -117,12 +117,17 @@ fn create(settings: &Settings, dir: &Path, name: &str) -> anyhow::Result<()> {
     .execute(&mut conn)?;
     diesel::sql_query("ALTER SYSTEM SET synchronous_commit = on").execute(&mut conn)?;
     diesel::sql_query("SELECT pg_reload_conf()").execute(&mut conn)?;
-    standby.keep_running();
     println!(
         "standby {name} streams from {} into {}; every commit now waits until it has it",
         primary.cluster_dir().display(),
         dir.display()
     );
+    // a hot standby: it can serve the searches too (decision 0033)
+    println!(
+        "to read searches from it: ODB_READ_DATABASE_URL='{}'",
+        standby.url(super::database::PRIVATE_DATABASE)
+    );
+    standby.keep_running();
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 pub mod launcher;
 pub mod ltree;
+pub mod replica;
 pub mod request;
 pub mod schema;
 pub mod sql;
@@ -19,7 +20,10 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::context::Scope;
 use crate::error::{AppError, AppResult};
+use crate::ids::UserId;
 use ltree::TreePath;
+pub use replica::ReadReplica;
+use replica::Watched;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -129,11 +133,35 @@ pub fn run_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
 #[derive(Clone)]
 pub struct Db {
     pool: PgPool,
+    watched: Arc<Watched>,
+}
+
+/// Where a request's transaction runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// On the primary: whatever may change something.
+    Primary,
+    /// A search, list or statistic that changes nothing, by this caller:
+    /// on the read replica when it serves them now (decision 0033), on the
+    /// primary otherwise.
+    Replica(Option<UserId>),
 }
 
 impl Db {
-    pub fn new(pool: PgPool) -> Self {
-        Db { pool }
+    /// The service's database: `pool` on the primary, and the read replica
+    /// if one is configured. Starts the watcher that follows both
+    /// (`replica`), which ends when the last clone of this `Db` is dropped.
+    pub fn new(pool: PgPool, replica: Option<ReadReplica>) -> Self {
+        let watched = Watched::start(pool.clone(), replica);
+        Db { pool, watched }
+    }
+
+    /// `caller` has just committed a change: its reads go to the primary
+    /// until the replica has replayed it (read-your-writes).
+    pub fn wrote(&self, caller: Option<UserId>) {
+        if let (Some(replica), Some(caller)) = (&self.watched.replica, caller) {
+            replica.wrote(caller);
+        }
     }
 
     /// `work` on the request's connection, or on one from the pool.
@@ -185,12 +213,41 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut PgConnection) -> AppResult<(T, bool)> + Send + 'static,
     {
+        self.in_scope_on(Reads::Primary, scope, party_read, work)
+            .await
+    }
+
+    /// `in_scope`, on the read replica when `reads` asks for it and the
+    /// replica serves that caller now. Row-level security works there as on
+    /// the primary: the scope is the one resolved on the primary, set in
+    /// the same `BEGIN` batch. When the replica fails to open the
+    /// transaction, the primary answers.
+    pub async fn in_scope_on<T, F>(
+        &self,
+        reads: Reads,
+        scope: Scope,
+        party_read: Vec<TreePath>,
+        work: F,
+    ) -> AppResult<Committed<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgConnection) -> AppResult<(T, bool)> + Send + 'static,
+    {
         let leased = request::take();
+        let watched = self.watched.clone();
         self.blocking(move |pool| {
-            let mut conn = leased.map_or_else(|| pool.get(), Ok)?;
             let begin = scope.begin_sql(&party_read);
+            let replica = match reads {
+                Reads::Replica(caller) => watched.replica.as_ref().filter(|r| r.serves(caller)),
+                Reads::Primary => None,
+            };
+            if let Some(mut conn) = replica.and_then(|replica| replica.begin(&begin)) {
+                drop(leased);
+                return finish_transaction(&mut conn, work, false);
+            }
+            let mut conn = leased.map_or_else(|| pool.get(), Ok)?;
             pool.first_use(&mut conn, |conn| begin_transaction(conn, &begin))?;
-            finish_transaction(&mut conn, work)
+            finish_transaction(&mut conn, work, watched.sync_standbys())
         })
         .await
     }
@@ -244,12 +301,15 @@ fn begin_transaction(conn: &mut PgConnection, sql: &str) -> AppResult<()> {
 
 /// Runs `work` in the open transaction, then commits it, or rolls it back
 /// when `work` fails (as diesel's `Connection::transaction` does).
+/// A change is confirmed on the standbys after the commit when `confirm`
+/// (`synchronous_standby_names` names one: decision 0033).
 fn finish_transaction<T>(
     conn: &mut PgConnection,
     work: impl FnOnce(&mut PgConnection) -> AppResult<(T, bool)>,
+    confirm: bool,
 ) -> AppResult<Committed<T>> {
     match work(conn) {
-        Ok((value, changed)) => commit(conn, value, changed),
+        Ok((value, changed)) => commit(conn, value, (changed, confirm)),
         Err(error) => match AnsiTransactionManager::rollback_transaction(conn) {
             Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(error),
             Err(rollback) => Err(rollback.into()),
@@ -274,8 +334,13 @@ pub enum Committed<T> {
     Unconfirmed(T, &'static str),
 }
 
-/// Commits, then asks whether the standbys have a change (decision 0028).
-fn commit<T>(conn: &mut PgConnection, value: T, changed: bool) -> AppResult<Committed<T>> {
+/// Commits, then asks whether the standbys have a change (decision 0028)
+/// when any is configured.
+fn commit<T>(
+    conn: &mut PgConnection,
+    value: T,
+    (changed, confirm): (bool, bool),
+) -> AppResult<Committed<T>> {
     if let Err(error) = AnsiTransactionManager::commit_transaction(conn) {
         return match error {
             DieselError::DatabaseError(
@@ -288,7 +353,7 @@ fn commit<T>(conn: &mut PgConnection, value: T, changed: bool) -> AppResult<Comm
             error => Err(error.into()),
         };
     }
-    if !changed {
+    if !(changed && confirm) {
         return Ok(Committed::Confirmed(value));
     }
     match replicated(conn) {

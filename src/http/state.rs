@@ -16,7 +16,7 @@ use crate::clock::Clock;
 use crate::context::{Actor, Ctx, RequestMeta, Scope};
 use crate::crypto::Keyring;
 use crate::db::ltree::TreePath;
-use crate::db::{Committed, Db};
+use crate::db::{Committed, Db, Reads};
 use crate::error::{AppError, AppResult};
 use crate::sync::model::SyncCaller;
 
@@ -74,8 +74,24 @@ impl AppState {
         F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
     {
         let party = (caller.party_read_roots(), caller.sees_profile_party_items());
-        self.in_context((caller.actor(), scope, caller.context.clone()), party, work)
-            .await
+        let who = (caller.actor(), scope, caller.context.clone());
+        self.in_context(Reads::Primary, who, party, work).await
+    }
+
+    /// `as_caller` for a search, list or statistic, which changes nothing:
+    /// it runs on the read replica when one is configured and serves this
+    /// caller now (caught up, and past the caller's own last change), under
+    /// the same scope and row-level security (decision 0033). `work` must
+    /// not write, not even an audit entry: the replica is read-only.
+    pub async fn reading_as<T, F>(&self, caller: &Caller, scope: Scope, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ctx) -> AppResult<T> + Send + 'static,
+    {
+        let party = (caller.party_read_roots(), caller.sees_profile_party_items());
+        let who = (caller.actor(), scope, caller.context.clone());
+        let reads = Reads::Replica(who.0.id);
+        self.in_context(reads, who, party, work).await
     }
 
     /// Runs `work` for someone not yet signed in (sign-in itself): the scope
@@ -90,8 +106,8 @@ impl AppState {
             name: String::new(),
         };
         let party = (Vec::new(), false);
-        self.in_context((actor, Scope::nothing(), request), party, work)
-            .await
+        let who = (actor, Scope::nothing(), request);
+        self.in_context(Reads::Primary, who, party, work).await
     }
 
     /// Runs `work` as a machine client whose signature checked out, over
@@ -107,12 +123,14 @@ impl AppState {
         F: FnOnce(&mut Ctx, SyncCaller) -> AppResult<T> + Send + 'static,
     {
         let who = (client.actor(), client.scope(), request);
-        self.in_context(who, (Vec::new(), false), move |ctx| work(ctx, client))
+        let party = (Vec::new(), false);
+        self.in_context(Reads::Primary, who, party, move |ctx| work(ctx, client))
             .await
     }
 
     async fn in_context<T, F>(
         &self,
+        reads: Reads,
         who: (Actor, Scope, RequestMeta),
         (party_read, party_items): (Vec<TreePath>, bool),
         work: F,
@@ -123,9 +141,10 @@ impl AppState {
     {
         let (keyring, now) = (self.keyring.clone(), self.clock.now());
         let (scope, again) = (who.1.clone(), (who.clone(), party_read.clone()));
+        let writer = who.0.id;
         let committed = self
             .db
-            .in_scope(scope, party_read.clone(), move |conn| {
+            .in_scope_on(reads, scope, party_read.clone(), move |conn| {
                 let mut ctx = Ctx::new(conn, &keyring, who, now);
                 ctx.party_read = party_read;
                 ctx.party_items = party_items;
@@ -135,8 +154,14 @@ impl AppState {
             })
             .await?;
         match committed {
-            Committed::Confirmed((value, _)) => Ok(value),
+            Committed::Confirmed((value, audited)) => {
+                if !audited.is_empty() {
+                    self.db.wrote(writer);
+                }
+                Ok(value)
+            }
             Committed::Unconfirmed((_, audited), reason) => {
+                self.db.wrote(writer);
                 self.audit_unconfirmed(again, audited, reason).await;
                 Err(AppError::DurabilityUnknown(reason))
             }

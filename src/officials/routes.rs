@@ -64,7 +64,7 @@ async fn search(
         .await;
     }
     let page = app
-        .as_caller(&caller, scope, move |ctx| service::search(ctx, filter))
+        .reading_as(&caller, scope, move |ctx| service::search(ctx, filter))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -47,7 +47,7 @@ async fn list(
     let scope = caller.require(Permission::ReadOrganizations)?;
     let filter = ListFilter::try_from(query.into_inner())?;
     let page = app
-        .as_caller(&caller, scope, move |ctx| read::list(ctx, filter))
+        .reading_as(&caller, scope, move |ctx| read::list(ctx, filter))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -29,7 +29,7 @@ async fn statistics(
     })?;
     let format = requested(&req, query.format.as_deref())?;
     let report = app
-        .as_caller(&caller, scope, move |ctx| service::statistics(ctx, filter))
+        .reading_as(&caller, scope, move |ctx| service::statistics(ctx, filter))
         .await?;
     let name = format!("thong-ke-{}-{}", report.table, report.as_of);
     let (heading, rows) = report.sheet();

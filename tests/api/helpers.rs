@@ -30,6 +30,14 @@ static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 /// not wait unless their database turns `synchronous_commit` on.
 static STANDBY_CLUSTER: OnceLock<Cluster> = OnceLock::new();
 
+/// A third cluster, with a streaming standby of its own (`REPLICA`): the
+/// read-replica tests' (tests/api/replicas.rs).
+static REPLICATED_CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static REPLICA: OnceLock<Cluster> = OnceLock::new();
+/// The replica's replication slot on the third cluster: it keeps the WAL
+/// the replica has not received, between runs too.
+const REPLICA_SLOT: &str = "odb_test_replica";
+
 /// Names the standby the second cluster's synchronous commits wait for.
 pub const ABSENT_STANDBY: &str = "odb_absent_standby";
 
@@ -38,7 +46,13 @@ pub const ABSENT_STANDBY: &str = "odb_absent_standby";
 /// or one left by a killed run) is not this run's to stop.
 fn stop_at_exit() {
     extern "C" fn stop() {
-        for cluster in [CLUSTER.get(), STANDBY_CLUSTER.get()].into_iter().flatten() {
+        let clusters = [
+            CLUSTER.get(),
+            STANDBY_CLUSTER.get(),
+            REPLICA.get(),
+            REPLICATED_CLUSTER.get(),
+        ];
+        for cluster in clusters.into_iter().flatten() {
             if let Ok(mut postgres) = cluster.postgres.lock() {
                 let _ = postgres.stop();
             }
@@ -73,18 +87,63 @@ fn standby_cluster() -> &'static Cluster {
     })
 }
 
-/// Starts (or adopts) the cluster in `$ODB_TEST_PG_DIR` (which lets
-/// checkouts sharing a target directory keep their clusters apart), suffixed
-/// for any but the first, and migrates a fresh template in it.
-fn start_cluster(name: &str, configure: impl FnOnce(&LocalPostgres)) -> Cluster {
-    let data_dir = match std::env::var_os("ODB_TEST_PG_DIR") {
+fn replicated_cluster() -> &'static Cluster {
+    REPLICATED_CLUSTER.get_or_init(|| {
+        start_cluster("test-pg-replicated", |postgres| {
+            diesel::sql_query(format!(
+                "SELECT pg_create_physical_replication_slot('{REPLICA_SLOT}')
+                  WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots
+                                     WHERE slot_name = '{REPLICA_SLOT}')"
+            ))
+            .execute(&mut admin(postgres))
+            .expect("the replica's slot");
+        })
+    })
+}
+
+/// The third cluster's streaming standby: copied with `pg_basebackup` on
+/// the first run, started again (catching up from its slot) on later ones.
+fn replica() -> &'static Cluster {
+    REPLICA.get_or_init(|| {
+        let primary = replicated_cluster();
+        let data_dir = test_dir("test-pg-replica");
+        let created = {
+            let primary = primary.postgres.lock().unwrap();
+            LocalPostgres::create_standby(&data_dir, &primary, REPLICA_SLOT)
+        };
+        // a cluster there already: the replica of an earlier run
+        let postgres = match created {
+            Err(odb::db::launcher::LauncherError::InvalidPath { .. }) => {
+                LocalPostgres::start(&ClusterOptions {
+                    data_dir,
+                    ephemeral: true,
+                    archive: None,
+                })
+            }
+            made => made,
+        };
+        Cluster {
+            postgres: std::sync::Mutex::new(postgres.expect("start the replica")),
+        }
+    })
+}
+
+fn test_dir(name: &str) -> std::path::PathBuf {
+    match std::env::var_os("ODB_TEST_PG_DIR") {
         Some(dir) => {
             let mut dir = dir;
             dir.push(name.strip_prefix("test-pg").unwrap_or(name));
             std::path::PathBuf::from(dir)
         }
         None => std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name),
-    };
+    }
+}
+
+/// Starts (or adopts) the cluster in `$ODB_TEST_PG_DIR` (which lets
+/// checkouts sharing a target directory keep their clusters apart), suffixed
+/// for any but the first, and migrates a fresh template in it.
+fn start_cluster(name: &str, configure: impl FnOnce(&LocalPostgres)) -> Cluster {
+    let data_dir = test_dir(name);
     let postgres = LocalPostgres::start(&ClusterOptions {
         data_dir,
         ephemeral: true,
@@ -171,6 +230,67 @@ impl TestDatabase {
         .expect("clone template");
         TestDatabase {
             url: cluster.url(&name),
+        }
+    }
+
+    /// A database on the cluster with a streaming replica (`REPLICA`).
+    pub fn replicated() -> Self {
+        Self::clone_template(replicated_cluster())
+    }
+
+    /// The same database on the replica, once the replica has it.
+    pub fn on_replica(&self) -> String {
+        let name = self
+            .url
+            .split_once("@/")
+            .unwrap()
+            .1
+            .split('?')
+            .next()
+            .unwrap();
+        let url = replica().url(name);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while PgConnection::establish(&url).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the replica never got {name}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        url
+    }
+
+    /// Waits until the replica has replayed everything written here so far.
+    pub fn replica_caught_up(&self) {
+        #[derive(diesel::QueryableByName)]
+        struct Lsn {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            lsn: String,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Reached {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            reached: bool,
+        }
+        let written: Lsn = diesel::sql_query("SELECT pg_current_wal_insert_lsn()::text AS lsn")
+            .get_result(&mut self.connect())
+            .expect("the primary's position");
+        let mut replica = PgConnection::establish(&self.on_replica()).expect("the replica");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let now: Reached =
+                diesel::sql_query("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS reached")
+                    .bind::<diesel::sql_types::Text, _>(&written.lsn)
+                    .get_result(&mut replica)
+                    .expect("the replica's position");
+            if now.reached {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the replica did not catch up"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
     }
 
@@ -303,20 +423,29 @@ impl TestApp {
 
     /// `spawn()` on the given database.
     pub fn on(db: TestDatabase) -> Self {
-        Self::spawn_on(db, Self::seed_root, Default::default())
+        Self::spawn_on(db, Self::seed_root, Default::default(), None)
+    }
+
+    /// `spawn()` on a database with a streaming replica, which serves the
+    /// searches, lists and statistics while it lags at most `max_lag`.
+    pub fn with_replica(max_lag: std::time::Duration) -> Self {
+        let db = TestDatabase::replicated();
+        let replica = Some((db.on_replica(), max_lag));
+        Self::spawn_on(db, Self::seed_root, Default::default(), replica)
     }
 
     fn spawn_seeded(
         seed: impl FnOnce(&mut Ctx),
         trusted_proxies: odb::http::client_address::TrustedProxies,
     ) -> Self {
-        Self::spawn_on(TestDatabase::new(), seed, trusted_proxies)
+        Self::spawn_on(TestDatabase::new(), seed, trusted_proxies, None)
     }
 
     fn spawn_on(
         db: TestDatabase,
         seed: impl FnOnce(&mut Ctx),
         trusted_proxies: odb::http::client_address::TrustedProxies,
+        replica: Option<(String, std::time::Duration)>,
     ) -> Self {
         init_logs();
         let clock = Clock::default();
@@ -337,6 +466,10 @@ impl TestApp {
         let admin = create_account(&db, &keyring, ("admin", None, &["system_admin"]), &clock);
         let server_keyring = keyring.clone();
         let pool = odb::db::build_pool(&db.url, 3).expect("pool");
+        let replica = replica.map(|(url, max_lag)| odb::db::ReadReplica {
+            pool: odb::db::build_pool(&url, 3).expect("the replica's pool"),
+            max_lag,
+        });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
         let port = listener.local_addr().expect("local addr").port();
         let server_clock = clock.clone();
@@ -345,7 +478,7 @@ impl TestApp {
             actix_web::rt::System::new().block_on(async move {
                 let app = odb::startup::Application::build(
                     listener,
-                    pool,
+                    odb::db::Db::new(pool, replica),
                     server_clock,
                     server_keyring,
                     Some(1),

@@ -27,6 +27,7 @@ mod portal;
 mod privacy;
 mod profile_2c;
 mod reorganizations;
+mod replicas;
 mod reports;
 mod request_path;
 mod schema;

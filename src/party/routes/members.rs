@@ -34,7 +34,7 @@ async fn search(
     let scope = caller.require(Permission::ReadParty)?;
     let search = MemberSearch::try_from(query.into_inner())?;
     let page = app
-        .as_caller(&caller, scope, move |ctx| service::search(ctx, search))
+        .reading_as(&caller, scope, move |ctx| service::search(ctx, search))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -123,7 +123,7 @@ async fn statistics(
     let scope = caller.require(Permission::ReadParty)?;
     let filter = StatsFilter::try_from(query.into_inner())?;
     let stats = app
-        .as_caller(&caller, scope, move |ctx| service::statistics(ctx, filter))
+        .reading_as(&caller, scope, move |ctx| service::statistics(ctx, filter))
         .await?;
     Ok(HttpResponse::Ok().json(stats))
 }
