@@ -167,3 +167,32 @@ fn the_confirmation_asks_the_standbys_only_when_the_session_waits_for_them() {
         .unwrap();
     assert!(ask(&mut conn));
 }
+
+/// Takes the confirmation away from the service's role: a change that
+/// asks for it can no longer be confirmed.
+fn forbid_confirmation(app: &TestApp) {
+    diesel::sql_query("REVOKE EXECUTE ON FUNCTION odb_commit_replicated(integer) FROM odb_app")
+        .execute(&mut app.db.connect())
+        .expect("revoke");
+}
+
+#[test]
+fn a_change_is_confirmed_only_when_a_standby_is_named() {
+    let unnamed = TestApp::spawn();
+    forbid_confirmation(&unnamed);
+    let root = unnamed.root["id"].as_str().unwrap().to_owned();
+    let (status, made) = json(unnamed.post(
+        "/api/v1/organizations",
+        &org("HN", "Hà Nội", "province", Some(&root)),
+    ));
+    assert_eq!(status, 201, "no standby named, nothing asked: {made}");
+
+    let named = TestApp::on(TestDatabase::awaiting_standby());
+    forbid_confirmation(&named);
+    let root = named.root["id"].as_str().unwrap().to_owned();
+    let response = named.post(
+        "/api/v1/organizations",
+        &org("HN", "Hà Nội", "province", Some(&root)),
+    );
+    assert_problem(response, 503, "durability-unknown");
+}
