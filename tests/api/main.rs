@@ -29,6 +29,7 @@ mod profile_2c;
 mod reorganizations;
 mod reports;
 mod request_path;
+mod resume;
 mod schema;
 mod sealed_secrets;
 mod staffing;
