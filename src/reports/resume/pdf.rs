@@ -40,6 +40,7 @@ enum Style {
 struct Font {
     face: Face<'static>,
     data: &'static [u8],
+    /// The subset's PostScript name, with its six-letter tag.
     name: &'static [u8],
     resource: Name<'static>,
     glyphs: GlyphRemapper,
@@ -48,6 +49,7 @@ struct Font {
 }
 
 impl Font {
+    /// `name` tags the subset with six capitals (PDF 32000-1, 9.6.4).
     fn new(data: &'static [u8], name: &'static [u8], resource: &'static [u8]) -> AppResult<Font> {
         let face = Face::parse(data, 0).map_err(|e| AppError::Internal(format!("font: {e}")))?;
         Ok(Font {
@@ -106,8 +108,8 @@ struct Writer {
 impl Writer {
     fn new() -> AppResult<Writer> {
         Ok(Writer {
-            regular: Font::new(REGULAR, b"DejaVuSerif", b"F1")?,
-            bold: Font::new(BOLD, b"DejaVuSerif-Bold", b"F2")?,
+            regular: Font::new(REGULAR, b"ODBREG+DejaVuSerif", b"F1")?,
+            bold: Font::new(BOLD, b"ODBBLD+DejaVuSerif-Bold", b"F2")?,
             pages: vec![Content::new()],
             y: TOP,
         })
@@ -233,22 +235,40 @@ impl Writer {
         }
     }
 
-    /// Columns share the width by the length of their longest text, each
-    /// at least wide enough for its longest word.
+    /// Each column gets its longest word (a date stays on one line), then
+    /// the rest of the width is shared by how much longer its texts are.
     fn column_widths(&self, table: &Table) -> Vec<f32> {
-        let texts = |i: usize| {
-            std::iter::once(table.columns[i]).chain(table.rows.iter().map(move |r| r[i].as_str()))
+        let measure = |i: usize, of: &dyn Fn(&str) -> f32| {
+            std::iter::once(table.columns[i])
+                .chain(table.rows.iter().map(|r| r[i].as_str()))
+                .map(of)
+                .fold(0.0, f32::max)
         };
-        let wants: Vec<f32> = (0..table.columns.len())
-            .map(|i| {
-                let longest = texts(i)
-                    .map(|t| self.width(Style::Regular, t, SMALL))
-                    .fold(0.0, f32::max);
-                longest.clamp(40.0, 220.0)
+        let (mut least, mut more) = (Vec::new(), Vec::new());
+        for i in 0..table.columns.len() {
+            let word = measure(i, &|t: &str| {
+                t.split_whitespace()
+                    .map(|w| self.width(Style::Bold, w, SMALL))
+                    .fold(0.0, f32::max)
+            }) + 2.0 * CELL_PAD;
+            let whole = measure(i, &|t: &str| self.width(Style::Regular, t, SMALL)).min(220.0);
+            least.push(word);
+            more.push((whole + 2.0 * CELL_PAD - word).max(0.0));
+        }
+        let spare = (RIGHT - LEFT - least.iter().sum::<f32>()).max(0.0);
+        let wanted: f32 = more.iter().sum();
+        least
+            .iter()
+            .zip(&more)
+            .map(|(l, m)| {
+                let share = if wanted > 0.0 {
+                    m / wanted
+                } else {
+                    1.0 / least.len() as f32
+                };
+                l + spare * share
             })
-            .collect();
-        let total: f32 = wants.iter().sum();
-        wants.iter().map(|w| w / total * (RIGHT - LEFT)).collect()
+            .collect()
     }
 
     fn cell_lines(&self, width: f32, text: &str, style: Style) -> Vec<Vec<Word>> {
@@ -427,10 +447,7 @@ fn embed(pdf: &mut Pdf, refs: &mut Refs, font: &Font) -> AppResult<Ref> {
     );
     let subset = subsetter::subset(font.data, 0, &font.glyphs)
         .map_err(|e| AppError::Internal(format!("font subset: {e}")))?;
-    // a subset's name carries a six-letter tag (PDF 32000-1, 9.6.4)
-    let mut base = b"ODBRES+".to_vec();
-    base.extend_from_slice(font.name);
-    let base = Name(&base);
+    let base = Name(font.name);
     let system = SystemInfo {
         registry: Str(b"Adobe"),
         ordering: Str(b"Identity"),
