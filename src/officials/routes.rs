@@ -88,7 +88,7 @@ async fn create(
 /// The scope a read runs in. `?reveal=true` shows the sealed items in
 /// full: it needs the editor role (over the managing organization, checked
 /// by the service) and a fresh second factor, and it is audited.
-fn read_scope(app: &AppState, caller: &Caller, reveal: bool) -> AppResult<Scope> {
+pub(crate) fn read_scope(app: &AppState, caller: &Caller, reveal: bool) -> AppResult<Scope> {
     if !reveal {
         return caller.require(Permission::ReadPersonnel);
     }

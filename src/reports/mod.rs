@@ -3,5 +3,6 @@
 
 pub mod model;
 pub mod repo;
+pub mod resume;
 pub mod routes;
 pub mod service;

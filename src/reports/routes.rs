@@ -12,6 +12,7 @@ use crate::http::AppState;
 
 pub fn configure(table: &mut crate::http::route_table::RouteTable) {
     table.resource("/statistics/{table}", |r| r.get(statistics));
+    super::resume::routes::configure(table);
 }
 
 async fn statistics(

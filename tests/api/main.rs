@@ -30,6 +30,7 @@ mod reorganizations;
 mod replicas;
 mod reports;
 mod request_path;
+mod resume;
 mod schema;
 mod sealed_secrets;
 mod staffing;

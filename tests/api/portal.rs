@@ -332,6 +332,7 @@ fn what_people_typed_is_escaped_on_every_page() {
         "/officials?q=hoa".to_owned(),
         format!("/officials/{id}"),
         format!("/officials/{id}/print"),
+        format!("/officials/{id}/resume?form=2c-tctw-98"),
         format!("/officials/{id}/history"),
     ] {
         let page = browser.get(&path);
@@ -344,6 +345,13 @@ fn what_people_typed_is_escaped_on_every_page() {
         );
         assert!(!page.body.contains("<script>alert"), "{path}");
     }
+    // the profile links to the résumé as a PDF, which the session downloads
+    let profile = browser.get(&format!("/officials/{id}"));
+    let link = format!("/officials/{id}/resume?form=2c-bnv-2008&amp;format=pdf");
+    assert!(profile.body.contains(&link), "{}", profile.body);
+    let pdf = browser.get(&link.replace("&amp;", "&"));
+    assert_eq!(pdf.status, 200);
+    assert!(pdf.body.starts_with("%PDF-"));
 }
 
 #[test]
@@ -358,6 +366,7 @@ fn a_profile_outside_ones_scope_is_refused_as_not_found() {
     for path in [
         format!("/officials/{id}"),
         format!("/officials/{id}/print"),
+        format!("/officials/{id}/resume?format=pdf"),
         format!("/officials/{id}/history"),
         "/officials/not-an-id".to_owned(),
     ] {

@@ -731,3 +731,4 @@ task-status-open = Open
 task-status-in_progress = In progress
 task-status-done = Done
 task-status-cancelled = Cancelled
+profile-resume-pdf = Download PDF ({ $form })

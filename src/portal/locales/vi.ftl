@@ -731,3 +731,4 @@ task-status-open = Chưa bắt đầu
 task-status-in_progress = Đang thực hiện
 task-status-done = Đã hoàn thành
 task-status-cancelled = Đã hủy
+profile-resume-pdf = Tải PDF ({ $form })

@@ -28,6 +28,7 @@ pub fn configure(table: &mut RouteTable) {
         .resource("/officials/{id}", |r| r.get(profile::profile))
         .resource("/officials/{id}/history", |r| r.get(profile::history))
         .resource("/officials/{id}/print", |r| r.get(print::print))
+        .resource("/officials/{id}/resume", |r| r.get(print::resume))
         .resource("/officials/{id}/edit/{section}", |r| {
             r.get(edit::form).post(edit::save)
         });

@@ -3,6 +3,9 @@
 //! frame; identity numbers print masked, as the profile shows them.
 
 use actix_web::{web, HttpResponse};
+
+use crate::reports::resume::model::{ResumeQuery, ResumeRequest};
+use crate::reports::resume::{routes as resume_routes, service as resume_service};
 use maud::{html, Markup};
 
 use super::records::{self};
@@ -106,4 +109,27 @@ pub async fn print(user: SignedIn, id: web::Path<String>) -> Result<HttpResponse
         &[("name", &loaded.view.data.full_name)],
     );
     Ok(user.ok(page::signed_in_page(&user, Nav::Officials, &title, body)))
+}
+
+/// The résumé in an official layout as the API answers it (`form`,
+/// `format=html|pdf`, `reveal`), for the profile's "download PDF" links.
+pub async fn resume(
+    user: SignedIn,
+    id: web::Path<String>,
+    query: web::Query<ResumeQuery>,
+) -> Result<HttpResponse, PortalError> {
+    let id = official_id(&user, &id)?;
+    let (form, format, reveal) = query.parse().map_err(|e| user.fail(e))?;
+    let scope = if reveal {
+        let scope = user.require(Permission::EditPersonnel)?;
+        user.require_fresh_mfa()?;
+        scope
+    } else {
+        user.require(Permission::ReadPersonnel)?
+    };
+    let request = ResumeRequest { id, form, reveal };
+    let resume = user
+        .run(scope, move |ctx| resume_service::resume(ctx, request))
+        .await?;
+    resume_routes::answer(&resume, format).map_err(|e| user.fail(e))
 }

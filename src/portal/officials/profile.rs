@@ -95,6 +95,12 @@ fn actions(user: &SignedIn, view: &OfficialView) -> Markup {
     html! {
         div.actions.no-print {
             a.button href=(format!("/officials/{id}/print")) { (lang.t("profile-print")) }
+            @for (form, code) in [("2c-bnv-2008", "2C-BNV/2008"), ("2c-tctw-98", "2C/TCTW-98")] {
+                a.button.button--secondary
+                    href=(format!("/officials/{id}/resume?form={form}&format=pdf{}", if view.revealed { "&reveal=true" } else { "" })) {
+                    (lang.t_with("profile-resume-pdf", &[("form", code)]))
+                }
+            }
             a.button.button--secondary href=(format!("/officials/{id}/history")) { (lang.t("profile-history")) }
             @if user.may(Permission::HandleDossiers) {
                 a.button.button--secondary href=(format!("/dossiers?subject_id={id}")) { (lang.t("dossier-list-title")) }
