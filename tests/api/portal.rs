@@ -1281,3 +1281,242 @@ fn a_staff_member_reports_progress_on_a_task_and_completes_it_through_forms() {
     assert!(closed.body.contains("Đã hoàn thành"), "{}", closed.body);
     assert!(closed.body.contains(&typed(today)));
 }
+
+impl Browser {
+    /// A form with a file, as a browser posts it (`multipart/form-data`).
+    fn upload(&self, path: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Page {
+        let boundary = "----odb-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, bytes)) = file {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
+        self.send(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header(
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(body),
+        )
+    }
+}
+
+impl Page {
+    /// The value of the page's hidden input `name`, as the browser reads it.
+    fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker).expect("the hidden input") + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end]
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+}
+
+const IMPORT_MAPPING: &str = "Họ và tên = full_name
+Giới tính = sex
+Ngày sinh = birth_date
+Số định danh cá nhân = personal_identification_code
+Dân tộc = ethnic_group_code
+Ngạch = rank_code
+Phân loại = classification
+Hệ số lương = salary_coefficient
+Phụ cấp thâm niên = seniority_allowance_percent
+Đơn vị = using_organization_id";
+
+#[test]
+fn an_editor_imports_a_spreadsheet_after_a_dry_run_and_reads_the_statistics_of_the_unit() {
+    let app = TestApp::with_demo();
+    let editor = app.account("editor.p01", Some("P01"), &["personnel_editor"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &editor);
+    let csv = std::fs::read(format!(
+        "{}/fixtures/imports/so-noi-vu-p01.csv",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let form = browser.get("/imports/new");
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("enctype=\"multipart/form-data\""));
+    let token = form.csrf();
+    let submit = |code: &str, atomicity: &str, file: Option<(&str, &[u8])>| {
+        browser.upload(
+            "/imports/new",
+            &[
+                ("csrf_token", &token),
+                ("dry_run", "true"),
+                ("organization_code", code),
+                ("mapping", IMPORT_MAPPING),
+                ("atomicity", atomicity),
+            ],
+            file,
+        )
+    };
+    let forged = browser.upload("/imports/new", &[("organization_code", "P01")], None);
+    assert_eq!(forged.status, 403);
+    let no_file = submit("P01", "file", None);
+    assert_eq!(no_file.status, 422, "{}", no_file.body);
+    assert!(no_file.body.contains("id=\"f-file-error\""));
+    let elsewhere = submit("P02", "file", Some(("so-noi-vu.csv", &csv)));
+    assert_eq!(elsewhere.status, 422, "{}", elsewhere.body);
+    assert!(elsewhere.body.contains("id=\"f-organization-code-error\""));
+    assert!(
+        elsewhere.body.contains("Họ và tên = full_name"),
+        "the mapping typed stays"
+    );
+
+    // the whole file refused by one faulty row: the report, no import button
+    let whole = submit("P01", "file", Some(("so-noi-vu.csv", &csv)));
+    assert_eq!(whole.status, 200, "{}", whole.body);
+    assert!(whole.body.contains("Đây là kết quả chạy thử"));
+    assert!(
+        whole
+            .body
+            .contains("Không phải ngày hợp lệ (ngày/tháng/năm) (“31/02/1980”)"),
+        "{}",
+        whole.body
+    );
+    assert!(whole.body.contains("Hãy sửa tệp"));
+    assert!(!whole.body.contains("name=\"content_base64\""));
+
+    // row by row: the good rows may be imported from the report
+    let rows = submit("P01", "row", Some(("so-noi-vu.csv", &csv)));
+    assert_eq!(rows.status, 200, "{}", rows.body);
+    let confirm = [
+        "organization_code",
+        "mapping",
+        "atomicity",
+        "file_name",
+        "content_base64",
+    ]
+    .map(|name| (name, rows.hidden(name)));
+    let mut fields: Vec<(&str, &str)> = confirm.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    fields.push(("csrf_token", &token));
+    fields.push(("dry_run", "false"));
+    let done = browser.upload("/imports/new", &fields, None);
+    assert_eq!(done.status, 303, "{}", done.body);
+    let report = browser.get(done.location.as_deref().unwrap());
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert!(report.body.contains("Đã nhập dữ liệu."), "{}", report.body);
+    app.use_token(Some(app.sign_in(&editor)));
+    let (_, found) = json(app.get("/api/v1/officials?q=Tran+Thi+Bich+Ngoc"));
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+
+    // the statistics of the editor's own unit, as the API counts them
+    let p01 = odb::org::repo::find_by_code(&mut app.db.connect(), "P01")
+        .unwrap()
+        .unwrap()
+        .id;
+    let (_, counted) = json(app.get(&format!(
+        "/api/v1/statistics/sex_and_ethnicity?organization_id={p01}"
+    )));
+    let page = browser.get("/statistics?table=sex_and_ethnicity");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("value=\"P01\""),
+        "the caller's unit by default"
+    );
+    assert!(
+        page.body
+            .contains(&format!("Tổng số: {}", counted["total"])),
+        "{}",
+        page.body
+    );
+    let file = browser.get("/statistics?table=sex_and_ethnicity&organization_code=P01&format=csv");
+    assert_eq!(file.status, 200);
+    let api_csv = app
+        .get(&format!(
+            "/api/v1/statistics/sex_and_ethnicity?organization_id={p01}&format=csv"
+        ))
+        .text()
+        .unwrap();
+    assert_eq!(file.body, api_csv, "the same sheet as the API's");
+    let refused = browser.get("/statistics?organization_code=P02&as_of=hom+qua");
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("id=\"f-as-of-error\""));
+    let outside = browser.get("/statistics?organization_code=P02");
+    assert_eq!(outside.status, 422, "{}", outside.body);
+    assert!(outside.body.contains("id=\"f-organization-code-error\""));
+}
+
+#[test]
+fn an_administrator_unlocks_a_locked_account_after_a_step_up() {
+    let app = TestApp::spawn();
+    app.tree(&[("HN", "province", "ROOT")]);
+    let locked = app.account("khoa.thu", Some("HN"), &["personnel_viewer"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &app.admin);
+    // the administrator's second factor is no longer recent
+    app.clock.advance(Duration::minutes(16));
+    for _ in 0..5 {
+        login(&app, &locked.username, "mat-khau-sai-1234");
+    }
+    assert_eq!(
+        login(&app, &locked.username, &locked.password).status(),
+        423
+    );
+    app.use_token(Some(app.sign_in(&app.admin)));
+    let (_, users) = json(app.get("/api/v1/users"));
+    let id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "khoa.thu")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let account = browser.get(&format!("/admin/users/{id}"));
+    assert!(
+        account.body.contains("Tạm khóa do nhập sai (đến "),
+        "{}",
+        account.body
+    );
+    let path = format!("/admin/users/{id}/unlock");
+    assert!(account.body.contains(&format!("href=\"{path}\"")));
+    let asked = browser.get(&path);
+    assert_eq!(asked.location, Some(format!("/step-up?next={path}")));
+    let step_up = browser.get(asked.location.as_deref().unwrap());
+    browser.post(
+        "/step-up",
+        &[
+            ("csrf_token", &step_up.csrf()),
+            ("code", &app.code(&app.admin.totp_secret)),
+            ("next", &path),
+        ],
+    );
+    let form = browser.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let stale = browser.post(&path, &[("csrf_token", &form.csrf()), ("version", "0")]);
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    let unlocked = browser.post(
+        &path,
+        &[("csrf_token", &form.csrf()), ("version", &form.version())],
+    );
+    assert_eq!(unlocked.status, 303, "{}", unlocked.body);
+    assert_eq!(
+        login(&app, &locked.username, &locked.password).status(),
+        200
+    );
+    let (_, audit) = json(app.get("/api/v1/audit?action=user.update"));
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+}

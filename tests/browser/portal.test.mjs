@@ -237,6 +237,31 @@ test("the administrator's accounts, policies and the audit log are plain, access
   await photograph(admin, "audit");
 });
 
+test("a unit's statistics show and download; a spreadsheet is tried before it is imported", async () => {
+  await admin.getByRole("link", { name: "Thống kê", exact: true }).click();
+  await admin.getByLabel("Biểu thống kê").selectOption("age_bands");
+  await admin.getByLabel("Mã đơn vị", { exact: true }).fill("P01");
+  await admin.getByRole("button", { name: "Xem thống kê" }).click();
+  await assert.doesNotReject(admin.getByRole("heading", { name: "Độ tuổi", level: 2 }).waitFor());
+  await assertAccessible(admin, "statistics");
+  await photograph(admin, "statistics");
+  const [download] = await Promise.all([
+    admin.waitForEvent("download"),
+    admin.getByRole("link", { name: "Tải về Excel (XLSX)" }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^thong-ke-age_bands-P01-\d{4}-\d{2}-\d{2}\.xlsx$/);
+
+  await admin.getByRole("link", { name: "Nhập dữ liệu từ bảng tính" }).click();
+  await admin.getByLabel(/^Mã đơn vị nhập dữ liệu/).fill("P01");
+  await admin.getByLabel(/^Tệp dữ liệu/).setInputFiles(join(repo, "fixtures", "imports", "so-noi-vu-p01.csv"));
+  await assertAccessible(admin, "import form");
+  await admin.getByRole("button", { name: "Chạy thử" }).click();
+  await assert.doesNotReject(admin.getByText("Đây là kết quả chạy thử", { exact: false }).waitFor());
+  await assert.doesNotReject(admin.getByRole("cell", { name: /31\/02\/1980/ }).waitFor());
+  await assertAccessible(admin, "import dry run report");
+  await photograph(admin, "import-dry-run", { fullPage: true });
+});
+
 test("a record outside one's scope is refused as not found", async () => {
   // a profile managed in another city, found by the administrator from the tree
   let outside;
