@@ -28,6 +28,7 @@ mod sign_in;
 mod start;
 mod statistics;
 mod tasks;
+mod trips;
 
 use crate::http::route_table::RouteTable;
 
@@ -59,4 +60,5 @@ pub fn configure(table: &mut RouteTable) {
     rooms::configure(table);
     tasks::configure(table);
     imports::configure(table);
+    trips::configure(table);
 }

@@ -1210,6 +1210,43 @@ fn a_room_is_booked_through_the_form_and_a_clash_names_the_booking_that_holds_it
         (now + Duration::days(3)).format("%Y-%m-%dT%H:%M:%SZ"),
     )));
     assert_eq!(bookings["items"].as_array().unwrap().len(), 1, "{bookings}");
+
+    // the booker cancels from the booking's page, at the version shown
+    let booking = made.location.as_deref().unwrap().split('?').next().unwrap();
+    let cancel = format!("{booking}/cancel");
+    let stale = browser.post(&cancel, &[("csrf_token", &listed.csrf()), ("version", "0")]);
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    let cancelled = browser.post(
+        &cancel,
+        &[
+            ("csrf_token", &listed.csrf()),
+            ("version", &listed.version()),
+        ],
+    );
+    assert_eq!(cancelled.status, 303, "{}", cancelled.body);
+    let shown = browser.get(cancelled.location.as_deref().unwrap());
+    assert!(shown.body.contains("Đã hủy đặt phòng"), "{}", shown.body);
+    assert!(
+        !shown.body.contains("name=\"version\""),
+        "nothing left to cancel"
+    );
+    let again = browser.post(
+        &cancel,
+        &[
+            ("csrf_token", &listed.csrf()),
+            ("version", &shown_version(&app, booking)),
+        ],
+    );
+    assert_eq!(again.status, 409, "{}", again.body);
+    let freed = submit("Họp chi bộ", "8", "09:30", "11:00");
+    assert_eq!(freed.status, 303, "the time is free again: {}", freed.body);
+}
+
+/// A booking's version, read through the API.
+fn shown_version(app: &TestApp, booking_page: &str) -> String {
+    let id = booking_page.rsplit('/').next().unwrap();
+    let (_, booking) = json(app.get(&format!("/api/v1/groupware/bookings/{id}")));
+    booking["version"].to_string()
 }
 
 #[test]
@@ -1519,4 +1556,141 @@ fn an_administrator_unlocks_a_locked_account_after_a_step_up() {
     );
     let (_, audit) = json(app.get("/api/v1/audit?action=user.update"));
     assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+}
+
+#[test]
+fn a_document_is_taken_in_hand_and_closed_through_its_page_at_the_version_shown() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("CCOP", "central", "ROOT")]);
+    let clerk = app.account("van.thu", Some("CCOP"), &["groupware_user"]);
+    app.use_token(Some(app.sign_in(&clerk)));
+    let (status, document) = json(app.post(
+        "/api/v1/groupware/documents",
+        &json!({"organization_id": t["CCOP"]["id"], "direction": "incoming",
+                "document_type": "decision", "form": "state", "document_number": 12,
+                "issuer_code": "BNV", "document_date": app.clock.today().to_string(),
+                "issuer": "Bộ Nội vụ", "subject": "Về việc điều động cán bộ"}),
+    ));
+    assert_eq!(status, 201, "{document}");
+    let path = format!("/documents/{}", document["id"].as_str().unwrap());
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &clerk);
+    let page = browser.get(&path);
+    assert!(
+        page.body.contains("Cập nhật tình trạng xử lý"),
+        "{}",
+        page.body
+    );
+    let post = |version: &str, status: &str| {
+        browser.post(
+            &format!("{path}/status"),
+            &[
+                ("csrf_token", &page.csrf()),
+                ("version", version),
+                ("status", status),
+                ("note", "Đã báo cáo lãnh đạo <Vụ>"),
+            ],
+        )
+    };
+    let skipped = post(&page.version(), "in_progress");
+    assert_eq!(
+        skipped.status, 422,
+        "a registered document is not yet assigned"
+    );
+    assert!(skipped.body.contains("id=\"f-status-error\""));
+    assert!(skipped.body.contains("Đã báo cáo lãnh đạo &lt;Vụ&gt;"));
+    let stale = post("0", "done");
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    assert!(stale.body.contains("Người khác vừa sửa dữ liệu này"));
+    let closed = post(&page.version(), "done");
+    assert_eq!(closed.status, 303, "{}", closed.body);
+    let done = browser.get(closed.location.as_deref().unwrap());
+    assert!(done.body.contains("Đã cập nhật tình trạng xử lý."));
+    assert!(done.body.contains("Đã xử lý xong"));
+    assert!(!done.body.contains("name=\"status\""), "no step after done");
+    let (_, read) = json(app.get(&format!(
+        "/api/v1/groupware/documents/{}",
+        document["id"].as_str().unwrap()
+    )));
+    assert_eq!(read["status"], "done");
+    assert_eq!(read["done_on"], app.clock.today().to_string());
+}
+
+#[test]
+fn a_trip_is_proposed_by_its_traveller_and_approved_by_another_of_the_unit() {
+    let app = TestApp::spawn();
+    app.tree(&[("CCOP", "central", "ROOT")]);
+    let traveller = app.account("chuyen.vien", Some("CCOP"), &["groupware_user"]);
+    let head = app.account("vu.truong", Some("CCOP"), &["groupware_user"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &traveller);
+    let form = browser.get("/trips/new");
+    assert_eq!(form.status, 200, "{}", form.body);
+    let today = app.clock.today();
+    let propose = |ends_on: &str| {
+        browser.post(
+            "/trips/new",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("organization_code", "CCOP"),
+                ("purpose", "Kiểm tra công tác cán bộ <tỉnh>"),
+                ("destination", "Bắc Ninh"),
+                ("starts_on", &typed(today + Duration::days(3))),
+                ("ends_on", ends_on),
+            ],
+        )
+    };
+    let backwards = propose(&typed(today + Duration::days(1)));
+    assert_eq!(backwards.status, 422, "{}", backwards.body);
+    assert!(backwards.body.contains("id=\"f-ends-on-error\""));
+    assert!(backwards.body.contains("Không được trước ngày bắt đầu."));
+    let made = propose(&typed(today + Duration::days(4)));
+    assert_eq!(made.status, 303, "{}", made.body);
+    let path = made.location.unwrap().split('?').next().unwrap().to_owned();
+    let own = browser.get(&path);
+    assert!(
+        own.body.contains("Đã gửi đề nghị đi công tác."),
+        "{}",
+        own.body
+    );
+    assert!(own.body.contains("Kiểm tra công tác cán bộ &lt;tỉnh&gt;"));
+    assert!(
+        !own.body.contains("name=\"approve\""),
+        "not the traveller's to decide"
+    );
+    let self_approved = browser.post(
+        &format!("{path}/decision"),
+        &[
+            ("csrf_token", &own.csrf()),
+            ("version", "1"),
+            ("approve", "true"),
+        ],
+    );
+    assert_eq!(self_approved.status, 403, "{}", self_approved.body);
+
+    let deciding = Browser::new(&app);
+    deciding.sign_in(&app, &head);
+    let awaiting = deciding.get("/trips?status=proposed");
+    assert!(awaiting.body.contains("Bắc Ninh"), "{}", awaiting.body);
+    let page = deciding.get(&path);
+    assert!(page.body.contains("name=\"approve\""), "{}", page.body);
+    let decide = |version: &str| {
+        deciding.post(
+            &format!("{path}/decision"),
+            &[
+                ("csrf_token", &page.csrf()),
+                ("version", version),
+                ("approve", "true"),
+                ("note", "Đồng ý"),
+            ],
+        )
+    };
+    assert_eq!(decide("0").status, 412);
+    let decided = decide(&page.version());
+    assert_eq!(decided.status, 303, "{}", decided.body);
+    let approved = deciding.get(decided.location.as_deref().unwrap());
+    assert!(approved.body.contains("Đã duyệt"), "{}", approved.body);
+    assert!(approved.body.contains("Đồng ý"));
+    let twice = decide(&(page.version().parse::<i32>().unwrap() + 1).to_string());
+    assert_eq!(twice.status, 409, "{}", twice.body);
 }

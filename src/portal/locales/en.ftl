@@ -839,3 +839,47 @@ admin-unlock = Unlock the account
 admin-unlock-ask = Unlock the account { $user }? Its failed attempts are counted from zero again.
 admin-not-locked = This account is not locked.
 admin-locked-until = (until { $time })
+
+## Handling a document
+gw-change-status = Update the handling status
+gw-status-changed = The handling status is updated.
+gw-field-note = Note
+conflict-document-done = The document's handling is done; register a new document to act on it again.
+conflict-status-transition = The document cannot take this status: handling goes registered, assigned, in progress, done.
+
+## A room booking
+room-booking = Room booking
+room-when = When
+room-status = Status
+room-status-confirmed = Booked
+room-status-cancelled = Cancelled
+room-cancel = Cancel the booking
+room-cancelled = The booking is cancelled; the room is free again for that time.
+room-already-cancelled = This booking was cancelled already.
+
+## Business trips
+trip-title = Business trips
+trip-propose = Propose a trip
+trip-propose-lead = You are the traveller; the unit's head or clerk (not a traveller) decides the proposal.
+trip-all = All trips
+trip-awaiting = Awaiting a decision
+trip-none = No trips.
+trip-dates = Dates
+trip-status = Status
+trip-travellers = Travellers
+trip-decided-at = Decided on
+trip-decide = Decide the proposal
+trip-proposed = The trip is proposed.
+trip-decided = The decision is recorded.
+trip-already-decided = This proposal was approved or rejected already.
+trip-status-proposed = Awaiting a decision
+trip-status-approved = Approved
+trip-status-rejected = Rejected
+trip-field-organization-code = Unit code
+trip-field-purpose = Purpose
+trip-field-destination = Destination
+trip-field-starts-on = Leaves on
+trip-field-ends-on = Returns on
+trip-field-approve = Approve the trip
+trip-field-note = Note
+rule-not-before-start = Must not be before the start date.

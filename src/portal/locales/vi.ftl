@@ -839,3 +839,47 @@ admin-unlock = Mở khóa tài khoản
 admin-unlock-ask = Mở khóa tài khoản { $user }? Số lần nhập sai được tính lại từ đầu.
 admin-not-locked = Tài khoản này không bị khóa.
 admin-locked-until = (đến { $time })
+
+## Xử lý văn bản
+gw-change-status = Cập nhật tình trạng xử lý
+gw-status-changed = Đã cập nhật tình trạng xử lý.
+gw-field-note = Ghi chú
+conflict-document-done = Văn bản đã xử lý xong; muốn xử lý tiếp hãy vào sổ văn bản mới.
+conflict-status-transition = Không thể chuyển sang tình trạng này: văn bản đi từ đã vào sổ, đã giao, đang xử lý đến đã xử lý xong.
+
+## Lịch đặt phòng
+room-booking = Lịch đặt phòng họp
+room-when = Thời gian
+room-status = Tình trạng
+room-status-confirmed = Đã đặt
+room-status-cancelled = Đã hủy
+room-cancel = Hủy đặt phòng
+room-cancelled = Đã hủy đặt phòng; phòng trống lại trong thời gian này.
+room-already-cancelled = Lịch đặt phòng này đã bị hủy trước đó.
+
+## Công tác
+trip-title = Đi công tác
+trip-propose = Đề nghị đi công tác
+trip-propose-lead = Bạn là người đi công tác; lãnh đạo hoặc văn thư của đơn vị (không phải người đi) duyệt đề nghị.
+trip-all = Tất cả chuyến công tác
+trip-awaiting = Chờ duyệt
+trip-none = Không có chuyến công tác nào.
+trip-dates = Thời gian
+trip-status = Tình trạng
+trip-travellers = Số người đi
+trip-decided-at = Ngày duyệt
+trip-decide = Duyệt đề nghị
+trip-proposed = Đã gửi đề nghị đi công tác.
+trip-decided = Đã ghi ý kiến duyệt.
+trip-already-decided = Đề nghị này đã được duyệt hoặc từ chối trước đó.
+trip-status-proposed = Chờ duyệt
+trip-status-approved = Đã duyệt
+trip-status-rejected = Không duyệt
+trip-field-organization-code = Mã đơn vị
+trip-field-purpose = Mục đích chuyến đi
+trip-field-destination = Nơi đến
+trip-field-starts-on = Ngày đi
+trip-field-ends-on = Ngày về
+trip-field-approve = Đồng ý cho đi
+trip-field-note = Ý kiến
+rule-not-before-start = Không được trước ngày bắt đầu.
