@@ -17,9 +17,9 @@ use super::form::{self, choice, integer, text, yes_no, Shown, Spec};
 use super::format;
 use super::i18n::Lang;
 use super::page::{self, Nav};
-use crate::auth::admin::{self, CreatedUser, UserUpdate};
+use crate::auth::admin::{self, CreatedUser, UpdateUser, UserUpdate};
 use crate::auth::caller::Permission;
-use crate::auth::model::{policy_level, Grant, LevelPolicy, Role, UserView};
+use crate::auth::model::{policy_level, Grant, LevelPolicy, Role, UserStatus, UserView};
 use crate::context::{Ctx, Scope};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::route_table::RouteTable;
@@ -31,6 +31,9 @@ pub fn configure(table: &mut RouteTable) {
         .resource("/admin/users/new", |r| r.get(new_user).post(create_user))
         .resource("/admin/users/{id}", |r| r.get(user_page))
         .resource("/admin/users/{id}/edit", |r| r.get(edit_form).post(edit))
+        .resource("/admin/users/{id}/unlock", |r| {
+            r.get(unlock_form).post(unlock)
+        })
         .resource("/admin/users/{id}/grants/new", |r| {
             r.get(grant_form).post(add_grant)
         })
@@ -300,13 +303,21 @@ pub async fn user_page(user: SignedIn, id: web::Path<String>) -> Result<HttpResp
             dt { (lang.t("admin-field-username")) } dd { (view.username) }
             dt { (lang.t("admin-field-display-name")) } dd { (view.display_name) }
             dt { (lang.t("admin-home-unit")) } dd { (account.unit) }
-            dt { (lang.t("admin-field-status")) } dd { (lang.t(&format!("user-status-{}", view.status))) }
+            dt { (lang.t("admin-field-status")) } dd {
+                (lang.t(&format!("user-status-{}", view.status)))
+                @if let (UserStatus::Locked, Some(until)) = (view.status, view.locked_until) {
+                    " " (lang.t_with("admin-locked-until", &[("time", &format::date_time(until))]))
+                }
+            }
             dt { (lang.t("admin-mfa")) } dd { (lang.t(if view.mfa_enrolled { "choose-yes" } else { "choose-no" })) }
             dt { (lang.t("profile-updated")) } dd { (format::date_time(view.updated_at)) }
         }
         div.actions {
             a.button.button--secondary href=(format!("/admin/users/{id}/edit")) { (lang.t("admin-edit-user")) }
             a.button.button--secondary href=(format!("/admin/users/{id}/grants/new")) { (lang.t("admin-add-grant")) }
+            @if view.status == UserStatus::Locked {
+                a.button href=(format!("/admin/users/{id}/unlock")) { (lang.t("admin-unlock")) }
+            }
         }
         h2 { (lang.t("admin-grants")) }
         @if account.grants.is_empty() {
@@ -410,6 +421,82 @@ pub async fn edit(
         (&shown, notice.as_deref()),
     );
     Ok(user.visitor.respond(status, markup))
+}
+
+/// Asks before a locked account is unlocked (and proves the second
+/// factor); the form carries the version the account was read at.
+pub async fn unlock_form(
+    user: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
+    let scope = user.require(Permission::ManageUsers)?;
+    user.require_fresh_mfa()?;
+    let id = user_id(&user, &id)?;
+    let view = user.run(scope, move |ctx| admin::get_user(ctx, id)).await?;
+    Ok(user.ok(unlock_page(&user, &view, None)))
+}
+
+fn unlock_page(user: &SignedIn, view: &UserView, notice: Option<&str>) -> Markup {
+    let lang = user.lang();
+    let id = view.id;
+    let body = html! {
+        @if let Some(notice) = notice { (form::notice(notice)) }
+        @if view.status == UserStatus::Locked {
+            p.lead { (lang.t_with("admin-unlock-ask", &[("user", &view.username)])) }
+            form method="post" action=(format!("/admin/users/{id}/unlock")) {
+                (page::csrf(&user.csrf()))
+                input type="hidden" name="version" value=(view.version);
+                div.actions {
+                    button.button type="submit" { (lang.t("admin-unlock")) }
+                    a href=(format!("/admin/users/{id}")) { (lang.t("cancel")) }
+                }
+            }
+        } @else {
+            p.lead { (lang.t("admin-not-locked")) }
+            p { a href=(format!("/admin/users/{id}")) { (view.username) } }
+        }
+    };
+    page::signed_in_page(user, Nav::Admin, &lang.t("admin-unlock"), body)
+}
+
+/// Unlocks the account: the API's `PATCH /users/{id}` with `status: active`.
+pub async fn unlock(
+    posted: Posted<SignedIn>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
+    let Posted { who: user, form } = posted;
+    let scope = user.require(Permission::ManageUsers)?;
+    user.require_fresh_mfa()?;
+    let id = user_id(&user, &id)?;
+    let version = form::version(&user, &form)?;
+    let grants = user.caller.grants.clone();
+    let saved = user
+        .visitor
+        .app
+        .as_caller(&user.caller, scope.clone(), move |ctx| {
+            let change = UpdateUser {
+                display_name: None,
+                status: Some(UserStatus::Active),
+            };
+            admin::update_user(
+                ctx,
+                &grants,
+                UserUpdate {
+                    id,
+                    version,
+                    change,
+                },
+            )
+        })
+        .await;
+    let (status, _, notice) = match saved {
+        Ok(_) => return Ok(see_other(&format!("/admin/users/{id}"))),
+        Err(error) => refusal(&user, error)?,
+    };
+    let view = user.run(scope, move |ctx| admin::get_user(ctx, id)).await?;
+    Ok(user
+        .visitor
+        .respond(status, unlock_page(&user, &view, notice.as_deref())))
 }
 
 fn grant_page(user: &SignedIn, id: UserId, form: Option<(&FormData, Vec<FieldError>)>) -> Markup {

@@ -205,6 +205,11 @@ impl SignedIn {
 pub struct FormData(HashMap<String, String>);
 
 impl FormData {
+    /// Fields read from a body other than a plain form (an upload).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> FormData {
+        FormData(pairs.into_iter().collect())
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }

@@ -159,7 +159,7 @@ pub fn body<T: DeserializeOwned>(values: Map<String, Value>) -> AppResult<T> {
 
 /// The services' field rules in the user's words: (part of the service's
 /// message, message key). The first that matches names the rule.
-const RULES: [(&str, &str); 22] = [
+const RULES: [(&str, &str); 23] = [
     ("must not be after today", "rule-not-after-today"),
     ("when the current period began", "rule-after-current-period"),
     ("12 months after admitted_on", "rule-probation"),
@@ -185,6 +185,7 @@ const RULES: [(&str, &str); 22] = [
     ("lower-case letters, digits", "rule-username"),
     ("no such organization", "rule-no-such-organization"),
     ("in at least three different words", "rule-reason"),
+    ("must not be before starts_on", "rule-not-before-start"),
 ];
 
 /// A service's field error in the user's words (the date a period began is

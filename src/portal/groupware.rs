@@ -10,7 +10,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::browser::{Posted, SignedIn};
+use super::browser::{FormData, Posted, SignedIn};
 use super::error::{see_other, PortalError};
 use super::form::{self, choice, date, integer, optional, text, Shown, Spec};
 use super::format::{self, given};
@@ -20,7 +20,7 @@ use crate::auth::caller::Permission;
 use crate::context::{Ctx, Scope};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::groupware::correspondence::input::{DocumentFilter, ListQuery, NewDocument};
-use crate::groupware::correspondence::model::{DocumentView, EventRow};
+use crate::groupware::correspondence::model::{DocumentView, EventRow, Status};
 use crate::groupware::correspondence::service;
 use crate::groupware::notices::model::Notices;
 use crate::http::route_table::RouteTable;
@@ -30,7 +30,8 @@ pub fn configure(table: &mut RouteTable) {
     table
         .resource("/documents", |r| r.get(list))
         .resource("/documents/new", |r| r.get(register_form).post(register))
-        .resource("/documents/{id}", |r| r.get(document));
+        .resource("/documents/{id}", |r| r.get(document))
+        .resource("/documents/{id}/status", |r| r.post(change_status));
 }
 
 const WORDS: &str = "gw-field";
@@ -252,6 +253,7 @@ fn table(lang: Lang, documents: &[DocumentView]) -> Markup {
 #[derive(Debug, Default, Deserialize)]
 pub struct DocumentQuery {
     registered: Option<String>,
+    changed: Option<String>,
 }
 
 /// One document and its handling history.
@@ -260,18 +262,89 @@ pub async fn document(
     id: web::Path<String>,
     query: web::Query<DocumentQuery>,
 ) -> Result<HttpResponse, PortalError> {
-    let lang = user.lang();
     let scope = user.require(Permission::UseGroupware)?;
     let id: DocumentId = id
         .parse()
         .map_err(|_| user.fail(AppError::NotFound { entity: "document" }))?;
-    let (view, events) = user
-        .run(scope, move |ctx| {
-            Ok((service::view(ctx, id)?, service::history(ctx, id)?))
-        })
-        .await?;
+    let (view, events) = read_document(&user, scope, id).await?;
+    let changed = query.changed.is_some();
+    Ok(user.ok(document_page(
+        &user,
+        (&view, &events),
+        query.registered.is_some(),
+        changed,
+        None,
+    )))
+}
+
+async fn read_document(
+    user: &SignedIn,
+    scope: Scope,
+    id: DocumentId,
+) -> Result<(DocumentView, Vec<EventRow>), PortalError> {
+    user.run(scope, move |ctx| {
+        Ok((service::view(ctx, id)?, service::history(ctx, id)?))
+    })
+    .await
+}
+
+/// The next steps of a document's handling (the service decides again).
+fn next_statuses(status: Status) -> &'static [&'static str] {
+    match status {
+        Status::Assigned => &["in_progress", "done"],
+        Status::Registered | Status::InProgress => &["done"],
+        Status::Done => &[],
+    }
+}
+
+fn status_specs(status: Status) -> [Spec; 2] {
+    [
+        choice("status", next_statuses(status), "gw-status"),
+        optional(text("note")),
+    ]
+}
+
+/// The form that moves the handling on, at the version shown.
+fn status_form(
+    user: &SignedIn,
+    view: &DocumentView,
+    refused: Option<(&FormData, Vec<FieldError>)>,
+) -> Markup {
+    let lang = user.lang();
+    let specs = status_specs(view.status);
+    let mut shown = Shown::blank(
+        format!("/documents/{}/status", view.id),
+        (WORDS, &specs),
+        lang.t("gw-change-status"),
+    );
+    shown.hidden = vec![("version", view.version.to_string())];
+    if let Some((form, errors)) = refused {
+        shown = shown.again(form, errors);
+    }
+    html! {
+        h2 { (lang.t("gw-change-status")) }
+        (form::render(user, &shown))
+    }
+}
+
+fn document_page(
+    user: &SignedIn,
+    (view, events): (&DocumentView, &[EventRow]),
+    registered: bool,
+    changed: bool,
+    refused: Option<(&FormData, Vec<FieldError>, Option<String>)>,
+) -> Markup {
+    let lang = user.lang();
+    let (notice, refused) = match refused {
+        Some((form, errors, notice)) => (notice, Some((form, errors))),
+        None => (None, None),
+    };
     let body = html! {
-        @if query.registered.is_some() {
+        @if let Some(notice) = &notice { (form::notice(notice)) }
+        @if changed {
+            div.notice.notice--ok role="status" { p { (lang.t("gw-status-changed")) } }
+        }
+        @if registered {
             div.notice.notice--ok role="status" { p {
                 (lang.t_with("gw-registered-as", &[
                     ("number", &view.registration_label),
@@ -279,13 +352,78 @@ pub async fn document(
                 ]))
             } }
         }
-        (facts(lang, &view))
+        (facts(lang, view))
+        @if view.status != Status::Done { (status_form(user, view, refused)) }
         h2 { (lang.t("gw-history")) }
-        (history(lang, &events))
+        (history(lang, events))
         p { a href="/documents" { (lang.t("gw-list-title")) } }
     };
-    let title = view.subject.clone();
-    Ok(user.ok(page::signed_in_page(&user, Nav::Groupware, &title, body)))
+    page::signed_in_page(user, Nav::Groupware, &view.subject, body)
+}
+
+/// Starts or closes the handling: the API's
+/// `POST /groupware/documents/{id}/status` with the version as `If-Match`.
+pub async fn change_status(
+    posted: Posted<SignedIn>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
+    let Posted { who: user, form } = posted;
+    let scope = user.require(Permission::UseGroupware)?;
+    let lang = user.lang();
+    let id: DocumentId = id
+        .parse()
+        .map_err(|_| user.fail(AppError::NotFound { entity: "document" }))?;
+    let version = form::version(&user, &form)?;
+    let (view, _) = read_document(&user, scope.clone(), id).await?;
+    let specs = status_specs(view.status);
+    let (status, errors, notice) = match form::read(lang, &specs, &form) {
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        Ok(values) => {
+            let changed = user
+                .visitor
+                .app
+                .as_caller(&user.caller, scope.clone(), move |ctx| {
+                    service::set_status(ctx, id, version, form::body(values)?)
+                })
+                .await;
+            match changed {
+                Ok(_) => return Ok(see_other(&format!("/documents/{id}?changed=1"))),
+                Err(AppError::Validation(errors)) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    errors
+                        .into_iter()
+                        .map(|e| form::translate(lang, e))
+                        .collect(),
+                    None,
+                ),
+                Err(AppError::StaleVersion { .. }) => (
+                    StatusCode::PRECONDITION_FAILED,
+                    Vec::new(),
+                    Some(lang.t("error-stale-detail")),
+                ),
+                Err(AppError::Conflict { code, .. }) => {
+                    let key = format!("conflict-{code}");
+                    let said = if lang.has(&key) {
+                        lang.t(&key)
+                    } else {
+                        lang.t("error-conflict-detail")
+                    };
+                    (StatusCode::CONFLICT, Vec::new(), Some(said))
+                }
+                Err(other) => return Err(user.fail(other)),
+            }
+        }
+    };
+    // the document as it is now, with the refusal beside the form
+    let (view, events) = read_document(&user, scope, id).await?;
+    let markup = document_page(
+        &user,
+        (&view, &events),
+        false,
+        false,
+        Some((&form, errors, notice)),
+    );
+    Ok(user.visitor.respond(status, markup))
 }
 
 fn facts(lang: Lang, d: &DocumentView) -> Markup {

@@ -17,6 +17,8 @@ mod form;
 pub mod format;
 mod groupware;
 pub mod i18n;
+mod imports;
+mod multipart;
 mod officials;
 mod organizations;
 mod page;
@@ -24,7 +26,9 @@ mod party;
 mod rooms;
 mod sign_in;
 mod start;
+mod statistics;
 mod tasks;
+mod trips;
 
 use crate::http::route_table::RouteTable;
 
@@ -46,7 +50,8 @@ pub fn configure(table: &mut RouteTable) {
         .resource("/language", |r| r.post(sign_in::choose_language))
         .resource("/organizations", |r| r.get(organizations::tree))
         .resource("/organizations/{id}", |r| r.get(organizations::unit))
-        .resource("/audit", |r| r.get(audit::log));
+        .resource("/audit", |r| r.get(audit::log))
+        .resource("/statistics", |r| r.get(statistics::statistics));
     officials::configure(table);
     party::configure(table);
     admin::configure(table);
@@ -54,4 +59,6 @@ pub fn configure(table: &mut RouteTable) {
     groupware::configure(table);
     rooms::configure(table);
     tasks::configure(table);
+    imports::configure(table);
+    trips::configure(table);
 }

@@ -38,6 +38,7 @@ pub enum Nav {
     Officials,
     Party,
     Groupware,
+    Reports,
     Audit,
     Admin,
     Account,
@@ -122,6 +123,9 @@ pub fn signed_in_page(user: &SignedIn, nav: Nav, title: &str, body: Markup) -> M
     if user.may(Permission::UseGroupware) {
         links.push((Nav::Groupware, "/documents", "nav-groupware"));
     }
+    if user.may(Permission::ReadPersonnel) {
+        links.push((Nav::Reports, "/statistics", "nav-reports"));
+    }
     if user.may(Permission::ReadAudit) {
         links.push((Nav::Audit, "/audit", "nav-audit"));
     }
@@ -180,6 +184,8 @@ pub enum Kind {
     Date,
     /// One of (value, label); an empty value first means "none".
     Select(Vec<(String, String)>),
+    /// A spreadsheet to upload (CSV or XLSX).
+    File,
 }
 
 /// One labelled form field, with its hint and its error beside it.
@@ -258,6 +264,10 @@ pub fn field(lang: Lang, f: &Field) -> Markup {
                             option value=(value) selected[*value == f.value] { (label) }
                         }
                     }
+                }
+                Kind::File => {
+                    input id=(id) name=(f.name) type="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                        required[f.required] aria-invalid=[invalid] aria-describedby=[&described];
                 }
                 kind => {
                     input id=(id) name=(f.name) type=(input_type(kind)) value=(f.value)

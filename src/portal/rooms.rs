@@ -20,7 +20,7 @@ use super::page::{self, Field, Kind, Nav};
 use crate::auth::caller::Permission;
 use crate::error::{AppError, FieldError};
 use crate::groupware::rooms::input::{NewBooking, RoomFilter, Window};
-use crate::groupware::rooms::model::{BookingRow, RoomView};
+use crate::groupware::rooms::model::{BookingRow, BookingStatus, RoomView};
 use crate::groupware::rooms::service;
 use crate::http::route_table::RouteTable;
 use crate::ids::{BookingId, RoomId};
@@ -28,7 +28,9 @@ use crate::ids::{BookingId, RoomId};
 pub fn configure(table: &mut RouteTable) {
     table
         .resource("/rooms", |r| r.get(rooms))
-        .resource("/rooms/{id}/book", |r| r.get(booking_form).post(book));
+        .resource("/rooms/{id}/book", |r| r.get(booking_form).post(book))
+        .resource("/bookings/{id}", |r| r.get(booking_view))
+        .resource("/bookings/{id}/cancel", |r| r.post(cancel));
 }
 
 const WORDS: &str = "room-field";
@@ -69,8 +71,6 @@ pub struct FreeForm {
     starts: Option<String>,
     ends: Option<String>,
     capacity: Option<String>,
-    /// Set after a booking was made.
-    booked: Option<String>,
 }
 
 /// The window asked for, or the fields that could not be read.
@@ -161,9 +161,6 @@ pub async fn rooms(
         ),
     ];
     let body = html! {
-        @if form.booked.is_some() {
-            div.notice.notice--ok role="status" { p { (lang.t("room-booked")) } }
-        }
         form.filters method="get" action="/rooms" role="search" {
             @for field in &fields { (page::field(lang, field)) }
             div.actions { button.button type="submit" { (lang.t("room-find-free")) } }
@@ -278,7 +275,7 @@ fn times(lang: Lang, values: &mut Map<String, Value>) -> Result<(), Vec<FieldErr
 /// What the booking came to: made, refused beside the fields, or held by
 /// another booking.
 enum Outcome {
-    Made,
+    Made(BookingId),
     Invalid(Vec<FieldError>),
     Held(BookingRow),
 }
@@ -304,7 +301,7 @@ pub async fn book(
         .run(scope, move |ctx| {
             let body: NewBooking = form::body(values)?;
             match service::book(ctx, body) {
-                Ok(_) => Ok(Outcome::Made),
+                Ok(made) => Ok(Outcome::Made(made.id)),
                 Err(AppError::Validation(errors)) => Ok(Outcome::Invalid(errors)),
                 Err(AppError::Conflict {
                     code: "booking-clash",
@@ -323,7 +320,7 @@ pub async fn book(
         })
         .await?;
     match outcome {
-        Outcome::Made => Ok(see_other("/rooms?booked=1")),
+        Outcome::Made(made) => Ok(see_other(&format!("/bookings/{made}?booked=1"))),
         Outcome::Invalid(errors) => {
             let errors = errors
                 .into_iter()
@@ -369,8 +366,119 @@ fn again(user: &SignedIn, room: &RoomView, form: &FormData, outcome: Outcome) ->
                 booking_page(user, room, &shown, None),
             )
         }
-        Outcome::Made => see_other("/rooms"),
+        Outcome::Made(made) => see_other(&format!("/bookings/{made}")),
     }
+}
+
+/// `?booked=1` after the booking form, `?cancelled=1` after cancelling.
+#[derive(Debug, Default, Deserialize)]
+pub struct BookingQuery {
+    booked: Option<String>,
+    cancelled: Option<String>,
+}
+
+fn booking_id(user: &SignedIn, raw: &str) -> Result<BookingId, PortalError> {
+    raw.parse()
+        .map_err(|_| user.fail(AppError::NotFound { entity: "booking" }))
+}
+
+/// A booking, its room, and (while it holds the room) the cancel button
+/// carrying the version shown; the service decides who may cancel.
+fn booking_body(
+    user: &SignedIn,
+    (booking, room): (&BookingRow, &RoomView),
+    notices: (Option<&str>, Option<String>),
+) -> Markup {
+    let lang = user.lang();
+    let active = booking.status != BookingStatus::Cancelled;
+    html! {
+        @if let Some(ok) = notices.0 {
+            div.notice.notice--ok role="status" { p { (lang.t(ok)) } }
+        }
+        @if let Some(refused) = &notices.1 { (form::notice(refused)) }
+        dl.facts {
+            dt { (lang.t("room-name")) } dd { (room.name) }
+            dt { (lang.t("room-field-title")) } dd { (booking.title) }
+            dt { (lang.t("room-field-attendees")) } dd { (booking.attendees) }
+            dt { (lang.t("room-when")) } dd {
+                (format::date_time(booking.starts_at)) " – " (hours(booking.ends_at))
+            }
+            dt { (lang.t("room-status")) } dd { (lang.t(&format!("room-status-{}", booking.status))) }
+        }
+        @if active {
+            form method="post" action=(format!("/bookings/{}/cancel", booking.id)) {
+                (page::csrf(&user.csrf()))
+                input type="hidden" name="version" value=(booking.version);
+                div.actions { button.button.button--secondary type="submit" { (lang.t("room-cancel")) } }
+            }
+        }
+        p { a href="/rooms" { (lang.t("room-title")) } }
+    }
+}
+
+async fn booking_and_room(
+    user: &SignedIn,
+    id: BookingId,
+) -> Result<(BookingRow, RoomView), PortalError> {
+    let scope = user.require(Permission::UseGroupware)?;
+    let booking = user
+        .run(scope, move |ctx| service::booking(ctx, id))
+        .await?;
+    let room = room(user, booking.room_id).await?;
+    Ok((booking, room))
+}
+
+pub async fn booking_view(
+    user: SignedIn,
+    id: web::Path<String>,
+    query: web::Query<BookingQuery>,
+) -> Result<HttpResponse, PortalError> {
+    let id = booking_id(&user, &id)?;
+    let (booking, room) = booking_and_room(&user, id).await?;
+    let ok = match (&query.booked, &query.cancelled) {
+        (Some(_), _) => Some("room-booked"),
+        (_, Some(_)) => Some("room-cancelled"),
+        _ => None,
+    };
+    let body = booking_body(&user, (&booking, &room), (ok, None));
+    let title = user.lang().t("room-booking");
+    Ok(user.ok(page::signed_in_page(&user, Nav::Groupware, &title, body)))
+}
+
+/// Cancels the booking: the API's `POST /groupware/bookings/{id}/cancel`
+/// with the version as `If-Match`.
+pub async fn cancel(
+    posted: Posted<SignedIn>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
+    let Posted { who: user, form } = posted;
+    let scope = user.require(Permission::UseGroupware)?;
+    let lang = user.lang();
+    let id = booking_id(&user, &id)?;
+    let version = form::version(&user, &form)?;
+    let cancelled = user
+        .visitor
+        .app
+        .as_caller(&user.caller, scope, move |ctx| {
+            service::cancel(ctx, id, version)
+        })
+        .await;
+    let (status, refused) = match cancelled {
+        Ok(_) => return Ok(see_other(&format!("/bookings/{id}?cancelled=1"))),
+        Err(AppError::StaleVersion { .. }) => (
+            StatusCode::PRECONDITION_FAILED,
+            lang.t("error-stale-detail"),
+        ),
+        Err(AppError::Conflict { .. }) => (StatusCode::CONFLICT, lang.t("room-already-cancelled")),
+        Err(other) => return Err(user.fail(other)),
+    };
+    let (booking, room) = booking_and_room(&user, id).await?;
+    let body = booking_body(&user, (&booking, &room), (None, Some(refused)));
+    let title = lang.t("room-booking");
+    Ok(user.visitor.respond(
+        status,
+        page::signed_in_page(&user, Nav::Groupware, &title, body),
+    ))
 }
 
 #[cfg(test)]
@@ -386,6 +494,11 @@ mod tests {
                     "{}",
                     spec.name
                 );
+            }
+        }
+        for lang in Lang::ALL {
+            for status in BookingStatus::ALL {
+                assert!(lang.has(&format!("room-status-{status}")), "{status}");
             }
         }
         let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();

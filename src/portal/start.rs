@@ -47,6 +47,7 @@ pub async fn start(user: SignedIn) -> Result<HttpResponse, PortalError> {
                 li { a href="/documents" { (lang.t("gw-list-title")) } }
                 li { a href="/tasks" { (lang.t("task-mine")) } }
                 li { a href="/rooms" { (lang.t("room-title")) } }
+                li { a href="/trips" { (lang.t("trip-title")) } }
             }
         }
         (notices)

@@ -1219,6 +1219,43 @@ fn a_room_is_booked_through_the_form_and_a_clash_names_the_booking_that_holds_it
         (now + Duration::days(3)).format("%Y-%m-%dT%H:%M:%SZ"),
     )));
     assert_eq!(bookings["items"].as_array().unwrap().len(), 1, "{bookings}");
+
+    // the booker cancels from the booking's page, at the version shown
+    let booking = made.location.as_deref().unwrap().split('?').next().unwrap();
+    let cancel = format!("{booking}/cancel");
+    let stale = browser.post(&cancel, &[("csrf_token", &listed.csrf()), ("version", "0")]);
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    let cancelled = browser.post(
+        &cancel,
+        &[
+            ("csrf_token", &listed.csrf()),
+            ("version", &listed.version()),
+        ],
+    );
+    assert_eq!(cancelled.status, 303, "{}", cancelled.body);
+    let shown = browser.get(cancelled.location.as_deref().unwrap());
+    assert!(shown.body.contains("Đã hủy đặt phòng"), "{}", shown.body);
+    assert!(
+        !shown.body.contains("name=\"version\""),
+        "nothing left to cancel"
+    );
+    let again = browser.post(
+        &cancel,
+        &[
+            ("csrf_token", &listed.csrf()),
+            ("version", &shown_version(&app, booking)),
+        ],
+    );
+    assert_eq!(again.status, 409, "{}", again.body);
+    let freed = submit("Họp chi bộ", "8", "09:30", "11:00");
+    assert_eq!(freed.status, 303, "the time is free again: {}", freed.body);
+}
+
+/// A booking's version, read through the API.
+fn shown_version(app: &TestApp, booking_page: &str) -> String {
+    let id = booking_page.rsplit('/').next().unwrap();
+    let (_, booking) = json(app.get(&format!("/api/v1/groupware/bookings/{id}")));
+    booking["version"].to_string()
 }
 
 #[test]
@@ -1289,4 +1326,380 @@ fn a_staff_member_reports_progress_on_a_task_and_completes_it_through_forms() {
     let closed = browser.get(&path);
     assert!(closed.body.contains("Đã hoàn thành"), "{}", closed.body);
     assert!(closed.body.contains(&typed(today)));
+}
+
+impl Browser {
+    /// A form with a file, as a browser posts it (`multipart/form-data`).
+    fn upload(&self, path: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Page {
+        let boundary = "----odb-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, bytes)) = file {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
+        self.send(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header(
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(body),
+        )
+    }
+}
+
+impl Page {
+    /// The value of the page's hidden input `name`, as the browser reads it.
+    fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker).expect("the hidden input") + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end]
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+}
+
+const IMPORT_MAPPING: &str = "Họ và tên = full_name
+Giới tính = sex
+Ngày sinh = birth_date
+Số định danh cá nhân = personal_identification_code
+Dân tộc = ethnic_group_code
+Ngạch = rank_code
+Phân loại = classification
+Hệ số lương = salary_coefficient
+Phụ cấp thâm niên = seniority_allowance_percent
+Đơn vị = using_organization_id";
+
+#[test]
+fn an_editor_imports_a_spreadsheet_after_a_dry_run_and_reads_the_statistics_of_the_unit() {
+    let app = TestApp::with_demo();
+    let editor = app.account("editor.p01", Some("P01"), &["personnel_editor"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &editor);
+    let csv = std::fs::read(format!(
+        "{}/fixtures/imports/so-noi-vu-p01.csv",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let form = browser.get("/imports/new");
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("enctype=\"multipart/form-data\""));
+    let token = form.csrf();
+    let submit = |code: &str, atomicity: &str, file: Option<(&str, &[u8])>| {
+        browser.upload(
+            "/imports/new",
+            &[
+                ("csrf_token", &token),
+                ("dry_run", "true"),
+                ("organization_code", code),
+                ("mapping", IMPORT_MAPPING),
+                ("atomicity", atomicity),
+            ],
+            file,
+        )
+    };
+    let forged = browser.upload("/imports/new", &[("organization_code", "P01")], None);
+    assert_eq!(forged.status, 403);
+    let no_file = submit("P01", "file", None);
+    assert_eq!(no_file.status, 422, "{}", no_file.body);
+    assert!(no_file.body.contains("id=\"f-file-error\""));
+    let elsewhere = submit("P02", "file", Some(("so-noi-vu.csv", &csv)));
+    assert_eq!(elsewhere.status, 422, "{}", elsewhere.body);
+    assert!(elsewhere.body.contains("id=\"f-organization-code-error\""));
+    assert!(
+        elsewhere.body.contains("Họ và tên = full_name"),
+        "the mapping typed stays"
+    );
+
+    // the whole file refused by one faulty row: the report, no import button
+    let whole = submit("P01", "file", Some(("so-noi-vu.csv", &csv)));
+    assert_eq!(whole.status, 200, "{}", whole.body);
+    assert!(whole.body.contains("Đây là kết quả chạy thử"));
+    assert!(
+        whole
+            .body
+            .contains("Không phải ngày hợp lệ (ngày/tháng/năm) (“31/02/1980”)"),
+        "{}",
+        whole.body
+    );
+    assert!(whole.body.contains("Hãy sửa tệp"));
+    assert!(!whole.body.contains("name=\"content_base64\""));
+
+    // row by row: the good rows may be imported from the report
+    let rows = submit("P01", "row", Some(("so-noi-vu.csv", &csv)));
+    assert_eq!(rows.status, 200, "{}", rows.body);
+    let confirm = [
+        "organization_code",
+        "mapping",
+        "atomicity",
+        "file_name",
+        "content_base64",
+    ]
+    .map(|name| (name, rows.hidden(name)));
+    let mut fields: Vec<(&str, &str)> = confirm.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    fields.push(("csrf_token", &token));
+    fields.push(("dry_run", "false"));
+    let done = browser.upload("/imports/new", &fields, None);
+    assert_eq!(done.status, 303, "{}", done.body);
+    let report = browser.get(done.location.as_deref().unwrap());
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert!(report.body.contains("Đã nhập dữ liệu."), "{}", report.body);
+    app.use_token(Some(app.sign_in(&editor)));
+    let (_, found) = json(app.get("/api/v1/officials?q=Tran+Thi+Bich+Ngoc"));
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+
+    // the statistics of the editor's own unit, as the API counts them
+    let p01 = odb::org::repo::find_by_code(&mut app.db.connect(), "P01")
+        .unwrap()
+        .unwrap()
+        .id;
+    let (_, counted) = json(app.get(&format!(
+        "/api/v1/statistics/sex_and_ethnicity?organization_id={p01}"
+    )));
+    let page = browser.get("/statistics?table=sex_and_ethnicity");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("value=\"P01\""),
+        "the caller's unit by default"
+    );
+    assert!(
+        page.body
+            .contains(&format!("Tổng số: {}", counted["total"])),
+        "{}",
+        page.body
+    );
+    let file = browser.get("/statistics?table=sex_and_ethnicity&organization_code=P01&format=csv");
+    assert_eq!(file.status, 200);
+    let api_csv = app
+        .get(&format!(
+            "/api/v1/statistics/sex_and_ethnicity?organization_id={p01}&format=csv"
+        ))
+        .text()
+        .unwrap();
+    assert_eq!(file.body, api_csv, "the same sheet as the API's");
+    let refused = browser.get("/statistics?organization_code=P02&as_of=hom+qua");
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("id=\"f-as-of-error\""));
+    let outside = browser.get("/statistics?organization_code=P02");
+    assert_eq!(outside.status, 422, "{}", outside.body);
+    assert!(outside.body.contains("id=\"f-organization-code-error\""));
+}
+
+#[test]
+fn an_administrator_unlocks_a_locked_account_after_a_step_up() {
+    let app = TestApp::spawn();
+    app.tree(&[("HN", "province", "ROOT")]);
+    let locked = app.account("khoa.thu", Some("HN"), &["personnel_viewer"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &app.admin);
+    // the administrator's second factor is no longer recent
+    app.clock.advance(Duration::minutes(16));
+    for _ in 0..5 {
+        login(&app, &locked.username, "mat-khau-sai-1234");
+    }
+    assert_eq!(
+        login(&app, &locked.username, &locked.password).status(),
+        423
+    );
+    app.use_token(Some(app.sign_in(&app.admin)));
+    let (_, users) = json(app.get("/api/v1/users"));
+    let id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "khoa.thu")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let account = browser.get(&format!("/admin/users/{id}"));
+    assert!(
+        account.body.contains("Tạm khóa do nhập sai (đến "),
+        "{}",
+        account.body
+    );
+    let path = format!("/admin/users/{id}/unlock");
+    assert!(account.body.contains(&format!("href=\"{path}\"")));
+    let asked = browser.get(&path);
+    assert_eq!(asked.location, Some(format!("/step-up?next={path}")));
+    let step_up = browser.get(asked.location.as_deref().unwrap());
+    browser.post(
+        "/step-up",
+        &[
+            ("csrf_token", &step_up.csrf()),
+            ("code", &app.code(&app.admin.totp_secret)),
+            ("next", &path),
+        ],
+    );
+    let form = browser.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let stale = browser.post(&path, &[("csrf_token", &form.csrf()), ("version", "0")]);
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    let unlocked = browser.post(
+        &path,
+        &[("csrf_token", &form.csrf()), ("version", &form.version())],
+    );
+    assert_eq!(unlocked.status, 303, "{}", unlocked.body);
+    assert_eq!(
+        login(&app, &locked.username, &locked.password).status(),
+        200
+    );
+    let (_, audit) = json(app.get("/api/v1/audit?action=user.update"));
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+}
+
+#[test]
+fn a_document_is_taken_in_hand_and_closed_through_its_page_at_the_version_shown() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("CCOP", "central", "ROOT")]);
+    let clerk = app.account("van.thu", Some("CCOP"), &["groupware_user"]);
+    app.use_token(Some(app.sign_in(&clerk)));
+    let (status, document) = json(app.post(
+        "/api/v1/groupware/documents",
+        &json!({"organization_id": t["CCOP"]["id"], "direction": "incoming",
+                "document_type": "decision", "form": "state", "document_number": 12,
+                "issuer_code": "BNV", "document_date": app.clock.today().to_string(),
+                "issuer": "Bộ Nội vụ", "subject": "Về việc điều động cán bộ"}),
+    ));
+    assert_eq!(status, 201, "{document}");
+    let path = format!("/documents/{}", document["id"].as_str().unwrap());
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &clerk);
+    let page = browser.get(&path);
+    assert!(
+        page.body.contains("Cập nhật tình trạng xử lý"),
+        "{}",
+        page.body
+    );
+    let post = |version: &str, status: &str| {
+        browser.post(
+            &format!("{path}/status"),
+            &[
+                ("csrf_token", &page.csrf()),
+                ("version", version),
+                ("status", status),
+                ("note", "Đã báo cáo lãnh đạo <Vụ>"),
+            ],
+        )
+    };
+    let skipped = post(&page.version(), "in_progress");
+    assert_eq!(
+        skipped.status, 422,
+        "a registered document is not yet assigned"
+    );
+    assert!(skipped.body.contains("id=\"f-status-error\""));
+    assert!(skipped.body.contains("Đã báo cáo lãnh đạo &lt;Vụ&gt;"));
+    let stale = post("0", "done");
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    assert!(stale.body.contains("Người khác vừa sửa dữ liệu này"));
+    let closed = post(&page.version(), "done");
+    assert_eq!(closed.status, 303, "{}", closed.body);
+    let done = browser.get(closed.location.as_deref().unwrap());
+    assert!(done.body.contains("Đã cập nhật tình trạng xử lý."));
+    assert!(done.body.contains("Đã xử lý xong"));
+    assert!(!done.body.contains("name=\"status\""), "no step after done");
+    let (_, read) = json(app.get(&format!(
+        "/api/v1/groupware/documents/{}",
+        document["id"].as_str().unwrap()
+    )));
+    assert_eq!(read["status"], "done");
+    assert_eq!(read["done_on"], app.clock.today().to_string());
+}
+
+#[test]
+fn a_trip_is_proposed_by_its_traveller_and_approved_by_another_of_the_unit() {
+    let app = TestApp::spawn();
+    app.tree(&[("CCOP", "central", "ROOT")]);
+    let traveller = app.account("chuyen.vien", Some("CCOP"), &["groupware_user"]);
+    let head = app.account("vu.truong", Some("CCOP"), &["groupware_user"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &traveller);
+    let form = browser.get("/trips/new");
+    assert_eq!(form.status, 200, "{}", form.body);
+    let today = app.clock.today();
+    let propose = |ends_on: &str| {
+        browser.post(
+            "/trips/new",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("organization_code", "CCOP"),
+                ("purpose", "Kiểm tra công tác cán bộ <tỉnh>"),
+                ("destination", "Bắc Ninh"),
+                ("starts_on", &typed(today + Duration::days(3))),
+                ("ends_on", ends_on),
+            ],
+        )
+    };
+    let backwards = propose(&typed(today + Duration::days(1)));
+    assert_eq!(backwards.status, 422, "{}", backwards.body);
+    assert!(backwards.body.contains("id=\"f-ends-on-error\""));
+    assert!(backwards.body.contains("Không được trước ngày bắt đầu."));
+    let made = propose(&typed(today + Duration::days(4)));
+    assert_eq!(made.status, 303, "{}", made.body);
+    let path = made.location.unwrap().split('?').next().unwrap().to_owned();
+    let own = browser.get(&path);
+    assert!(
+        own.body.contains("Đã gửi đề nghị đi công tác."),
+        "{}",
+        own.body
+    );
+    assert!(own.body.contains("Kiểm tra công tác cán bộ &lt;tỉnh&gt;"));
+    assert!(
+        !own.body.contains("name=\"approve\""),
+        "not the traveller's to decide"
+    );
+    let self_approved = browser.post(
+        &format!("{path}/decision"),
+        &[
+            ("csrf_token", &own.csrf()),
+            ("version", "1"),
+            ("approve", "true"),
+        ],
+    );
+    assert_eq!(self_approved.status, 403, "{}", self_approved.body);
+
+    let deciding = Browser::new(&app);
+    deciding.sign_in(&app, &head);
+    let awaiting = deciding.get("/trips?status=proposed");
+    assert!(awaiting.body.contains("Bắc Ninh"), "{}", awaiting.body);
+    let page = deciding.get(&path);
+    assert!(page.body.contains("name=\"approve\""), "{}", page.body);
+    let decide = |version: &str| {
+        deciding.post(
+            &format!("{path}/decision"),
+            &[
+                ("csrf_token", &page.csrf()),
+                ("version", version),
+                ("approve", "true"),
+                ("note", "Đồng ý"),
+            ],
+        )
+    };
+    assert_eq!(decide("0").status, 412);
+    let decided = decide(&page.version());
+    assert_eq!(decided.status, 303, "{}", decided.body);
+    let approved = deciding.get(decided.location.as_deref().unwrap());
+    assert!(approved.body.contains("Đã duyệt"), "{}", approved.body);
+    assert!(approved.body.contains("Đồng ý"));
+    let twice = decide(&(page.version().parse::<i32>().unwrap() + 1).to_string());
+    assert_eq!(twice.status, 409, "{}", twice.body);
 }

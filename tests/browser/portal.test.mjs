@@ -237,6 +237,50 @@ test("the administrator's accounts, policies and the audit log are plain, access
   await photograph(admin, "audit");
 });
 
+test("a unit's statistics show and download; a spreadsheet is tried before it is imported", async () => {
+  await admin.getByRole("link", { name: "Thống kê", exact: true }).click();
+  await admin.getByLabel("Biểu thống kê").selectOption("age_bands");
+  await admin.getByLabel("Mã đơn vị", { exact: true }).fill("P01");
+  await admin.getByRole("button", { name: "Xem thống kê" }).click();
+  await assert.doesNotReject(admin.getByRole("heading", { name: "Độ tuổi", level: 2 }).waitFor());
+  await assertAccessible(admin, "statistics");
+  await photograph(admin, "statistics");
+  const [download] = await Promise.all([
+    admin.waitForEvent("download"),
+    admin.getByRole("link", { name: "Tải về Excel (XLSX)" }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^thong-ke-age_bands-P01-\d{4}-\d{2}-\d{2}\.xlsx$/);
+
+  await admin.getByRole("link", { name: "Nhập dữ liệu từ bảng tính" }).click();
+  await admin.getByLabel(/^Mã đơn vị nhập dữ liệu/).fill("P01");
+  await admin.getByLabel(/^Tệp dữ liệu/).setInputFiles(join(repo, "fixtures", "imports", "so-noi-vu-p01.csv"));
+  await assertAccessible(admin, "import form");
+  await admin.getByRole("button", { name: "Chạy thử" }).click();
+  await assert.doesNotReject(admin.getByText("Đây là kết quả chạy thử", { exact: false }).waitFor());
+  await assert.doesNotReject(admin.getByRole("cell", { name: /31\/02\/1980/ }).waitFor());
+  await assertAccessible(admin, "import dry run report");
+  await photograph(admin, "import-dry-run", { fullPage: true });
+});
+
+test("an administrator unlocks an account locked by wrong passwords", async () => {
+  const context = await browser.newContext({ viewport: desktop, locale: "vi-VN" });
+  const visitor = await context.newPage();
+  for (let i = 0; i < 5; i++) {
+    await visitor.goto(`${demo.base}/sign-in`);
+    await visitor.getByLabel("Tên đăng nhập").fill("hanoi.dossiers");
+    await visitor.getByLabel("Mật khẩu").fill("mat-khau-sai-1234");
+    await visitor.getByRole("button", { name: "Tiếp tục" }).click();
+    await visitor.waitForLoadState();
+  }
+  await context.close();
+  await admin.goto(`${demo.base}/admin/users`);
+  await admin.getByRole("link", { name: "hanoi.dossiers", exact: true }).click();
+  await admin.getByRole("link", { name: "Mở khóa tài khoản" }).click();
+  await assertAccessible(admin, "unlocking an account");
+  await admin.getByRole("button", { name: "Mở khóa tài khoản" }).click();
+  await assert.doesNotReject(admin.locator("dd", { hasText: "Đang hoạt động" }).first().waitFor());
+});
+
 test("a record outside one's scope is refused as not found", async () => {
   // a profile managed in another city, found by the administrator from the tree
   let outside;
@@ -346,4 +390,48 @@ test("a clerk registers a document and sees its number; the groupware pages are 
   await clerk.goto(`${demo.base}/rooms`);
   await assertAccessible(clerk, "meeting rooms");
   await clerk.context().close();
+});
+
+/** A day `days` from today in Vietnam, as a person types it. */
+function dayTyped(days) {
+  const at = new Date(Date.now() + 7 * 3600 * 1000 + days * 86400 * 1000);
+  const two = (n) => String(n).padStart(2, "0");
+  return `${two(at.getUTCDate())}/${two(at.getUTCMonth() + 1)}/${at.getUTCFullYear()}`;
+}
+
+test("a room is booked and cancelled; a trip is proposed; a document is closed", async () => {
+  const staff = await signIn("ccop.chuyenvien");
+  await staff.goto(`${demo.base}/rooms`);
+  await staff.getByRole("link", { name: "Đặt phòng" }).first().click();
+  await staff.getByLabel(/^Nội dung cuộc họp/).fill("Họp tổ soạn thảo");
+  await staff.getByLabel(/^Số người dự/).fill("4");
+  await staff.getByLabel(/^Ngày họp/).fill(dayTyped(40));
+  await staff.getByLabel(/^Giờ bắt đầu/).fill("19:00");
+  await staff.getByLabel(/^Giờ kết thúc/).fill("20:00");
+  await staff.getByRole("button", { name: "Đặt phòng" }).click();
+  await assert.doesNotReject(staff.getByText("Đã đặt phòng.").waitFor());
+  await assertAccessible(staff, "a booking");
+  await staff.getByRole("button", { name: "Hủy đặt phòng" }).click();
+  await assert.doesNotReject(staff.getByText("Đã hủy đặt phòng", { exact: false }).waitFor());
+
+  await staff.goto(`${demo.base}/trips`);
+  await assertAccessible(staff, "business trips");
+  await staff.getByRole("link", { name: "Đề nghị đi công tác" }).click();
+  await staff.getByLabel(/^Mã đơn vị/).fill("BTCTW");
+  await staff.getByLabel(/^Mục đích chuyến đi/).fill("Khảo sát công tác cán bộ");
+  await staff.getByLabel(/^Nơi đến/).fill("Bắc Ninh");
+  await staff.getByLabel(/^Ngày đi/).fill(dayTyped(10));
+  await staff.getByLabel(/^Ngày về/).fill(dayTyped(8));
+  await staff.getByRole("button", { name: "Đề nghị đi công tác" }).click();
+  await assert.doesNotReject(staff.locator("#f-ends-on-error").waitFor());
+  await assertAccessible(staff, "trip proposal with an error");
+  await staff.getByLabel(/^Ngày về/).fill(dayTyped(12));
+  await staff.getByRole("button", { name: "Đề nghị đi công tác" }).click();
+  await assert.doesNotReject(staff.getByText("Đã gửi đề nghị đi công tác.").waitFor());
+  await assertAccessible(staff, "a trip");
+
+  await staff.goto(`${demo.base}/documents`);
+  await staff.locator("tbody th a, tbody td a").first().click();
+  await assertAccessible(staff, "a document with its status form");
+  await staff.context().close();
 });
