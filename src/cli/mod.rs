@@ -89,7 +89,7 @@ enum Command {
         #[command(subcommand)]
         command: StandbyCommand,
     },
-    /// Machine clients of the synchronization with MOHA (docs/sync.md).
+    /// Machine clients of the synchronization with MOHA (docs/integration/moha-sync.md).
     SyncClient {
         #[command(subcommand)]
         command: SyncClientCommand,

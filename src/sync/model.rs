@@ -1,5 +1,5 @@
 //! What a source sends (change events in batches), what ODB answers for each
-//! event, and the machine clients that send them (docs/sync.md).
+//! event, and the machine clients that send them (docs/integration/moha-sync.md).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
