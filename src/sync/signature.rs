@@ -134,7 +134,10 @@ mod tests {
             &format!("```\n{lines}\n```"),
             &signed.signature,
         ] {
-            assert!(doc.contains(shown), "docs/integration/moha-sync.md does not show {shown}");
+            assert!(
+                doc.contains(shown),
+                "docs/integration/moha-sync.md does not show {shown}"
+            );
         }
     }
 

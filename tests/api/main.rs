@@ -33,3 +33,4 @@ mod schema;
 mod sealed_secrets;
 mod staffing;
 mod sync;
+mod sync_push;

@@ -84,7 +84,7 @@ fn decide(ctx: &mut Ctx, source: Source, event: &Event) -> AppResult<Decision> {
     repo::advance_entity(ctx.conn, advance, ctx.now)?;
     Ok(Decision {
         outcome: Outcome::Applied,
-        official: Some(official),
+        official,
     })
 }
 
