@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures POST /api/v1/sync/moha/events with batches of 1,000 events, sent
-# by the reference sender (scripts/sync-push) from a separate process,
+# by the reference sender (`odb sync push`) from a separate process,
 # beside PostgreSQL alone writing the same rows (pgbench, one transaction of
 # 1,000 events, one statement per row as the service sends them). Two runs:
 # official.upserted for people ODB does not hold yet (creates), then
@@ -64,10 +64,10 @@ print(f"{sys.argv[1]}: {events} events in {len(rows)} batches, {applied} applied
       f"{events / seconds:.0f} events/s, batch p50 {p(0.5):.0f} ms, p99 {p(0.99):.0f} ms")
 PY
 }
-"$here/../scripts/sync-push" --url "$base" --client "$client" --secret-file "$work/secret" \
+"$odb" sync push --url "$base" --client "$client" --secret-file "$work/secret" \
   --timings "$work/upserts.jsonl" > "$work/upserts.timings"
 summary "ODB official.upserted (create)" "$work/upserts.timings"
-"$here/../scripts/sync-push" --url "$base" --client "$client" --secret-file "$work/secret" \
+"$odb" sync push --url "$base" --client "$client" --secret-file "$work/secret" \
   --timings "$work/changes.jsonl" > "$work/changes.timings"
 summary "ODB official.changed (update)" "$work/changes.timings"
 

@@ -31,7 +31,7 @@ pub enum AppError {
     StepUpRequired { max_age_seconds: i32 },
     #[error("{0}")]
     Unauthenticated(String),
-    /// A machine client's signed request refused (docs/sync.md).
+    /// A machine client's signed request refused (docs/integration/moha-sync.md).
     #[error("{0}")]
     SignatureRefused(String),
     /// Too many failures: the account is locked until the given time.

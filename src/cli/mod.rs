@@ -11,6 +11,7 @@ mod keys;
 mod serve;
 mod standby;
 mod sync_client;
+mod sync_push;
 mod user;
 
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ use fixtures::FixturesCommand;
 use keys::KeysCommand;
 use standby::StandbyCommand;
 use sync_client::SyncClientCommand;
+use sync_push::SyncCommand;
 use user::UserCommand;
 
 #[derive(Parser)]
@@ -89,10 +91,15 @@ enum Command {
         #[command(subcommand)]
         command: StandbyCommand,
     },
-    /// Machine clients of the synchronization with MOHA (docs/sync.md).
+    /// Machine clients of the synchronization with MOHA (docs/integration/moha-sync.md).
     SyncClient {
         #[command(subcommand)]
         command: SyncClientCommand,
+    },
+    /// Talk to an ODB as a synchronization source: `odb sync push` (docs/integration/moha-sync.md).
+    Sync {
+        #[command(subcommand)]
+        command: SyncCommand,
     },
     /// Import profiles from an agency's spreadsheet (CSV or XLSX) with a column mapping.
     Import(import::ImportArgs),
@@ -107,6 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => keys::run(&settings, command, now)?,
         Command::User { command } => user::run(&settings, command, now)?,
         Command::SyncClient { command } => sync_client::run(&settings, command, now)?,
+        Command::Sync { command } => sync_push::run(command)?,
         Command::Audit { command } => return audit::run(&settings, command, now),
         Command::Backup { keep } => backup::backup(&settings, keep)?,
         Command::Restore { until, to } => backup::restore(&settings, &until, &to)?,

@@ -1,4 +1,4 @@
-//! `odb sync-client`: machine clients of the synchronization (docs/sync.md).
+//! `odb sync-client`: machine clients of the synchronization (docs/integration/moha-sync.md).
 
 use chrono::{DateTime, Duration, Utc};
 use clap::Subcommand;

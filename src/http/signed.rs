@@ -1,4 +1,4 @@
-//! A machine client's signed request read off the wire (docs/sync.md); the
+//! A machine client's signed request read off the wire (docs/integration/moha-sync.md); the
 //! sync service decides whether the signature holds, and audits a refusal.
 
 use actix_web::HttpRequest;

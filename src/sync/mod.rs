@@ -1,4 +1,4 @@
-//! Synchronization with MOHA (issue 13, docs/sync.md): machine clients that
+//! Synchronization with MOHA (issue 13, docs/integration/moha-sync.md): machine clients that
 //! sign their requests, batches of change events applied through the
 //! officials services, and what the source needs to catch up (status,
 //! rejected events, replay).

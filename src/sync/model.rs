@@ -1,5 +1,5 @@
 //! What a source sends (change events in batches), what ODB answers for each
-//! event, and the machine clients that send them (docs/sync.md).
+//! event, and the machine clients that send them (docs/integration/moha-sync.md).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,6 +9,8 @@ use crate::db::ltree::TreePath;
 use crate::error::{AppError, AppResult};
 use crate::ids::{OfficialId, SyncClientId, SyncEventId};
 use crate::officials::input::LifeEvent;
+use crate::org::model::is_code;
+use crate::org::reorg::{DissolveRequest, MergeRequest, SplitRequest};
 use crate::text_enum;
 
 /// The most events one batch may carry.
@@ -24,14 +26,28 @@ text_enum!(
 text_enum!(
     /// What happened at the source: a profile created or updated in full
     /// (`data` a whole profile), changed in part (a PATCH body), moved to
-    /// another organization (a transfer body), or gone from the service.
+    /// another organization (a transfer body), or gone from the service;
+    /// an organization created or updated in full, or reorganized (merged,
+    /// split or dissolved by a decision).
     EventType {
         OfficialUpserted = "official.upserted",
         OfficialChanged = "official.changed",
         OfficialTransferred = "official.transferred",
         OfficialLeft = "official.left",
+        OrganizationUpserted = "organization.upserted",
+        OrganizationReorganized = "organization.reorganized",
     }
 );
+
+impl EventType {
+    /// About an organization (keyed by its code), not a person.
+    pub fn is_organization(self) -> bool {
+        matches!(
+            self,
+            EventType::OrganizationUpserted | EventType::OrganizationReorganized
+        )
+    }
+}
 
 text_enum!(
     /// What became of an event. `duplicate` is only ever an answer: a
@@ -44,15 +60,19 @@ text_enum!(
     }
 );
 
-/// The entity an event is about: MOHA's own id for the person, and the
-/// personal identification code that links a first event to a profile ODB
-/// already holds.
+/// The entity an event is about: MOHA's own id for it, and what links a
+/// first event to what ODB already holds: a person's personal
+/// identification code, or an organization's code.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntityKey {
     pub moha_id: String,
-    /// SoDinhDanhCaNhan
-    pub personal_identification_code: String,
+    /// SoDinhDanhCaNhan (events about a person)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_identification_code: Option<String>,
+    /// The organization's code (events about an organization)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_code: Option<String>,
 }
 
 /// One change event as the source sends it.
@@ -97,11 +117,23 @@ impl Event {
                 "1 to 64 characters, no control characters",
             ));
         }
-        let code = &self.entity.personal_identification_code;
-        if code.len() != 12 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        let entity = &self.entity;
+        if self.event_type.is_organization() {
+            let coded = entity.organization_code.as_deref().is_some_and(is_code);
+            if !coded || entity.personal_identification_code.is_some() {
+                return Err(AppError::invalid(
+                    "entity.organization_code",
+                    "the organization's code, and no personal_identification_code",
+                ));
+            }
+            return Ok(());
+        }
+        let code = entity.personal_identification_code.as_deref().unwrap_or("");
+        let digits = code.len() == 12 && code.bytes().all(|b| b.is_ascii_digit());
+        if !digits || entity.organization_code.is_some() {
             return Err(AppError::invalid(
                 "entity.personal_identification_code",
-                "12 digits",
+                "12 digits, and no organization_code",
             ));
         }
         Ok(())
@@ -115,6 +147,16 @@ pub struct Leaving {
     /// retire, death or archive
     pub event: LifeEvent,
     pub effective_date: Option<NaiveDate>,
+}
+
+/// `data` of `organization.reorganized`: the decision, as the
+/// reorganization routes take it (`kind` names which).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", content = "request", rename_all = "snake_case")]
+pub enum Reorganized {
+    Merge(MergeRequest),
+    Split(SplitRequest),
+    Dissolve(DissolveRequest),
 }
 
 /// What ODB answers for one event of a batch, in the batch's order.

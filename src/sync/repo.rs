@@ -174,7 +174,8 @@ pub struct Advance<'a> {
     pub source: Source,
     pub key: &'a str,
     pub version: i64,
-    pub official: OfficialId,
+    /// The profile, for an event about a person.
+    pub official: Option<OfficialId>,
     pub event: SyncEventId,
 }
 
@@ -190,7 +191,7 @@ pub fn advance_entity(
     .bind::<Text, _>(advance.source.as_str())
     .bind::<Text, _>(advance.key)
     .bind::<BigInt, _>(advance.version)
-    .bind::<SqlUuid, _>(advance.official)
+    .bind::<Nullable<SqlUuid>, _>(advance.official)
     .bind::<SqlUuid, _>(advance.event)
     .bind::<Timestamptz, _>(now)
     .execute(conn)

@@ -1,7 +1,7 @@
-//! Signed requests from machine clients (docs/sync.md): HMAC-SHA256, keyed
+//! Signed requests from machine clients (docs/integration/moha-sync.md): HMAC-SHA256, keyed
 //! by the client's secret, over the scheme, the client id as sent, the
 //! timestamp, the method, the path with its query, and the SHA-256 of the
-//! body. Pure functions: the worked example in docs/sync.md is a test here.
+//! body. Pure functions: the worked example in docs/integration/moha-sync.md is a test here.
 
 use chrono::{DateTime, Utc};
 use ring::{digest, hmac};
@@ -89,7 +89,7 @@ pub fn sign(secret: &str, lines: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The worked example of docs/sync.md, byte for byte.
+    /// The worked example of docs/integration/moha-sync.md, byte for byte.
     const EXAMPLE_SECRET: &str = "4f1c2a9b7e3d5f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718";
     const EXAMPLE_CLIENT: &str = "0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f";
     const EXAMPLE_BODY: &str = r#"{"events":[]}"#;
@@ -124,8 +124,8 @@ mod tests {
         };
         assert!(signed.signed_with(EXAMPLE_SECRET));
         assert!(!signed.signed_with("another secret"));
-        // docs/sync.md shows these very bytes
-        let doc = include_str!("../../docs/sync.md");
+        // docs/integration/moha-sync.md shows these very bytes
+        let doc = include_str!("../../docs/integration/moha-sync.md");
         for shown in [
             EXAMPLE_SECRET,
             EXAMPLE_CLIENT,
@@ -134,7 +134,10 @@ mod tests {
             &format!("```\n{lines}\n```"),
             &signed.signature,
         ] {
-            assert!(doc.contains(shown), "docs/sync.md does not show {shown}");
+            assert!(
+                doc.contains(shown),
+                "docs/integration/moha-sync.md does not show {shown}"
+            );
         }
     }
 

@@ -35,3 +35,4 @@ mod schema;
 mod sealed_secrets;
 mod staffing;
 mod sync;
+mod sync_push;

@@ -69,7 +69,7 @@ fn setup() -> Setup {
     }
 }
 
-/// HMAC-SHA256 as docs/sync.md describes it, written here without the
+/// HMAC-SHA256 as docs/integration/moha-sync.md describes it, written here without the
 /// server's code, so the two cannot share a mistake.
 fn signature(secret: &str, lines: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();

@@ -3,6 +3,7 @@
 //! the one rule of its own: MOHA writes group 2 organizations only.
 
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -17,21 +18,28 @@ use crate::sync::repo;
 /// State President's office and the judiciary.
 const MOHA_GROUP: i16 = 2;
 
+mod organization;
+
 const GROUP_1: &str = "MOHA may write only group 2 organizations and the people in them";
 
-/// Applies `event` to the profile `linked` to its entity (if any); returns
-/// the profile it leaves.
+/// Applies `event` to the profile `linked` to its entity (if any), or to
+/// its organization; returns the profile it leaves, for a person.
 pub(super) fn effect(
     ctx: &mut Ctx,
     linked: Option<OfficialId>,
     event: &Event,
-) -> AppResult<OfficialId> {
-    match event.event_type {
-        EventType::OfficialUpserted => upsert(ctx, linked, event),
-        EventType::OfficialChanged => change(ctx, known(linked)?, event),
-        EventType::OfficialTransferred => transfer(ctx, known(linked)?, event),
-        EventType::OfficialLeft => leave(ctx, known(linked)?, event),
-    }
+) -> AppResult<Option<OfficialId>> {
+    let official = match event.event_type {
+        EventType::OfficialUpserted => upsert(ctx, linked, event)?,
+        EventType::OfficialChanged => change(ctx, known(linked)?, event)?,
+        EventType::OfficialTransferred => transfer(ctx, known(linked)?, event)?,
+        EventType::OfficialLeft => leave(ctx, known(linked)?, event)?,
+        EventType::OrganizationUpserted => return organization::upsert(ctx, event).map(|()| None),
+        EventType::OrganizationReorganized => {
+            return organization::reorganize(ctx, event).map(|()| None)
+        }
+    };
+    Ok(Some(official))
 }
 
 /// Only a whole profile introduces an entity.
@@ -45,14 +53,14 @@ fn known(linked: Option<OfficialId>) -> AppResult<OfficialId> {
 }
 
 fn change(ctx: &mut Ctx, id: OfficialId, event: &Event) -> AppResult<OfficialId> {
-    let patch: Patch = data(event)?;
+    let patch: Patch = data(ctx, event)?;
     group_2(ctx, &patched_organizations(&patch))?;
     let version = held(ctx, id)?;
     Ok(service::update(ctx, id, version, patch)?.id)
 }
 
 fn transfer(ctx: &mut Ctx, id: OfficialId, event: &Event) -> AppResult<OfficialId> {
-    let transfer: TransferRequest = data(event)?;
+    let transfer: TransferRequest = data(ctx, event)?;
     let to = [
         Some(transfer.managing_organization_id),
         transfer.using_organization_id,
@@ -63,7 +71,7 @@ fn transfer(ctx: &mut Ctx, id: OfficialId, event: &Event) -> AppResult<OfficialI
 }
 
 fn leave(ctx: &mut Ctx, id: OfficialId, event: &Event) -> AppResult<OfficialId> {
-    let leaving: Leaving = data(event)?;
+    let leaving: Leaving = data(ctx, event)?;
     let version = held(ctx, id)?;
     let input = LifeEventInput {
         event: leaving.event,
@@ -75,8 +83,9 @@ fn leave(ctx: &mut Ctx, id: OfficialId, event: &Event) -> AppResult<OfficialId> 
 /// Created in full, or updated in full: every field absent from `data` is
 /// cleared, as the source no longer holds it.
 fn upsert(ctx: &mut Ctx, linked: Option<OfficialId>, event: &Event) -> AppResult<OfficialId> {
-    let profile: ProfileData = data(event)?;
-    if profile.personal_identification_code != event.entity.personal_identification_code {
+    let profile: ProfileData = data(ctx, event)?;
+    let keyed = event.entity.personal_identification_code.as_deref();
+    if Some(profile.personal_identification_code.as_str()) != keyed {
         return Err(AppError::invalid(
             "entity.personal_identification_code",
             "differs from data.personal_identification_code",
@@ -104,9 +113,91 @@ fn upsert(ctx: &mut Ctx, linked: Option<OfficialId>, event: &Event) -> AppResult
     Ok(service::update(ctx, id, version, whole)?.id)
 }
 
-/// `data` read as what the event type carries; a fault names `data.<field>`.
-fn data<T: DeserializeOwned>(event: &Event) -> AppResult<T> {
-    serde_path_to_error::deserialize(event.data.clone()).map_err(|e| {
+/// The organizations an event may name by code instead of ODB's id,
+/// wherever the officials and organizations API takes the id.
+const BY_CODE: [(&str, &str); 8] = [
+    ("managing_organization_code", "managing_organization_id"),
+    ("using_organization_code", "using_organization_id"),
+    ("parent_code", "parent_id"),
+    ("executive_agency_code", "executive_agency_id"),
+    ("organization_code", "organization_id"),
+    ("source_code", "source_id"),
+    ("target_code", "target_id"),
+    ("successor_code", "successor_id"),
+];
+
+/// `data` with each organization named by code (`BY_CODE`, and
+/// `source_codes` for `sources`) replaced by its id, at any depth: MOHA
+/// knows the national organization codes, not ODB's ids.
+fn resolved(ctx: &mut Ctx, event: &Event) -> AppResult<Value> {
+    let mut data = event.data.clone();
+    resolve(ctx, &mut data, "data")?;
+    Ok(data)
+}
+
+fn resolve(ctx: &mut Ctx, value: &mut Value, at: &str) -> AppResult<()> {
+    if let Value::Array(items) = value {
+        for (i, item) in items.iter_mut().enumerate() {
+            resolve(ctx, item, &format!("{at}[{i}]"))?;
+        }
+        return Ok(());
+    }
+    let Value::Object(fields) = value else {
+        return Ok(());
+    };
+    for (code_field, id_field) in BY_CODE {
+        if let Some(code) = fields.remove(code_field) {
+            let field = format!("{at}.{code_field}");
+            let id = organization_id(ctx, &code, &field)?;
+            replace(fields, (&field, id_field), id)?;
+        }
+    }
+    if let Some(Value::Array(codes)) = fields.remove("source_codes") {
+        let field = format!("{at}.source_codes");
+        let ids = codes
+            .iter()
+            .map(|code| organization_id(ctx, code, &field))
+            .collect::<AppResult<Vec<_>>>()?;
+        replace(fields, (&field, "sources"), Value::Array(ids))?;
+    }
+    for (key, inner) in fields.iter_mut() {
+        resolve(ctx, inner, &format!("{at}.{key}"))?;
+    }
+    Ok(())
+}
+
+fn replace(
+    fields: &mut serde_json::Map<String, Value>,
+    (field, id_field): (&str, &str),
+    id: Value,
+) -> AppResult<()> {
+    if fields.contains_key(id_field) {
+        return Err(AppError::invalid(
+            field,
+            format!("give it or {id_field}, not both"),
+        ));
+    }
+    fields.insert(id_field.to_owned(), id);
+    Ok(())
+}
+
+fn organization_id(ctx: &mut Ctx, code: &Value, field: &str) -> AppResult<Value> {
+    let code = code
+        .as_str()
+        .ok_or_else(|| AppError::invalid(field, "an organization code"))?;
+    let unit = crate::org::service::find_by_code(ctx.conn, code)
+        .map_err(|_| AppError::invalid(field, format!("no organization has the code {code}")))?;
+    Ok(serde_json::json!(unit.id))
+}
+
+/// `data` read as what the event type carries (organizations by code
+/// resolved first); a fault names `data.<field>`.
+fn data<T: DeserializeOwned>(ctx: &mut Ctx, event: &Event) -> AppResult<T> {
+    read(resolved(ctx, event)?)
+}
+
+fn read<T: DeserializeOwned>(data: Value) -> AppResult<T> {
+    serde_path_to_error::deserialize(data).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." {
             "data".to_owned()

@@ -3,7 +3,7 @@
 //! rejected with its reasons) and stored with its decision in that same
 //! transaction, so nothing is acknowledged that is not stored, and one bad
 //! event never blocks the rest. Events about one entity are decided in the
-//! source's sequence order, one transaction at a time (docs/sync.md).
+//! source's sequence order, one transaction at a time (docs/integration/moha-sync.md).
 
 mod apply;
 mod auth;
@@ -84,7 +84,7 @@ fn decide(ctx: &mut Ctx, source: Source, event: &Event) -> AppResult<Decision> {
     repo::advance_entity(ctx.conn, advance, ctx.now)?;
     Ok(Decision {
         outcome: Outcome::Applied,
-        official: Some(official),
+        official,
     })
 }
 

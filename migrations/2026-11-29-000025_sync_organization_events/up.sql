@@ -1,0 +1,5 @@
+-- Organization events of the MOHA synchronization (decision 0030).
+ALTER TABLE sync_events DROP CONSTRAINT sync_events_event_type_check;
+ALTER TABLE sync_events ADD CONSTRAINT sync_events_event_type_check
+    CHECK (event_type IN ('official.upserted', 'official.changed', 'official.transferred',
+                          'official.left', 'organization.upserted', 'organization.reorganized'));
