@@ -56,7 +56,11 @@ pub(crate) fn mismatches(app: &TestApp) -> Vec<String> {
 /// every unit they are kept for that holds members: on each day since
 /// `since` a period or an exemption starts or ends and the day before it,
 /// and every `step` days since `first`.
-pub(crate) fn history_mismatches(app: &TestApp, since: &str, (first, step): (&str, i32)) -> Vec<String> {
+pub(crate) fn history_mismatches(
+    app: &TestApp,
+    since: &str,
+    (first, step): (&str, i32),
+) -> Vec<String> {
     #[derive(QueryableByName)]
     struct Mismatch {
         #[diesel(sql_type = Text)]
