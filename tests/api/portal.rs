@@ -1646,8 +1646,9 @@ fn a_trip_is_proposed_by_its_traveller_and_approved_by_another_of_the_unit() {
     assert!(backwards.body.contains("Không được trước ngày bắt đầu."));
     let made = propose(&typed(today + Duration::days(4)));
     assert_eq!(made.status, 303, "{}", made.body);
-    let path = made.location.unwrap().split('?').next().unwrap().to_owned();
-    let own = browser.get(&path);
+    let location = made.location.unwrap();
+    let path = location.split('?').next().unwrap().to_owned();
+    let own = browser.get(&location);
     assert!(
         own.body.contains("Đã gửi đề nghị đi công tác."),
         "{}",
