@@ -10,14 +10,15 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::browser::{FormData, Posted, SignedIn};
+use super::error::see_other;
 use super::error::PortalError;
-use super::form::{self, integer, optional, text, Shown, Spec};
+use super::form::{self, choice, integer, long_text, optional, text, Shown, Spec};
 use super::format;
 use super::i18n::Lang;
 use super::page::{self, Nav};
 use crate::auth::caller::{Permission, DOSSIER_STEP_UP_SECONDS};
 use crate::context::Scope;
-use crate::dossiers::input::{ListQuery, ReadInput, ReadRequest};
+use crate::dossiers::input::{ListQuery, NewDossier, ReadInput, ReadRequest, Statement};
 use crate::dossiers::model::{DossierContent, DossierView, Subject};
 use crate::dossiers::service;
 use crate::error::{AppError, FieldError};
@@ -27,13 +28,35 @@ use crate::ids::DossierId;
 pub fn configure(table: &mut RouteTable) {
     table
         .resource("/dossiers", |r| r.get(list))
+        .resource("/dossiers/new", |r| r.get(new_form).post(create))
         .resource("/dossiers/{id}", |r| r.get(dossier))
+        .resource("/dossiers/{id}/correct", |r| {
+            r.get(correct_form).post(correct)
+        })
         .resource("/dossiers/{id}/read", |r| r.get(read_form).post(read));
 }
 
 const WORDS: &str = "dossier-field";
 
 const READ: &[Spec] = &[text("reason"), optional(integer("version"))];
+
+const CATEGORIES: [&str; 7] = [
+    "political_history",
+    "current_political_issues",
+    "overseas_relations",
+    "family_background",
+    "political_verification",
+    "denunciation",
+    "other",
+];
+
+/// What a dossier states: the API's `Statement`, for a new dossier and for
+/// each new version.
+const STATEMENT: &[Spec] = &[
+    choice("category", &CATEGORIES, "dossier-category"),
+    long_text("summary"),
+    long_text("content"),
+];
 
 /// The officer's scope, or one covering nothing: a refusal is a 404.
 fn scope(user: &SignedIn) -> Scope {
@@ -100,7 +123,10 @@ pub async fn list(
                 }
             }
         }
-        p { a href=(format!("/officials/{}", subject.id())) { (lang.t("back-to-profile")) } }
+        div.actions {
+            a.button href=(format!("/dossiers/new?subject_id={}", subject.id())) { (lang.t("dossier-new")) }
+            a href=(format!("/officials/{}", subject.id())) { (lang.t("back-to-profile")) }
+        }
     };
     let title = lang.t("dossier-list-title");
     Ok(user.ok(page::signed_in_page(&user, Nav::Officials, &title, body)))
@@ -117,17 +143,37 @@ fn facts(lang: Lang, view: &DossierView) -> Markup {
     }
 }
 
+/// `?made=1` after a new dossier, `?corrected=1` after a new version.
+#[derive(Debug, Default, Deserialize)]
+pub struct DossierQuery {
+    made: Option<String>,
+    corrected: Option<String>,
+}
+
 /// One dossier, without what it says.
-pub async fn dossier(user: SignedIn, id: web::Path<String>) -> Result<HttpResponse, PortalError> {
+pub async fn dossier(
+    user: SignedIn,
+    id: web::Path<String>,
+    query: web::Query<DossierQuery>,
+) -> Result<HttpResponse, PortalError> {
     let lang = user.lang();
     let id = dossier_id(&user, &id)?;
     let view = user
         .run(scope(&user), move |ctx| service::view(ctx, id))
         .await?;
+    let ok = match (&query.made, &query.corrected) {
+        (Some(_), _) => Some("dossier-made"),
+        (_, Some(_)) => Some("dossier-corrected"),
+        _ => None,
+    };
     let body = html! {
+        @if let Some(ok) = ok {
+            div.notice.notice--ok role="status" { p { (lang.t(ok)) } }
+        }
         (facts(lang, &view))
         div.actions {
             a.button href=(format!("/dossiers/{id}/read")) { (lang.t("dossier-read")) }
+            a.button.button--secondary href=(format!("/dossiers/{id}/correct")) { (lang.t("dossier-correct")) }
             a.button.button--secondary href=(format!("/dossiers?subject_id={}", view.subject_id)) { (lang.t("dossier-list-title")) }
         }
     };
@@ -200,6 +246,162 @@ pub async fn read(
         .respond(StatusCode::UNPROCESSABLE_ENTITY, markup))
 }
 
+/// A statement's form: a new dossier about `subject_id`, or a new version
+/// of a dossier at the version shown (the API's `If-Match`).
+fn statement_page(
+    user: &SignedIn,
+    (action, hidden): (String, Vec<(&'static str, String)>),
+    title: &str,
+    refused: Option<(&FormData, Vec<FieldError>, Option<String>)>,
+) -> Markup {
+    let lang = user.lang();
+    let mut shown = Shown::blank(action, (WORDS, STATEMENT), lang.t("dossier-save"));
+    shown.hidden = hidden;
+    let notice = match refused {
+        Some((form, errors, notice)) => {
+            shown = shown.again(form, errors);
+            notice
+        }
+        None => None,
+    };
+    let body = html! {
+        @if let Some(notice) = &notice { (form::notice(notice)) }
+        p.hint { (lang.t("dossier-statement-help")) }
+        (form::render(user, &shown))
+    };
+    page::signed_in_page(user, Nav::Officials, title, body)
+}
+
+/// The new dossier's form, after a second factor proved within five
+/// minutes (the step-up page first, which returns here).
+pub async fn new_form(
+    user: SignedIn,
+    query: web::Query<SubjectForm>,
+) -> Result<HttpResponse, PortalError> {
+    require_recent_mfa(&user)?;
+    let subject = query.subject_id.clone().unwrap_or_default();
+    let action = ("/dossiers/new".to_owned(), vec![("subject_id", subject)]);
+    let title = user.lang().t("dossier-new");
+    Ok(user.ok(statement_page(&user, action, &title, None)))
+}
+
+/// Records the dossier: the API's `POST /dossiers`.
+pub async fn create(posted: Posted<SignedIn>) -> Result<HttpResponse, PortalError> {
+    let Posted { who: user, form } = posted;
+    require_recent_mfa(&user)?;
+    let lang = user.lang();
+    let subject = form.raw("subject_id").to_owned();
+    let errors = match form::read(lang, STATEMENT, &form) {
+        Err(errors) => errors,
+        Ok(mut values) => {
+            values.insert(
+                "subject_id".into(),
+                serde_json::Value::String(subject.clone()),
+            );
+            let made = user
+                .visitor
+                .app
+                .as_caller(&user.caller, scope(&user), move |ctx| {
+                    let input: NewDossier = form::body(values)?;
+                    service::create(ctx, input)
+                })
+                .await;
+            match made {
+                Ok(view) => return Ok(see_other(&format!("/dossiers/{}?made=1", view.id))),
+                Err(AppError::Validation(errors)) => errors
+                    .into_iter()
+                    .map(|e| form::translate(lang, e))
+                    .collect(),
+                Err(other) => return Err(user.fail(other)),
+            }
+        }
+    };
+    let action = ("/dossiers/new".to_owned(), vec![("subject_id", subject)]);
+    let markup = statement_page(
+        &user,
+        action,
+        &lang.t("dossier-new"),
+        Some((&form, errors, None)),
+    );
+    Ok(user
+        .visitor
+        .respond(StatusCode::UNPROCESSABLE_ENTITY, markup))
+}
+
+/// A new version's form: blank, since the statement is replaced whole and
+/// the earlier one is read only for a stated reason.
+pub async fn correct_form(
+    user: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
+    require_recent_mfa(&user)?;
+    let id = dossier_id(&user, &id)?;
+    let view = user
+        .run(scope(&user), move |ctx| service::view(ctx, id))
+        .await?;
+    let action = (
+        format!("/dossiers/{id}/correct"),
+        vec![("version", view.version.to_string())],
+    );
+    let title = user.lang().t("dossier-correct");
+    Ok(user.ok(statement_page(&user, action, &title, None)))
+}
+
+/// Records a new version: the API's `POST /dossiers/{id}/versions`.
+pub async fn correct(
+    posted: Posted<SignedIn>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
+    let Posted { who: user, form } = posted;
+    require_recent_mfa(&user)?;
+    let id = dossier_id(&user, &id)?;
+    let lang = user.lang();
+    let version = form::version(&user, &form)?;
+    let (status, errors, notice) = match form::read(lang, STATEMENT, &form) {
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        Ok(values) => {
+            let saved = user
+                .visitor
+                .app
+                .as_caller(&user.caller, scope(&user), move |ctx| {
+                    let statement: Statement = form::body(values)?;
+                    service::correct(ctx, id, version, statement)
+                })
+                .await;
+            match saved {
+                Ok(_) => return Ok(see_other(&format!("/dossiers/{id}?corrected=1"))),
+                Err(AppError::Validation(errors)) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    errors
+                        .into_iter()
+                        .map(|e| form::translate(lang, e))
+                        .collect(),
+                    None,
+                ),
+                Err(AppError::StaleVersion { current, .. }) => (
+                    StatusCode::PRECONDITION_FAILED,
+                    Vec::new(),
+                    Some((lang.t("error-stale-detail"), current)),
+                ),
+                Err(other) => return Err(user.fail(other)),
+            }
+        }
+    };
+    // a stale form comes back with the current version, the text kept
+    let current = notice.as_ref().map_or(version, |(_, current)| *current);
+    let action = (
+        format!("/dossiers/{id}/correct"),
+        vec![("version", current.to_string())],
+    );
+    let markup = statement_page(
+        &user,
+        action,
+        &lang.t("dossier-correct"),
+        Some((&form, errors, notice.map(|(said, _)| said))),
+    );
+    Ok(user.visitor.respond(status, markup))
+}
+
 fn content_page(user: &SignedIn, content: &DossierContent) -> Markup {
     let lang = user.lang();
     let body = html! {
@@ -239,7 +441,7 @@ mod tests {
             for word in Category::ALL {
                 assert!(lang.has(&format!("dossier-category-{word}")), "{word}");
             }
-            for spec in READ {
+            for spec in READ.iter().chain(STATEMENT) {
                 assert!(
                     lang.has(&form::label_key(WORDS, spec.name)),
                     "{}",

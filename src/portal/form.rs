@@ -20,6 +20,8 @@ use crate::portal::page::{self, Field, Kind};
 #[derive(Debug, Clone, Copy)]
 pub enum Input {
     Text,
+    /// Text of several lines.
+    LongText,
     Date,
     /// A whole number (a JSON number).
     Integer,
@@ -41,6 +43,14 @@ pub const fn text(name: &'static str) -> Spec {
     Spec {
         name,
         input: Input::Text,
+        required: true,
+    }
+}
+
+pub const fn long_text(name: &'static str) -> Spec {
+    Spec {
+        name,
+        input: Input::LongText,
         required: true,
     }
 }
@@ -112,7 +122,7 @@ pub fn read(
             continue;
         };
         let value = match spec.input {
-            Input::Text => Ok(Value::String(typed.to_owned())),
+            Input::Text | Input::LongText => Ok(Value::String(typed.to_owned())),
             Input::Date => match format::parse_date(typed) {
                 Ok(Some(day)) => Ok(Value::String(day.to_string())),
                 _ => Err(lang.t("invalid-date")),
@@ -263,6 +273,7 @@ impl<'a> Shown<'a> {
 fn kind(lang: Lang, spec: &Spec) -> Kind {
     match spec.input {
         Input::Text => Kind::Text,
+        Input::LongText => Kind::LongText,
         Input::Date => Kind::Date,
         Input::Integer => Kind::Number,
         Input::YesNo => Kind::Select(vec![

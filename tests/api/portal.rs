@@ -847,6 +847,43 @@ fn a_committee_admits_recognizes_exempts_and_records_a_death_through_forms() {
     let record = browser.get(&format!("/party/members/{member}"));
     assert!(record.body.contains("Sức khỏe"));
     assert!(record.body.contains("Miễn sinh hoạt"));
+    assert!(record
+        .body
+        .contains(&format!("href=\"/party/members/{member}/distinction\"")));
+
+    let distinction = |kind: &str, decided_on: &str| {
+        step(
+            "distinction",
+            &[
+                ("kind", kind),
+                ("decided_on", decided_on),
+                ("decision_number", "05-QĐ/ĐU"),
+                ("deciding_body", "Đảng ủy phường Hoàn Kiếm"),
+                ("form", "Giấy khen <xuất sắc>"),
+            ],
+        )
+    };
+    let future = distinction("reward", &typed(today + chrono::Duration::days(2)));
+    assert_eq!(future.status, 422, "{}", future.body);
+    assert!(future.body.contains("id=\"f-decided-on-error\""));
+    assert!(
+        future.body.contains("Giấy khen &lt;xuất sắc&gt;"),
+        "what was typed stays"
+    );
+    assert_eq!(distinction("medal", &typed(today)).status, 422);
+    let rewarded = distinction("reward", &typed(today));
+    assert_eq!(rewarded.status, 303, "{}", rewarded.body);
+    let record = browser.get(rewarded.location.as_deref().unwrap());
+    assert!(record
+        .body
+        .contains("Đã ghi quyết định khen thưởng, kỷ luật."));
+    assert!(
+        record
+            .body
+            .contains("Khen thưởng: Giấy khen &lt;xuất sắc&gt;"),
+        "{}",
+        record.body
+    );
 
     let died = send("death", with(&[("effective_on", &typed(today))]));
     assert_eq!(
@@ -1655,8 +1692,9 @@ fn a_trip_is_proposed_by_its_traveller_and_approved_by_another_of_the_unit() {
     assert!(backwards.body.contains("Không được trước ngày bắt đầu."));
     let made = propose(&typed(today + Duration::days(4)));
     assert_eq!(made.status, 303, "{}", made.body);
-    let path = made.location.unwrap().split('?').next().unwrap().to_owned();
-    let own = browser.get(&path);
+    let location = made.location.unwrap();
+    let path = location.split('?').next().unwrap().to_owned();
+    let own = browser.get(&location);
     assert!(
         own.body.contains("Đã gửi đề nghị đi công tác."),
         "{}",
@@ -1702,4 +1740,110 @@ fn a_trip_is_proposed_by_its_traveller_and_approved_by_another_of_the_unit() {
     assert!(approved.body.contains("Đồng ý"));
     let twice = decide(&(page.version().parse::<i32>().unwrap() + 1).to_string());
     assert_eq!(twice.status, 409, "{}", twice.body);
+}
+
+#[test]
+fn a_dossier_officer_records_a_dossier_and_a_new_version_after_a_recent_second_factor() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("HN", "province", "ROOT")]);
+    let official = create(&app, &profile(&t["HN"], "Nguyễn Văn Bình", "001075012345"));
+    let subject = official["id"].as_str().unwrap().to_owned();
+    let officer = app.account("officer.hn", Some("HN"), &["dossier_officer"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &officer);
+    let list = browser.get(&format!("/dossiers?subject_id={subject}"));
+    let new = format!("/dossiers/new?subject_id={subject}");
+    assert!(
+        list.body.contains(&format!("href=\"{new}\"")),
+        "{}",
+        list.body
+    );
+    let form = browser.get(&new);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let record = |category: &str, summary: &str| {
+        browser.post(
+            "/dossiers/new",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("subject_id", &subject),
+                ("category", category),
+                ("summary", summary),
+                ("content", "Em ruột định cư tại Canada <từ năm 1995>."),
+            ],
+        )
+    };
+    let blank = record("overseas_relations", "   ");
+    assert_eq!(blank.status, 422, "{}", blank.body);
+    assert!(blank.body.contains("id=\"f-summary-error\""));
+    assert!(
+        blank.body.contains("Canada &lt;từ năm 1995&gt;"),
+        "what was typed stays"
+    );
+    let made = record("overseas_relations", "Có thân nhân ở nước ngoài");
+    assert_eq!(made.status, 303, "{}", made.body);
+    let location = made.location.unwrap();
+    let page = browser.get(&location);
+    assert!(page.body.contains("Đã lập hồ sơ."), "{}", page.body);
+    assert!(!page.body.contains("Canada"), "no content without a reason");
+    let id = location
+        .trim_start_matches("/dossiers/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let path = format!("/dossiers/{id}/correct");
+    let correction = browser.get(&path);
+    assert_eq!(correction.status, 200, "{}", correction.body);
+    let correct = |version: &str| {
+        browser.post(
+            &path,
+            &[
+                ("csrf_token", &correction.csrf()),
+                ("version", version),
+                ("category", "overseas_relations"),
+                ("summary", "Có thân nhân ở nước ngoài"),
+                (
+                    "content",
+                    "Em ruột định cư tại Canada từ năm 1995, đã nhập quốc tịch.",
+                ),
+            ],
+        )
+    };
+    let stale = correct("0");
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    assert!(stale.body.contains("đã nhập quốc tịch"), "the text kept");
+    let saved = correct(&stale.version());
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = browser.get(saved.location.as_deref().unwrap());
+    assert!(page.body.contains("Đã ghi phiên bản mới"), "{}", page.body);
+
+    // after five minutes, the second factor is asked for again
+    app.clock.advance(Duration::minutes(6));
+    let asked = browser.get(&path);
+    assert_eq!(asked.location, Some(format!("/step-up?next={path}")));
+    app.use_token(Some(app.sign_in(&officer)));
+    let (_, read) = json(app.post(
+        &format!("/api/v1/dossiers/{id}/read"),
+        &json!({"reason": "Thẩm định tiêu chuẩn chính trị trước khi bổ nhiệm"}),
+    ));
+    assert_eq!(read["version"], 2, "{read}");
+    assert!(read["content"]
+        .as_str()
+        .unwrap()
+        .contains("đã nhập quốc tịch"));
+    let viewer = app.account("viewer.hn", Some("HN"), &["personnel_viewer"]);
+    let other = Browser::new(&app);
+    other.sign_in(&app, &viewer);
+    let refused = other.post(
+        "/dossiers/new",
+        &[
+            ("csrf_token", &other.get("/").csrf()),
+            ("subject_id", &subject),
+            ("category", "other"),
+            ("summary", "Thử"),
+            ("content", "Thử"),
+        ],
+    );
+    assert_eq!(refused.status, 404, "{}", refused.body);
 }

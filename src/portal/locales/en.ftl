@@ -884,3 +884,24 @@ trip-field-ends-on = Returns on
 trip-field-approve = Approve the trip
 trip-field-note = Note
 rule-not-before-start = Must not be before the start date.
+
+## Party rewards and discipline
+party-action-distinction = Reward or discipline
+party-help-distinction = Record a committee's decision to reward or discipline the member; write the form as the decision words it.
+party-submit-distinction = Record the decision
+party-done-distinction = The reward or discipline is recorded.
+party-field-kind = Kind of decision
+party-field-decided-on = Decided on
+party-field-form = Form (e.g. Huy hiệu 40 năm tuổi Đảng, Khiển trách)
+party-distinction-reward = Reward
+party-distinction-discipline = Discipline
+
+## Recording and correcting internal-politics dossiers
+dossier-new = Record a new dossier
+dossier-correct = Correct (a new version)
+dossier-made = The dossier is recorded.
+dossier-corrected = The new version is recorded; the earlier versions are kept.
+dossier-save = Record the dossier
+dossier-statement-help = What you write is encrypted when stored and read only for a stated work reason. A new version replaces the whole statement; the earlier versions are kept. Recording is audited with your name.
+dossier-field-summary = Summary
+dossier-field-content = Content

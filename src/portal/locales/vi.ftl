@@ -884,3 +884,24 @@ trip-field-ends-on = Ngày về
 trip-field-approve = Đồng ý cho đi
 trip-field-note = Ý kiến
 rule-not-before-start = Không được trước ngày bắt đầu.
+
+## Khen thưởng, kỷ luật đảng viên
+party-action-distinction = Khen thưởng, kỷ luật
+party-help-distinction = Ghi quyết định khen thưởng hoặc kỷ luật của cấp ủy đối với đảng viên; hình thức ghi như trong quyết định.
+party-submit-distinction = Ghi quyết định
+party-done-distinction = Đã ghi quyết định khen thưởng, kỷ luật.
+party-field-kind = Loại quyết định
+party-field-decided-on = Ngày quyết định
+party-field-form = Hình thức (ví dụ: Huy hiệu 40 năm tuổi Đảng, Khiển trách)
+party-distinction-reward = Khen thưởng
+party-distinction-discipline = Kỷ luật
+
+## Lập và cập nhật hồ sơ chính trị nội bộ
+dossier-new = Lập hồ sơ mới
+dossier-correct = Cập nhật (phiên bản mới)
+dossier-made = Đã lập hồ sơ.
+dossier-corrected = Đã ghi phiên bản mới; các phiên bản trước vẫn được giữ.
+dossier-save = Ghi hồ sơ
+dossier-statement-help = Nội dung được mã hóa khi lưu và chỉ đọc được khi có lý do công việc. Phiên bản mới thay toàn bộ nội dung; các phiên bản trước vẫn được giữ. Việc ghi được ghi vào nhật ký cùng tên bạn.
+dossier-field-summary = Tóm tắt
+dossier-field-content = Nội dung

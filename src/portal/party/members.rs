@@ -364,7 +364,7 @@ fn actions(lang: Lang, view: &MemberView) -> Markup {
         } else {
             "exemption"
         });
-        steps.extend(["remove", "expel", "death", "transfer-out"]);
+        steps.extend(["distinction", "remove", "expel", "death", "transfer-out"]);
     }
     html! {
         @if !steps.is_empty() {
@@ -394,7 +394,13 @@ fn story(lang: Lang, record: &Record) -> Markup {
                     @for event in &record.events {
                         tr {
                             td { (format::date(event.effective_on)) }
-                            td { (lang.t(&format!("party-event-{}", event.kind))) }
+                            td {
+                                (lang.t(&format!("party-event-{}", event.kind)))
+                                // a reward's or discipline's form, as decided
+                                @if let Some(form) = event.details.get("form").and_then(|f| f.as_str()) {
+                                    ": " (form)
+                                }
+                            }
                             td { @if let Some(cell) = event.party_organization_id { (unit_link(&record.units, cell)) } }
                             td { (event.decision_number.clone().unwrap_or_default()) }
                             td { (event.deciding_body.clone().unwrap_or_default()) }

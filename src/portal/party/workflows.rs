@@ -111,7 +111,29 @@ const STEPS: &[Step] = &[
         specs: DECISION,
         run: transfer_out,
     },
+    Step {
+        slug: "distinction",
+        specs: &[
+            choice("kind", &["reward", "discipline"], "party-distinction"),
+            date("decided_on"),
+            text("decision_number"),
+            text("deciding_body"),
+            text("form"),
+        ],
+        run: distinguish,
+    },
 ];
+
+/// A party reward or discipline (the API's `POST …/distinctions`).
+fn distinguish(
+    ctx: &mut Ctx,
+    id: MemberId,
+    version: i32,
+    v: Map<String, Value>,
+) -> AppResult<String> {
+    service::add_distinction(ctx, id, version, form::body(v)?)
+        .map(|m| recorded(m.id, "distinction"))
+}
 
 fn recorded(id: MemberId, slug: &str) -> String {
     format!("/party/members/{id}?done={slug}")
@@ -482,6 +504,10 @@ mod tests {
             keys.extend(step.specs.iter().map(|s| form::label_key(WORDS, s.name)));
         }
         keys.extend(ADMISSION.iter().map(|s| form::label_key(WORDS, s.name)));
+        keys.extend([
+            "party-distinction-reward".into(),
+            "party-distinction-discipline".into(),
+        ]);
         for lang in Lang::ALL {
             let missing: Vec<&String> = keys.iter().filter(|k| !lang.has(k)).collect();
             assert!(missing.is_empty(), "{}: {missing:?}", lang.code());
