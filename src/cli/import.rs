@@ -9,7 +9,7 @@ use clap::Args;
 
 use odb::config::Settings;
 use odb::context::Ctx;
-use odb::imports::model::{mapping_of, Atomicity, ColumnMapping, ImportJob, Kind};
+use odb::imports::model::{mapping_of, Atomicity, ColumnMapping, ImportJob, Kind, MappingChoice};
 use odb::imports::service;
 
 use super::database::owner_connection;
@@ -68,7 +68,10 @@ pub(super) fn run(
             organization: unit.id,
             file_name,
             content,
-            mapping,
+            mapping: MappingChoice::Given {
+                mapping,
+                save_as: None,
+            },
             dry_run: args.dry_run,
             atomicity,
         };

@@ -866,6 +866,21 @@ diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::Ltree;
 
+    import_mappings (organization_id, kind, name) {
+        organization_id -> Uuid,
+        path -> Ltree,
+        kind -> Text,
+        name -> Text,
+        mapping -> Jsonb,
+        saved_by -> Nullable<Uuid>,
+        saved_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+
     imports (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -975,5 +990,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     business_trips,
     business_trip_members,
     business_trip_documents,
+    import_mappings,
     imports,
 );

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::ltree::TreePath;
-use crate::db::schema::imports;
+use crate::db::schema::{import_mappings, imports};
 use crate::error::{AppError, AppResult};
 use crate::ids::{ImportId, OrganizationId, UserId};
 use crate::text_enum;
@@ -52,8 +52,15 @@ pub struct ImportRequest {
     pub organization_id: OrganizationId,
     pub file_name: String,
     pub content_base64: String,
-    /// Which column fills which profile field.
-    pub mapping: Vec<ColumnMapping>,
+    /// Which column fills which profile field; or `mapping_name`.
+    #[serde(default)]
+    pub mapping: Option<Vec<ColumnMapping>>,
+    /// A mapping saved at the unit or a unit above it, used instead.
+    #[serde(default)]
+    pub mapping_name: Option<String>,
+    /// Saves `mapping` at the unit under this name (replacing one so named).
+    #[serde(default)]
+    pub save_mapping_as: Option<String>,
     #[serde(default)]
     pub dry_run: bool,
     #[serde(default = "file_atomicity")]
@@ -96,9 +103,51 @@ pub struct ImportJob {
     pub organization: OrganizationId,
     pub file_name: String,
     pub content: Vec<u8>,
-    pub mapping: BTreeMap<String, String>,
+    pub mapping: MappingChoice,
     pub dry_run: bool,
     pub atomicity: Atomicity,
+}
+
+/// The mapping an import uses.
+#[derive(Debug, Clone)]
+pub enum MappingChoice {
+    /// Sent with the file; saved at the unit under the name, if one is given.
+    Given {
+        mapping: BTreeMap<String, String>,
+        save_as: Option<String>,
+    },
+    /// Saved earlier at the unit or above it, by this name.
+    Saved(String),
+}
+
+/// A saved mapping's name, trimmed: 1 to 100 characters.
+pub fn mapping_name(field: &str, name: &str) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid(field, "1 to 100 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+/// A column mapping saved at a unit.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = import_mappings, check_for_backend(diesel::pg::Pg))]
+pub struct SavedMapping {
+    pub organization_id: OrganizationId,
+    #[serde(skip)]
+    pub path: TreePath,
+    pub kind: Kind,
+    pub name: String,
+    pub mapping: serde_json::Value,
+    #[serde(skip)]
+    pub saved_by: Option<UserId>,
+    pub saved_at: DateTime<Utc>,
+}
+
+/// `GET /imports/mappings` as sent.
+#[derive(Debug, Default, Deserialize)]
+pub struct MappingsQuery {
+    pub organization_id: Option<String>,
 }
 
 /// One finding: a row (as the spreadsheet numbers it), maybe a column.

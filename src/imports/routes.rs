@@ -4,7 +4,9 @@ use actix_web::{web, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use super::model::{mapping_of, ImportJob, ImportRequest};
+use super::model::{
+    mapping_name, mapping_of, ColumnMapping, ImportJob, ImportRequest, MappingChoice, MappingsQuery,
+};
 use super::service;
 use crate::auth::caller::{Caller, Permission};
 use crate::error::{AppError, AppResult};
@@ -23,7 +25,35 @@ pub fn configure(table: &mut crate::http::route_table::RouteTable) {
             r.app_data(web::PayloadConfig::default().limit(IMPORT_BODY_LIMIT))
                 .post(create)
         })
+        .resource("/imports/mappings", |r| r.get(mappings))
         .resource("/imports/{id}", |r| r.get(read));
+}
+
+/// Exactly one of a mapping sent and a saved one's name; a name to save
+/// under only with a mapping sent.
+fn choice(
+    mapping: Option<Vec<ColumnMapping>>,
+    name: Option<String>,
+    save_as: Option<String>,
+) -> AppResult<MappingChoice> {
+    match (mapping, name, save_as) {
+        (Some(mapping), None, save_as) => Ok(MappingChoice::Given {
+            mapping: mapping_of(mapping)?,
+            save_as: save_as
+                .map(|n| mapping_name("save_mapping_as", &n))
+                .transpose()?,
+        }),
+        (None, Some(name), None) => Ok(MappingChoice::Saved(mapping_name("mapping_name", &name)?)),
+        (None, Some(_), Some(_)) => Err(AppError::invalid(
+            "save_mapping_as",
+            "only with a mapping sent",
+        )),
+        (Some(_), Some(_), _) => Err(AppError::invalid(
+            "mapping_name",
+            "send either mapping or mapping_name",
+        )),
+        (None, None, _) => Err(AppError::invalid("mapping", "send mapping or mapping_name")),
+    }
 }
 
 impl TryFrom<ImportRequest> for ImportJob {
@@ -51,7 +81,11 @@ impl TryFrom<ImportRequest> for ImportJob {
             organization: request.organization_id,
             file_name: name.to_owned(),
             content,
-            mapping: mapping_of(request.mapping)?,
+            mapping: choice(
+                request.mapping,
+                request.mapping_name,
+                request.save_mapping_as,
+            )?,
             dry_run: request.dry_run,
             atomicity: request.atomicity,
         })
@@ -87,4 +121,26 @@ async fn read(
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// The mappings an import at `organization_id` may name: saved there or
+/// at a unit above it that the caller reads.
+async fn mappings(
+    app: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<MappingsQuery>,
+) -> AppResult<HttpResponse> {
+    let scope = caller.require(Permission::EditPersonnel)?;
+    let organization = crate::validation::parse::<crate::ids::OrganizationId>(
+        "organization_id",
+        &query.organization_id,
+        "a uuid",
+    )?
+    .ok_or_else(|| AppError::invalid("organization_id", "is required"))?;
+    let items = app
+        .as_caller(&caller, scope, move |ctx| {
+            service::mappings(ctx, organization)
+        })
+        .await?;
+    Ok(crate::http::list_of(items))
 }

@@ -5,14 +5,14 @@
 //! importer chose, the whole file; a dry run undoes everything and keeps
 //! only the report.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::model::{
     field_kind, Atomicity, ColumnMapping, FieldKind, Finding, ImportJob, ImportRow, ImportStatus,
-    ImportView, Severity,
+    ImportView, Kind, MappingChoice, SavedMapping, Severity,
 };
 use super::normalize::{self, DateForm, Matched};
 use super::repo;
@@ -65,10 +65,11 @@ pub fn run(
     let unit = visible(ctx, job.organization)
         .map_err(|_| AppError::invalid("organization_id", "no such organization"))?;
     ctx.scope.require_write(&unit.path, &unit.code)?;
+    let mapping = chosen_mapping(ctx, &unit, job.kind, &job.mapping)?;
     let sheet = sheet::read(&job.content)?;
-    let (at, heading) = heading_row(&job, &sheet.lines)?;
+    let (at, heading) = heading_row(&mapping, &sheet.lines)?;
     let lines = &sheet.lines[at + 1..];
-    let (columns, mut findings) = columns(&job, heading)?;
+    let (columns, mut findings) = columns(&mapping, heading)?;
     let mut plan = Plan {
         columns,
         catalogs: repo::catalogs(ctx.conn)?,
@@ -118,15 +119,7 @@ pub fn run(
         kind: job.kind,
         file_name: job.file_name,
         file_sha256: Sha256::digest(&job.content).to_vec(),
-        mapping: json(
-            &job.mapping
-                .iter()
-                .map(|(column, field)| ColumnMapping {
-                    column: column.clone(),
-                    field: field.clone(),
-                })
-                .collect::<Vec<_>>(),
-        )?,
+        mapping: json(&listed(&mapping))?,
         dry_run: job.dry_run,
         atomicity: job.atomicity,
         status: ImportStatus::Done,
@@ -157,6 +150,68 @@ pub fn run(
     Ok(row.into())
 }
 
+/// The mapping an import uses: the one sent (saved at the unit when named,
+/// audited as `import.mapping_save`), or the one saved under the name at
+/// the unit or the nearest unit above it that the caller reads.
+fn chosen_mapping(
+    ctx: &mut Ctx,
+    unit: &crate::org::model::Organization,
+    kind: Kind,
+    choice: &MappingChoice,
+) -> AppResult<BTreeMap<String, String>> {
+    match choice {
+        MappingChoice::Given { mapping, save_as } => {
+            if let Some(name) = save_as {
+                let saved = SavedMapping {
+                    organization_id: unit.id,
+                    path: unit.path.clone(),
+                    kind,
+                    name: name.clone(),
+                    mapping: json(&listed(mapping))?,
+                    saved_by: ctx.actor.id,
+                    saved_at: ctx.now,
+                };
+                repo::save_mapping(ctx.conn, &saved)?;
+                let event = ctx.event(
+                    "import.mapping_save",
+                    "import_mapping",
+                    Some(name.clone()),
+                    Some(unit.path.clone()),
+                    vec!["mapping".into()],
+                );
+                ctx.audit(&event)?;
+            }
+            Ok(mapping.clone())
+        }
+        MappingChoice::Saved(name) => {
+            let saved = repo::mappings_above(ctx.conn, &unit.path, kind)?
+                .into_iter()
+                .find(|m| m.name == *name)
+                .ok_or_else(|| AppError::invalid("mapping_name", "no mapping is saved so"))?;
+            let columns: Vec<ColumnMapping> = serde_json::from_value(saved.mapping)
+                .map_err(|e| AppError::Internal(format!("a saved mapping: {e}")))?;
+            super::model::mapping_of(columns)
+        }
+    }
+}
+
+fn listed(mapping: &BTreeMap<String, String>) -> Vec<ColumnMapping> {
+    mapping
+        .iter()
+        .map(|(column, field)| ColumnMapping {
+            column: column.clone(),
+            field: field.clone(),
+        })
+        .collect()
+}
+
+/// The mappings an import at `organization` may name, the nearest first.
+pub fn mappings(ctx: &mut Ctx, organization: OrganizationId) -> AppResult<Vec<SavedMapping>> {
+    let unit = visible(ctx, organization)
+        .map_err(|_| AppError::invalid("organization_id", "no such organization"))?;
+    Ok(repo::mappings_above(ctx.conn, &unit.path, Kind::Officials)?)
+}
+
 /// An import the caller may read.
 pub fn get(ctx: &mut Ctx, id: ImportId) -> AppResult<ImportView> {
     repo::find(ctx.conn, id)?
@@ -182,8 +237,11 @@ const HEADING_WITHIN: usize = 20;
 
 /// The heading: the first row holding every mapped heading (titles above
 /// it are skipped), with its place among the rows.
-fn heading_row<'a>(job: &ImportJob, lines: &'a [Line]) -> AppResult<(usize, &'a Line)> {
-    let wanted: Vec<String> = job.mapping.keys().map(|k| normalize::heading(k)).collect();
+fn heading_row<'a>(
+    mapping: &BTreeMap<String, String>,
+    lines: &'a [Line],
+) -> AppResult<(usize, &'a Line)> {
+    let wanted: Vec<String> = mapping.keys().map(|k| normalize::heading(k)).collect();
     let missing = |line: &Line| -> Vec<String> {
         let held: Vec<String> = line
             .cells
@@ -218,12 +276,15 @@ fn heading_row<'a>(job: &ImportJob, lines: &'a [Line]) -> AppResult<(usize, &'a 
 
 /// The mapped columns, found in the heading; a warning for each column
 /// left unmapped (its cells are ignored).
-fn columns(job: &ImportJob, heading: &Line) -> AppResult<(Vec<Column>, Vec<Finding>)> {
+fn columns(
+    mapping: &BTreeMap<String, String>,
+    heading: &Line,
+) -> AppResult<(Vec<Column>, Vec<Finding>)> {
     let row = heading.number;
     let heading: Vec<String> = heading.cells.iter().map(|c| c.text.clone()).collect();
     let headings: Vec<String> = heading.iter().map(|h| normalize::heading(h)).collect();
     let mut columns: Vec<Column> = Vec::new();
-    for (from, field) in &job.mapping {
+    for (from, field) in mapping {
         let at = format!("mapping[{from}]");
         let kind = field_kind(field)
             .ok_or_else(|| AppError::invalid(&at, format!("{field} is not a profile field")))?;

@@ -270,3 +270,74 @@ fn the_command_line_imports_with_a_mapping_file() {
     );
     assert_eq!(profiles(&app).len(), 3);
 }
+
+#[test]
+fn a_mapping_saved_by_a_unit_is_named_by_its_next_imports() {
+    let app = editor_of_p01();
+    let p01 = org_id(&app, "P01");
+    let options = json!({"dry_run": true, "save_mapping_as": " Sở Nội vụ "});
+    let (status, first) = import(&app, CSV, &p01, options.clone());
+    assert_eq!(status, 201, "{first}");
+    // saved again under the same name: replaced, not doubled
+    assert_eq!(import(&app, CSV, &p01, options).0, 201);
+    let listed = |org: &str| {
+        let (status, page) =
+            json(app.get(&format!("/api/v1/imports/mappings?organization_id={org}")));
+        assert_eq!(status, 200, "{page}");
+        page["items"].as_array().unwrap().clone()
+    };
+    let saved = listed(&p01);
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert_eq!(saved[0]["name"], "Sở Nội vụ");
+    assert_eq!(saved[0]["organization_id"], p01.as_str());
+    let sent = mapping(CSV);
+    assert_eq!(
+        saved[0]["mapping"].as_array().unwrap().len(),
+        sent.as_array().unwrap().len()
+    );
+
+    let by_name = |name: Value, more: Value| {
+        let mut body = json!({
+            "kind": "officials", "organization_id": p01, "file_name": "so-noi-vu-p01.csv",
+            "content_base64": base64::engine::general_purpose::STANDARD.encode(fixture(CSV)),
+            "dry_run": true, "mapping_name": name,
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(more.as_object().unwrap().clone());
+        app.post("/api/v1/imports", &body)
+    };
+    let (status, named) = json(by_name(json!("Sở Nội vụ"), json!({})));
+    assert_eq!(status, 201, "{named}");
+    assert_eq!(
+        findings(&named),
+        findings(&first),
+        "the same mapping, the same report"
+    );
+    assert_eq!(counts(&named), counts(&first));
+
+    let problem = assert_problem(by_name(json!("Phòng Nội vụ"), json!({})), 422, "validation");
+    assert_eq!(fields(&problem), ["mapping_name"]);
+    let problem = assert_problem(
+        by_name(json!("Sở Nội vụ"), json!({"mapping": sent})),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["mapping_name"]);
+    let problem = assert_problem(
+        by_name(json!("Sở Nội vụ"), json!({"save_mapping_as": "x"})),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["save_mapping_as"]);
+
+    // another province neither sees nor uses it
+    let other = app.account("editor.p02", Some("P02"), &["personnel_editor"]);
+    app.use_token(Some(app.sign_in(&other)));
+    assert!(listed(&org_id(&app, "P02")).is_empty());
+    assert_problem(
+        app.get(&format!("/api/v1/imports/mappings?organization_id={p01}")),
+        422,
+        "validation",
+    );
+}
