@@ -266,7 +266,9 @@ fn request(
         organization_id: uuid::Uuid::nil().into(),
         file_name,
         content_base64,
-        mapping: columns,
+        mapping: Some(columns),
+        mapping_name: None,
+        save_mapping_as: None,
         dry_run: form.get("dry_run") != Some("false"),
         atomicity,
     };
