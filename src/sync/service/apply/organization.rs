@@ -79,7 +79,7 @@ pub(super) fn reorganize(ctx: &mut Ctx, event: &Event) -> AppResult<Organization
         return Err(group_1("the decision touches a group 1 organization"));
     }
     match decision {
-        Reorganized::Merge(request) => reorg::merge(ctx, request).map(drop),
+        Reorganized::Merge(request) => reorg::merge(ctx, *request).map(drop),
         Reorganized::Split(request) => reorg::split(ctx, request).map(drop),
         Reorganized::Dissolve(request) => reorg::dissolve(ctx, request).map(drop),
     }?;
