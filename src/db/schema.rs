@@ -619,6 +619,7 @@ diesel::table! {
         official_id -> Nullable<Uuid>,
         event_id -> Nullable<Uuid>,
         updated_at -> Timestamptz,
+        organization_id -> Nullable<Uuid>,
     }
 }
 

@@ -154,7 +154,7 @@ pub struct Leaving {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", content = "request", rename_all = "snake_case")]
 pub enum Reorganized {
-    Merge(MergeRequest),
+    Merge(Box<MergeRequest>),
     Split(SplitRequest),
     Dissolve(DissolveRequest),
 }

@@ -176,6 +176,8 @@ pub struct Advance<'a> {
     pub version: i64,
     /// The profile, for an event about a person.
     pub official: Option<OfficialId>,
+    /// The unit, for an event about an organization.
+    pub organization: Option<OrganizationId>,
     pub event: SyncEventId,
 }
 
@@ -185,8 +187,8 @@ pub fn advance_entity(
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::sql_query(
-        "UPDATE sync_entities SET version = $3, official_id = $4, event_id = $5, updated_at = $6 \
-         WHERE source = $1 AND entity_key = $2",
+        "UPDATE sync_entities SET version = $3, official_id = $4, event_id = $5, updated_at = $6, \
+         organization_id = $7 WHERE source = $1 AND entity_key = $2",
     )
     .bind::<Text, _>(advance.source.as_str())
     .bind::<Text, _>(advance.key)
@@ -194,6 +196,7 @@ pub fn advance_entity(
     .bind::<Nullable<SqlUuid>, _>(advance.official)
     .bind::<SqlUuid, _>(advance.event)
     .bind::<Timestamptz, _>(now)
+    .bind::<Nullable<SqlUuid>, _>(advance.organization)
     .execute(conn)
     .map(drop)
 }

@@ -166,7 +166,7 @@ fn serve(app: &TestApp, port: u16, data_dir: &Path) -> Child {
             None => command.env_remove(key),
         };
     }
-    let child = command
+    let mut child = command
         .env("ODB_BIND", format!("127.0.0.1:{port}"))
         .env("ODB_DATA_DIR", data_dir)
         .stdout(Stdio::null())
@@ -182,6 +182,8 @@ fn serve(app: &TestApp, port: u16, data_dir: &Path) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    child.kill().ok();
+    child.wait().ok();
     panic!("odb serve did not become ready");
 }
 

@@ -22,24 +22,32 @@ mod organization;
 
 const GROUP_1: &str = "MOHA may write only group 2 organizations and the people in them";
 
+/// What an applied event leaves its entity linked to.
+pub(super) enum Linked {
+    Official(OfficialId),
+    Organization(OrganizationId),
+}
+
 /// Applies `event` to the profile `linked` to its entity (if any), or to
-/// its organization; returns the profile it leaves, for a person.
+/// its organization.
 pub(super) fn effect(
     ctx: &mut Ctx,
     linked: Option<OfficialId>,
     event: &Event,
-) -> AppResult<Option<OfficialId>> {
+) -> AppResult<Linked> {
     let official = match event.event_type {
         EventType::OfficialUpserted => upsert(ctx, linked, event)?,
         EventType::OfficialChanged => change(ctx, known(linked)?, event)?,
         EventType::OfficialTransferred => transfer(ctx, known(linked)?, event)?,
         EventType::OfficialLeft => leave(ctx, known(linked)?, event)?,
-        EventType::OrganizationUpserted => return organization::upsert(ctx, event).map(|()| None),
+        EventType::OrganizationUpserted => {
+            return organization::upsert(ctx, event).map(Linked::Organization)
+        }
         EventType::OrganizationReorganized => {
-            return organization::reorganize(ctx, event).map(|()| None)
+            return organization::reorganize(ctx, event).map(Linked::Organization)
         }
     };
-    Ok(Some(official))
+    Ok(Linked::Official(official))
 }
 
 /// Only a whole profile introduces an entity.

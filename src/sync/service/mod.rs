@@ -73,12 +73,16 @@ fn decide(ctx: &mut Ctx, source: Source, event: &Event) -> AppResult<Decision> {
             ),
         ));
     }
-    let official = apply::effect(ctx, entity.official_id, event)?;
+    let (official, organization) = match apply::effect(ctx, entity.official_id, event)? {
+        apply::Linked::Official(id) => (Some(id), None),
+        apply::Linked::Organization(id) => (None, Some(id)),
+    };
     let advance = Advance {
         source,
         key,
         version: event.version,
         official,
+        organization,
         event: event.event_id,
     };
     repo::advance_entity(ctx.conn, advance, ctx.now)?;

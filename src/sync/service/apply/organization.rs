@@ -34,7 +34,7 @@ fn group_1(why: &str) -> AppError {
 
 /// Created, or (ODB holds that code) updated in full: what `data` leaves
 /// out is cleared, as the source no longer holds it.
-pub(super) fn upsert(ctx: &mut Ctx, event: &Event) -> AppResult<()> {
+pub(super) fn upsert(ctx: &mut Ctx, event: &Event) -> AppResult<OrganizationId> {
     let mut whole = resolved(ctx, event)?;
     let input: CreateOrganization = read(whole.clone())?;
     if event.entity.organization_code.as_deref() != Some(input.code.as_str()) {
@@ -47,7 +47,7 @@ pub(super) fn upsert(ctx: &mut Ctx, event: &Event) -> AppResult<()> {
         return Err(group_1("the event makes a group 1 organization"));
     }
     let Some(held) = repo::find_by_code(ctx.conn, &input.code)? else {
-        return service::create(ctx, input).map(drop);
+        return Ok(service::create(ctx, input)?.organization.id);
     };
     if held.org_group != MOHA_GROUP {
         return Err(group_1("this organization is in group 1"));
@@ -62,11 +62,13 @@ pub(super) fn upsert(ctx: &mut Ctx, event: &Event) -> AppResult<()> {
         }
     }
     let patch: UpdateOrganization = read(whole)?;
-    service::update(ctx, held.id, held.version, patch).map(drop)
+    service::update(ctx, held.id, held.version, patch)?;
+    Ok(held.id)
 }
 
-/// A merger, split or dissolution decided at MOHA, over group 2 units only.
-pub(super) fn reorganize(ctx: &mut Ctx, event: &Event) -> AppResult<()> {
+/// A merger, split or dissolution decided at MOHA, over group 2 units
+/// only; the entity is the unit its `organization_code` names.
+pub(super) fn reorganize(ctx: &mut Ctx, event: &Event) -> AppResult<OrganizationId> {
     let decision: Reorganized = read(resolved(ctx, event)?)?;
     let (touched, created) = units_of(&decision);
     if created.iter().any(|c| c.group != MOHA_GROUP) {
@@ -77,10 +79,19 @@ pub(super) fn reorganize(ctx: &mut Ctx, event: &Event) -> AppResult<()> {
         return Err(group_1("the decision touches a group 1 organization"));
     }
     match decision {
-        Reorganized::Merge(request) => reorg::merge(ctx, request).map(drop),
+        Reorganized::Merge(request) => reorg::merge(ctx, *request).map(drop),
         Reorganized::Split(request) => reorg::split(ctx, request).map(drop),
         Reorganized::Dissolve(request) => reorg::dissolve(ctx, request).map(drop),
-    }
+    }?;
+    let code = event
+        .entity
+        .organization_code
+        .as_deref()
+        .unwrap_or_default();
+    let unit = repo::find_by_code(ctx.conn, code)?.ok_or_else(|| {
+        AppError::invalid("entity.organization_code", "no organization has this code")
+    })?;
+    Ok(unit.id)
 }
 
 /// The units a decision changes, and the ones it creates.
