@@ -6,7 +6,9 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use base64::Engine;
 use serde_json::json;
+use sha2::Digest;
 
 use crate::helpers::*;
 use crate::officials::{as_editor, create, profile};
@@ -118,8 +120,17 @@ fn a_resume_prints_in_both_layouts_as_a_page_and_a_pdf() {
     let page = resume(&app, &official, "form=2c-tctw-98");
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let page = page.text().unwrap();
     assert!(page.contains("size: A4"), "printable on A4");
+    // the print stylesheet is allowed by its hash, nothing else loads
+    let style = &page[page.find("<style>").unwrap() + 7..page.find("</style>").unwrap()];
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
+    assert!(csp.starts_with("default-src 'none'; "), "{csp}");
+    assert!(csp.contains(&format!("style-src 'sha256-{hash}'")), "{csp}");
     assert!(page.contains(NAME_UPPER) && page.contains("Mẫu 2C/TCTW-98"));
     assert!(!page.contains("Khiển trách"));
 

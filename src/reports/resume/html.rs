@@ -1,7 +1,11 @@
 //! The résumé as a page of its own to print: A4, the form's serif type,
 //! no site frame, tables that repeat their heading across pages.
 
+use std::sync::LazyLock;
+
+use base64::Engine;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
+use sha2::{Digest, Sha256};
 
 use super::model::{Field, Resume, Table, NO_ENTRIES, WITHHELD_NOTE};
 
@@ -22,6 +26,16 @@ th, td { border: 1px solid #000; padding: 2pt 4pt; vertical-align: top; text-ali
 .note, .printed { font-style: italic; }
 @media print { body { margin: 0; max-width: none; } }
 ";
+
+/// The page's own Content-Security-Policy: nothing loads, and only its one
+/// stylesheet applies (by its hash; the site's `default-src 'none'` would
+/// refuse it).
+pub static CONTENT_SECURITY_POLICY: LazyLock<String> = LazyLock::new(|| {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE));
+    format!(
+        "default-src 'none'; style-src 'sha256-{hash}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
+});
 
 pub fn render(resume: &Resume) -> String {
     let page = html! {

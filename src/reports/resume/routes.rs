@@ -1,6 +1,6 @@
 //! `GET /api/v1/officials/{id}/resume`: the résumé as a page or a PDF.
 
-use actix_web::http::header::CONTENT_DISPOSITION;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY};
 use actix_web::{web, HttpResponse};
 
 use super::model::{Resume, ResumeFormat, ResumeQuery, ResumeRequest};
@@ -38,6 +38,10 @@ pub fn answer(resume: &Resume, format: ResumeFormat) -> AppResult<HttpResponse> 
     Ok(match format {
         ResumeFormat::Html => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
+            .insert_header((
+                CONTENT_SECURITY_POLICY,
+                html::CONTENT_SECURITY_POLICY.as_str(),
+            ))
             .body(html::render(resume)),
         ResumeFormat::Pdf => HttpResponse::Ok()
             .content_type("application/pdf")
