@@ -279,6 +279,25 @@ test("an administrator unlocks an account locked by wrong passwords", async () =
   await assertAccessible(admin, "unlocking an account");
   await admin.getByRole("button", { name: "Mở khóa tài khoản" }).click();
   await assert.doesNotReject(admin.locator("dd", { hasText: "Đang hoạt động" }).first().waitFor());
+
+  // unlocked, the dossier officer records a dossier about a person of Hà Nội
+  await admin.goto(`${demo.base}/organizations`);
+  await admin.getByRole("link", { name: "Thành phố Hà Nội", exact: true }).click();
+  await admin.getByRole("link", { name: "Cán bộ của đơn vị" }).click();
+  const subject = (await admin.locator("tbody th a").first().getAttribute("href")).split("/").pop();
+  const officer = await signIn("hanoi.dossiers");
+  await officer.goto(`${demo.base}/dossiers?subject_id=${subject}`);
+  await officer.getByRole("link", { name: "Lập hồ sơ mới" }).click();
+  await officer.getByLabel(/^Loại hồ sơ/).selectOption("family_background");
+  await officer.getByLabel(/^Tóm tắt/).fill("Hoàn cảnh gia đình");
+  await officer.getByRole("button", { name: "Ghi hồ sơ" }).click();
+  await assert.doesNotReject(officer.locator("#f-content-error").waitFor());
+  await assertAccessible(officer, "a dossier's form with an error");
+  await officer.getByLabel(/^Nội dung/).fill("Bố mẹ làm nông nghiệp tại Hà Nội.");
+  await officer.getByRole("button", { name: "Ghi hồ sơ" }).click();
+  await assert.doesNotReject(officer.getByText("Đã lập hồ sơ.").waitFor());
+  await assertAccessible(officer, "a recorded dossier");
+  await officer.context().close();
 });
 
 test("a record outside one's scope is refused as not found", async () => {
@@ -326,6 +345,18 @@ test("a provincial party officer transfers a member; the receiving committee acc
   await assert.doesNotReject(officer.getByRole("heading", { name: "Quá trình sinh hoạt đảng" }).waitFor());
   await assertAccessible(officer, "party member");
   await photograph(officer, "party-member", { fullPage: true });
+
+  await officer.getByRole("link", { name: "Khen thưởng, kỷ luật", exact: true }).click();
+  await officer.getByLabel(/^Loại quyết định/).selectOption("reward");
+  await officer.getByLabel(/^Ngày quyết định/).fill(todayTyped());
+  await officer.getByLabel(/^Số quyết định/).fill("12-QĐ/ĐU");
+  await officer.getByLabel(/^Cấp ủy quyết định/).fill("Đảng ủy phường Hoàn Kiếm");
+  await officer.getByRole("button", { name: "Ghi quyết định" }).click();
+  await assert.doesNotReject(officer.locator("#f-form-error").waitFor());
+  await assertAccessible(officer, "a reward's form with an error");
+  await officer.getByLabel(/^Hình thức/).fill("Giấy khen");
+  await officer.getByRole("button", { name: "Ghi quyết định" }).click();
+  await assert.doesNotReject(officer.getByText("Khen thưởng: Giấy khen").waitFor());
 
   await officer.getByRole("link", { name: "Chuyển sinh hoạt đảng", exact: true }).click();
   await officer.getByLabel("Mã chi bộ nơi đến").fill("KHONG-CO-MA-NAY");
