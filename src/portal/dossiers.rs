@@ -370,20 +370,16 @@ pub async fn correct(
                 .await;
             match saved {
                 Ok(_) => return Ok(see_other(&format!("/dossiers/{id}?corrected=1"))),
-                Err(AppError::Validation(errors)) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    errors
-                        .into_iter()
-                        .map(|e| form::translate(lang, e))
-                        .collect(),
-                    None,
-                ),
                 Err(AppError::StaleVersion { current, .. }) => (
                     StatusCode::PRECONDITION_FAILED,
                     Vec::new(),
                     Some((lang.t("error-stale-detail"), current)),
                 ),
-                Err(other) => return Err(user.fail(other)),
+                Err(error) => {
+                    let (status, errors, _) =
+                        form::refusal(lang, error).map_err(|e| user.fail(e))?;
+                    (status, errors, None)
+                }
             }
         }
     };

@@ -4,6 +4,7 @@
 //! handed to the same service. A value the service refuses comes back
 //! beside its field, in the user's words.
 
+use actix_web::http::StatusCode;
 use chrono::NaiveDate;
 use maud::{html, Markup};
 use serde::de::DeserializeOwned;
@@ -338,6 +339,38 @@ pub fn render(user: &SignedIn, shown: &Shown) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// How a form's page answers a service's refusal: the status, the errors
+/// beside their fields, and what is said at the top.
+pub type Refused = (StatusCode, Vec<FieldError>, Option<String>);
+
+/// A service's refusal of a form (decision 0025): values beside their
+/// fields (422), a newer version (412) or a conflict with its code's words
+/// (409) at the top; anything else is the error's own page.
+pub fn refusal(lang: Lang, error: AppError) -> Result<Refused, AppError> {
+    match error {
+        AppError::Validation(errors) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors.into_iter().map(|e| translate(lang, e)).collect(),
+            None,
+        )),
+        AppError::StaleVersion { .. } => Ok((
+            StatusCode::PRECONDITION_FAILED,
+            Vec::new(),
+            Some(lang.t("error-stale-detail")),
+        )),
+        AppError::Conflict { code, .. } => {
+            let key = format!("conflict-{code}");
+            let said = if lang.has(&key) {
+                lang.t(&key)
+            } else {
+                lang.t("error-conflict-detail")
+            };
+            Ok((StatusCode::CONFLICT, Vec::new(), Some(said)))
+        }
+        other => Err(other),
     }
 }
 

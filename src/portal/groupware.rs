@@ -388,29 +388,7 @@ pub async fn change_status(
                 .await;
             match changed {
                 Ok(_) => return Ok(see_other(&format!("/documents/{id}?changed=1"))),
-                Err(AppError::Validation(errors)) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    errors
-                        .into_iter()
-                        .map(|e| form::translate(lang, e))
-                        .collect(),
-                    None,
-                ),
-                Err(AppError::StaleVersion { .. }) => (
-                    StatusCode::PRECONDITION_FAILED,
-                    Vec::new(),
-                    Some(lang.t("error-stale-detail")),
-                ),
-                Err(AppError::Conflict { code, .. }) => {
-                    let key = format!("conflict-{code}");
-                    let said = if lang.has(&key) {
-                        lang.t(&key)
-                    } else {
-                        lang.t("error-conflict-detail")
-                    };
-                    (StatusCode::CONFLICT, Vec::new(), Some(said))
-                }
-                Err(other) => return Err(user.fail(other)),
+                Err(error) => form::refusal(lang, error).map_err(|e| user.fail(e))?,
             }
         }
     };
@@ -487,7 +465,7 @@ pub async fn register_form(user: SignedIn) -> Result<HttpResponse, PortalError> 
 }
 
 /// The unit typed by its code, as the id the API's body takes.
-fn unit_by_code(ctx: &mut Ctx, values: &mut Map<String, Value>) -> AppResult<()> {
+pub(super) fn unit_by_code(ctx: &mut Ctx, values: &mut Map<String, Value>) -> AppResult<()> {
     let code = values
         .remove("organization_code")
         .and_then(|v| v.as_str().map(str::to_owned))

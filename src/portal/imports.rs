@@ -190,13 +190,16 @@ pub async fn import_form(user: SignedIn) -> Result<HttpResponse, PortalError> {
     Ok(user.ok(form_page(&user, &Typed::default(), &[])))
 }
 
-/// The posted form's fields and its file (name and bytes), its CSRF token
-/// checked as `Posted` checks a plain form's.
+/// A file as uploaded: its name and bytes.
+type File = (String, Vec<u8>);
+
+/// The posted form's fields and its file, its CSRF token checked as
+/// `Posted` checks a plain form's.
 fn upload(
     user: &SignedIn,
     req: &HttpRequest,
     body: &[u8],
-) -> Result<(FormData, Option<(String, Vec<u8>)>), PortalError> {
+) -> Result<(FormData, Option<File>), PortalError> {
     let forgery = || PortalError::Forgery { lang: user.lang() };
     let content_type = req
         .headers()
@@ -231,7 +234,7 @@ fn upload(
 fn request(
     lang: Lang,
     form: &FormData,
-    file: Option<(String, Vec<u8>)>,
+    file: Option<File>,
 ) -> Result<(ImportRequest, String), Vec<FieldError>> {
     let mut errors = Vec::new();
     let (file_name, content_base64) = match (file, form.get("content_base64")) {

@@ -463,17 +463,12 @@ pub async fn cancel(
             service::cancel(ctx, id, version)
         })
         .await;
-    let (status, refused) = match cancelled {
+    let (status, _, refused) = match cancelled {
         Ok(_) => return Ok(see_other(&format!("/bookings/{id}?cancelled=1"))),
-        Err(AppError::StaleVersion { .. }) => (
-            StatusCode::PRECONDITION_FAILED,
-            lang.t("error-stale-detail"),
-        ),
-        Err(AppError::Conflict { .. }) => (StatusCode::CONFLICT, lang.t("room-already-cancelled")),
-        Err(other) => return Err(user.fail(other)),
+        Err(error) => form::refusal(lang, error).map_err(|e| user.fail(e))?,
     };
     let (booking, room) = booking_and_room(&user, id).await?;
-    let body = booking_body(&user, (&booking, &room), (None, Some(refused)));
+    let body = booking_body(&user, (&booking, &room), (None, refused));
     let title = lang.t("room-booking");
     Ok(user.visitor.respond(
         status,

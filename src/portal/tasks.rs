@@ -201,20 +201,7 @@ async fn send(
                 .await;
             match sent {
                 Ok(_) => return Ok(see_other(&format!("/tasks/{id}"))),
-                Err(AppError::Validation(errors)) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    errors
-                        .into_iter()
-                        .map(|e| form::translate(lang, e))
-                        .collect(),
-                    None,
-                ),
-                Err(AppError::StaleVersion { .. }) => (
-                    StatusCode::PRECONDITION_FAILED,
-                    Vec::new(),
-                    Some(lang.t("error-stale-detail")),
-                ),
-                Err(other) => return Err(user.fail(other)),
+                Err(error) => form::refusal(lang, error).map_err(|e| user.fail(e))?,
             }
         }
     };

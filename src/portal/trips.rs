@@ -9,7 +9,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use super::browser::{FormData, Posted, SignedIn};
 use super::error::{see_other, PortalError};
@@ -18,8 +17,8 @@ use super::format;
 use super::i18n::Lang;
 use super::page::{self, Nav};
 use crate::auth::caller::Permission;
-use crate::context::{Ctx, Scope};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::context::Scope;
+use crate::error::{AppError, FieldError};
 use crate::groupware::trips::model::{Decision, NewTrip, TripFilter, TripStatus, TripView};
 use crate::groupware::trips::service;
 use crate::http::route_table::RouteTable;
@@ -137,21 +136,6 @@ pub async fn propose_form(user: SignedIn) -> Result<HttpResponse, PortalError> {
     Ok(user.ok(propose_page(&user, &blank(user.lang()))))
 }
 
-/// The unit typed by its code, as the id the API's body takes.
-fn unit_by_code(ctx: &mut Ctx, values: &mut Map<String, Value>) -> AppResult<()> {
-    let code = values
-        .remove("organization_code")
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let unit = crate::org::read::read_by_code(ctx, &code)
-        .map_err(|_| AppError::invalid("organization_code", "no such organization"))?;
-    values.insert(
-        "organization_id".into(),
-        Value::String(unit.organization.id.to_string()),
-    );
-    Ok(())
-}
-
 pub async fn propose(posted: Posted<SignedIn>) -> Result<HttpResponse, PortalError> {
     let Posted { who: user, form } = posted;
     let scope = user.require(Permission::UseGroupware)?;
@@ -164,7 +148,7 @@ pub async fn propose(posted: Posted<SignedIn>) -> Result<HttpResponse, PortalErr
                 .visitor
                 .app
                 .as_caller(&user.caller, scope, move |ctx| {
-                    unit_by_code(ctx, &mut values)?;
+                    super::groupware::unit_by_code(ctx, &mut values)?;
                     values.insert("member_ids".into(), serde_json::json!([traveller]));
                     let body: NewTrip = form::body(values)?;
                     service::propose(ctx, body)
@@ -286,25 +270,7 @@ pub async fn decide(
                 .await;
             match decided {
                 Ok(_) => return Ok(see_other(&format!("/trips/{id}?decided=1"))),
-                Err(AppError::Validation(errors)) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    errors
-                        .into_iter()
-                        .map(|e| form::translate(lang, e))
-                        .collect(),
-                    None,
-                ),
-                Err(AppError::StaleVersion { .. }) => (
-                    StatusCode::PRECONDITION_FAILED,
-                    Vec::new(),
-                    Some(lang.t("error-stale-detail")),
-                ),
-                Err(AppError::Conflict { .. }) => (
-                    StatusCode::CONFLICT,
-                    Vec::new(),
-                    Some(lang.t("trip-already-decided")),
-                ),
-                Err(other) => return Err(user.fail(other)),
+                Err(error) => form::refusal(lang, error).map_err(|e| user.fail(e))?,
             }
         }
     };

@@ -856,7 +856,7 @@ room-status-confirmed = Booked
 room-status-cancelled = Cancelled
 room-cancel = Cancel the booking
 room-cancelled = The booking is cancelled; the room is free again for that time.
-room-already-cancelled = This booking was cancelled already.
+conflict-booking-cancelled = This booking was cancelled already.
 
 ## Business trips
 trip-title = Business trips
@@ -872,7 +872,7 @@ trip-decided-at = Decided on
 trip-decide = Decide the proposal
 trip-proposed = The trip is proposed.
 trip-decided = The decision is recorded.
-trip-already-decided = This proposal was approved or rejected already.
+conflict-trip-decided = This proposal was approved or rejected already.
 trip-status-proposed = Awaiting a decision
 trip-status-approved = Approved
 trip-status-rejected = Rejected

@@ -856,7 +856,7 @@ room-status-confirmed = Đã đặt
 room-status-cancelled = Đã hủy
 room-cancel = Hủy đặt phòng
 room-cancelled = Đã hủy đặt phòng; phòng trống lại trong thời gian này.
-room-already-cancelled = Lịch đặt phòng này đã bị hủy trước đó.
+conflict-booking-cancelled = Lịch đặt phòng này đã bị hủy trước đó.
 
 ## Công tác
 trip-title = Đi công tác
@@ -872,7 +872,7 @@ trip-decided-at = Ngày duyệt
 trip-decide = Duyệt đề nghị
 trip-proposed = Đã gửi đề nghị đi công tác.
 trip-decided = Đã ghi ý kiến duyệt.
-trip-already-decided = Đề nghị này đã được duyệt hoặc từ chối trước đó.
+conflict-trip-decided = Đề nghị này đã được duyệt hoặc từ chối trước đó.
 trip-status-proposed = Chờ duyệt
 trip-status-approved = Đã duyệt
 trip-status-rejected = Không duyệt
