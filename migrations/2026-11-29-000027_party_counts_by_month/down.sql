@@ -75,5 +75,7 @@ DROP FUNCTION odb_party_count_changes_recount();
 DROP FUNCTION odb_party_count_changes_fold(ltree, date);
 DROP FUNCTION odb_party_exemption_changes(party_member_periods, party_exemptions);
 DROP FUNCTION odb_party_period_changes(party_member_periods, party_members);
+DROP INDEX party_exemptions_to;
+DROP INDEX party_exemptions_from;
 DROP INDEX party_member_periods_to;
 DROP INDEX party_member_periods_from;

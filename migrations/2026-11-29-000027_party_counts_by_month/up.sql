@@ -24,6 +24,8 @@ CREATE INDEX party_member_count_changes_node ON party_member_count_changes (node
 -- The changes of the current month are read from the periods by date.
 CREATE INDEX party_member_periods_from ON party_member_periods (valid_from);
 CREATE INDEX party_member_periods_to ON party_member_periods (valid_to) WHERE valid_to IS NOT NULL;
+CREATE INDEX party_exemptions_from ON party_exemptions (valid_from);
+CREATE INDEX party_exemptions_to ON party_exemptions (valid_to) WHERE valid_to IS NOT NULL;
 
 -- What a period of member m changes in the counts, and on which dates:
 -- +1 for each dimension from its first day, -1 from the day it ends; none
@@ -267,7 +269,9 @@ REVOKE ALL ON FUNCTION odb_party_statistics_counted(ltree, date, boolean) FROM P
 -- and the periods of its own month; a deeper unit counted member by member.
 CREATE OR REPLACE FUNCTION odb_party_statistics(root ltree, on_date date, today boolean)
     RETURNS TABLE (dimension text, key text, n bigint)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+    -- a few thousand rows: compiling the plan (JIT) would cost more than it saves
+    SET jit = off AS $$
 #variable_conflict use_column
 DECLARE
     this_year integer := extract(year FROM on_date)::int;
@@ -298,16 +302,22 @@ BEGIN
                AND (p.valid_from BETWEEN month_start AND as_of OR p.valid_to BETWEEN month_start AND as_of)
                AND c.node = root AND c.on_date BETWEEN month_start AND as_of
             UNION ALL
+            -- the exempted: a shared stretch starts or ends when its period
+            -- or its exemption does; each pair once (by its period first)
+            SELECT c.dimension, c.key, c.n
+              FROM party_member_periods p JOIN party_exemptions x ON x.member_id = p.member_id,
+                   LATERAL odb_party_exemption_changes(p, x) c
+             WHERE NOT today AND p.path <@ root
+               AND (p.valid_from BETWEEN month_start AND as_of OR p.valid_to BETWEEN month_start AND as_of)
+               AND c.node = root AND c.on_date BETWEEN month_start AND as_of
+            UNION ALL
             SELECT c.dimension, c.key, c.n
               FROM party_exemptions x JOIN party_member_periods p ON p.member_id = x.member_id,
                    LATERAL odb_party_exemption_changes(p, x) c
              WHERE NOT today AND p.path <@ root
-               AND x.member_id IN (
-                   SELECT q.member_id FROM party_member_periods q
-                    WHERE q.valid_from BETWEEN month_start AND as_of OR q.valid_to BETWEEN month_start AND as_of
-                   UNION
-                   SELECT y.member_id FROM party_exemptions y
-                    WHERE y.valid_from BETWEEN month_start AND as_of OR y.valid_to BETWEEN month_start AND as_of)
+               AND (x.valid_from BETWEEN month_start AND as_of OR x.valid_to BETWEEN month_start AND as_of)
+               AND NOT coalesce(p.valid_from BETWEEN month_start AND as_of
+                                OR p.valid_to BETWEEN month_start AND as_of, false)
                AND c.node = root AND c.on_date BETWEEN month_start AND as_of) c
          GROUP BY c.dimension, c.key HAVING sum(c.n) <> 0)
     SELECT 'total', 'all', coalesce(sum(k.n) FILTER (WHERE k.dimension = 'status'), 0)::bigint FROM kept k
