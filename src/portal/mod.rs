@@ -10,6 +10,7 @@ mod admin;
 mod assets;
 mod audit;
 mod browser;
+mod calendar;
 pub mod cookies;
 mod dossiers;
 mod error;
@@ -61,4 +62,5 @@ pub fn configure(table: &mut RouteTable) {
     tasks::configure(table);
     imports::configure(table);
     trips::configure(table);
+    calendar::configure(table);
 }

@@ -45,13 +45,13 @@ const BOOK: &[Spec] = &[
 ];
 
 /// Vietnam's time (UTC+7, no summer time); checked when compiled.
-const VIETNAM: FixedOffset = match FixedOffset::east_opt(7 * 3600) {
+pub(super) const VIETNAM: FixedOffset = match FixedOffset::east_opt(7 * 3600) {
     Some(offset) => offset,
     None => panic!("UTC+7 is a valid offset"),
 };
 
 /// A day and `HH:MM` in Vietnam's time, as a UTC instant.
-fn instant(day: NaiveDate, time: &str) -> Option<DateTime<Utc>> {
+pub(super) fn instant(day: NaiveDate, time: &str) -> Option<DateTime<Utc>> {
     let time = NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
     VIETNAM
         .from_local_datetime(&day.and_time(time))
@@ -60,7 +60,7 @@ fn instant(day: NaiveDate, time: &str) -> Option<DateTime<Utc>> {
 }
 
 /// `13:05`, in Vietnam's time.
-fn hours(at: DateTime<Utc>) -> String {
+pub(super) fn hours(at: DateTime<Utc>) -> String {
     at.with_timezone(&VIETNAM).format("%H:%M").to_string()
 }
 
@@ -249,7 +249,7 @@ pub async fn booking_form(
 }
 
 /// The typed day and hours as the API's `starts_at` and `ends_at`.
-fn times(lang: Lang, values: &mut Map<String, Value>) -> Result<(), Vec<FieldError>> {
+pub(super) fn times(lang: Lang, values: &mut Map<String, Value>) -> Result<(), Vec<FieldError>> {
     let day = values
         .remove("day")
         .and_then(|d| d.as_str().and_then(|d| d.parse::<NaiveDate>().ok()));

@@ -48,6 +48,7 @@ pub async fn start(user: SignedIn) -> Result<HttpResponse, PortalError> {
                 li { a href="/tasks" { (lang.t("task-mine")) } }
                 li { a href="/rooms" { (lang.t("room-title")) } }
                 li { a href="/trips" { (lang.t("trip-title")) } }
+                li { a href="/calendar" { (lang.t("cal-title")) } }
             }
         }
         (notices)

@@ -82,7 +82,7 @@ fn clear(app: &TestApp, username: &str, level: Value) {
     assert_eq!(response.status(), 200);
 }
 
-fn user_id(app: &TestApp, username: &str) -> String {
+pub(crate) fn user_id(app: &TestApp, username: &str) -> String {
     let id: uuid::Uuid = odb::db::schema::users::table
         .filter(odb::db::schema::users::username.eq(username))
         .select(odb::db::schema::users::id)

@@ -1847,3 +1847,114 @@ fn a_dossier_officer_records_a_dossier_and_a_new_version_after_a_recent_second_f
     );
     assert_eq!(refused.status, 404, "{}", refused.body);
 }
+
+#[test]
+fn the_week_calendar_lists_the_callers_events_and_takes_new_ones_and_answers() {
+    use chrono::Datelike;
+    let app = TestApp::spawn();
+    let t = app.tree(&[
+        ("CCOP", "central", "ROOT"),
+        ("VU1", "central", "CCOP"),
+        ("VU2", "central", "CCOP"),
+    ]);
+    let clerk = app.account("van.thu", Some("CCOP"), &["groupware_user"]);
+    let staff = app.account("chuyen.vien", Some("VU1"), &["groupware_user"]);
+    let outsider = app.account("nguoi.khac", Some("VU2"), &["groupware_user"]);
+    app.use_token(Some(app.sign_in(&clerk)));
+    let today = app.clock.today();
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()) - 7);
+    let event = |title: &str, day: chrono::NaiveDate| {
+        let (status, made) = json(app.post(
+            "/api/v1/groupware/events",
+            &json!({
+                "organization_id": t["CCOP"]["id"],
+                "title": title,
+                "location": "Phòng họp 301",
+                "starts_at": format!("{day}T08:00:00+07:00"),
+                "ends_at": format!("{day}T09:30:00+07:00"),
+                "invitee_ids": [crate::groupware::user_id(&app, "chuyen.vien")],
+            }),
+        ));
+        assert_eq!(status, 201, "{made}");
+        made["id"].as_str().unwrap().to_owned()
+    };
+    let this_week = event("Giao ban tuần <Văn phòng>", monday + Duration::days(1));
+    event("Họp tuần sau nữa", monday + Duration::days(8));
+    let week = format!("/calendar?week={monday}");
+
+    // the invitee sees the week's event, not the next week's, and answers
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &staff);
+    let shown = browser.get(&week);
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(
+        shown.body.contains("Giao ban tuần &lt;Văn phòng&gt;"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("08:00 – 09:30"));
+    assert!(shown.body.contains("Chưa trả lời"));
+    assert!(!shown.body.contains("Họp tuần sau nữa"));
+    let next = browser.get(&format!("/calendar?week={}", monday + Duration::days(7)));
+    assert!(next.body.contains("Họp tuần sau nữa"), "{}", next.body);
+    let path = format!("/calendar/events/{this_week}");
+    let page = browser.get(&path);
+    assert!(page.body.contains("name=\"answer\""), "{}", page.body);
+    let answered = browser.post(
+        &format!("{path}/answer"),
+        &[("csrf_token", &page.csrf()), ("answer", "accepted")],
+    );
+    assert_eq!(answered.status, 303, "{}", answered.body);
+    let after = browser.get(answered.location.as_deref().unwrap());
+    assert!(after.body.contains("Đã ghi trả lời."), "{}", after.body);
+    assert!(browser.get(&week).body.contains("Tham dự"));
+
+    // the clerk's form refuses an end before the start beside the field
+    let writer = Browser::new(&app);
+    writer.sign_in(&app, &clerk);
+    let form = writer.get("/calendar/new");
+    assert_eq!(form.status, 200, "{}", form.body);
+    let day = typed(monday + Duration::days(2));
+    let submit = |title: &str, starts: &str, ends: &str| {
+        writer.post(
+            "/calendar/new",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("organization_code", "CCOP"),
+                ("title", title),
+                ("location", "Hội trường"),
+                ("day", &day),
+                ("starts", starts),
+                ("ends", ends),
+            ],
+        )
+    };
+    let backwards = submit("Hội nghị cán bộ", "14:00", "13:00");
+    assert_eq!(backwards.status, 422, "{}", backwards.body);
+    assert!(backwards.body.contains("id=\"f-ends-error\""));
+    assert!(backwards.body.contains("Giờ kết thúc phải sau giờ bắt đầu"));
+    let untitled = submit(" ", "14:00", "16:00");
+    assert_eq!(untitled.status, 422);
+    assert!(untitled.body.contains("id=\"f-title-error\""));
+    assert!(!writer.get(&week).body.contains("Hội nghị cán bộ"));
+    let made = submit("Hội nghị cán bộ", "14:00", "16:00");
+    assert_eq!(made.status, 303, "{}", made.body);
+    let event_page = writer.get(made.location.as_deref().unwrap());
+    assert!(
+        event_page.body.contains("Đã ghi lịch."),
+        "{}",
+        event_page.body
+    );
+    let listed = writer.get(&week);
+    assert!(listed.body.contains("Hội nghị cán bộ"), "{}", listed.body);
+    assert!(listed.body.contains("14:00 – 16:00"));
+
+    // one of another unit, not invited, sees none of it
+    let other = Browser::new(&app);
+    other.sign_in(&app, &outsider);
+    let theirs = other.get(&week);
+    assert_eq!(theirs.status, 200);
+    assert!(!theirs.body.contains("Giao ban tuần"));
+    assert!(!theirs.body.contains("Hội nghị cán bộ"));
+    assert_eq!(other.get(&path).status, 404);
+}

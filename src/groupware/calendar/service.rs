@@ -88,6 +88,19 @@ pub fn occurrences(ctx: &mut Ctx, window: Window) -> AppResult<Vec<Occurrence>> 
     Ok(out)
 }
 
+/// The caller's own answers to the events among `ids` they are invited to.
+pub fn my_answers(ctx: &mut Ctx, ids: &[EventId]) -> AppResult<Vec<(EventId, Answer)>> {
+    let access = access::enter(ctx)?;
+    let Some(user) = access.user else {
+        return Ok(Vec::new());
+    };
+    Ok(repo::invitees(ctx.conn, ids)?
+        .into_iter()
+        .filter(|i| i.user_id == user)
+        .map(|i| (i.event_id, i.answer))
+        .collect())
+}
+
 /// Leaves out one occurrence (the unit's writers, or the owner).
 pub fn except(
     ctx: &mut Ctx,
