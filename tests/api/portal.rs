@@ -1936,6 +1936,11 @@ fn the_week_calendar_lists_the_callers_events_and_takes_new_ones_and_answers() {
     let untitled = submit(" ", "14:00", "16:00");
     assert_eq!(untitled.status, 422);
     assert!(untitled.body.contains("id=\"f-title-error\""));
+    let (_, stored) = json(app.get(&format!(
+        "/api/v1/groupware/events?from={monday}T00:00:00Z&until={}T00:00:00Z",
+        monday + Duration::days(7)
+    )));
+    assert_eq!(stored["items"].as_array().unwrap().len(), 1, "{stored}");
     assert!(!writer.get(&week).body.contains("Hội nghị cán bộ"));
     let made = submit("Hội nghị cán bộ", "14:00", "16:00");
     assert_eq!(made.status, 303, "{}", made.body);
