@@ -9,6 +9,7 @@ use clap::Args;
 
 use odb::config::Settings;
 use odb::context::Ctx;
+use odb::ids::ImportId;
 use odb::imports::model::{mapping_of, Atomicity, ColumnMapping, ImportJob, Kind, MappingChoice};
 use odb::imports::service;
 
@@ -64,6 +65,7 @@ pub(super) fn run(
         let unit = odb::org::repo::find_by_code(ctx.conn, &code)?
             .ok_or_else(|| odb::error::AppError::invalid("organization", "no such code"))?;
         let job = ImportJob {
+            id: ImportId::new_random(),
             kind: Kind::Officials,
             organization: unit.id,
             file_name,
@@ -75,9 +77,9 @@ pub(super) fn run(
             dry_run: args.dry_run,
             atomicity,
         };
-        service::run(ctx, job, &mut |done, all| {
-            if done % 500 == 0 || done == all {
-                eprintln!("odb: {done}/{all} rows");
+        service::run(ctx, job, &mut |row| {
+            if row.rows_done % 500 == 0 || row.rows_done == row.rows_total {
+                eprintln!("odb: {}/{} rows", row.rows_done, row.rows_total);
             }
         })
     })

@@ -99,6 +99,8 @@ fn file_atomicity() -> Atomicity {
 /// An import to run: the request with the file decoded.
 #[derive(Debug, Clone)]
 pub struct ImportJob {
+    /// Chosen before the import starts, so its progress can be read while it runs.
+    pub id: ImportId,
     pub kind: Kind,
     pub organization: OrganizationId,
     pub file_name: String,
@@ -201,8 +203,8 @@ pub struct ImportView {
     pub created: i32,
     pub updated: i32,
     pub rejected: i32,
-    /// Whether the rows were written: not in a dry run, nor when a fault
-    /// refused the whole file.
+    /// Whether the rows were written: only once done, not in a dry run, nor
+    /// when a fault refused the whole file.
     pub written: bool,
     pub report: serde_json::Value,
     pub created_at: DateTime<Utc>,
@@ -212,7 +214,9 @@ pub struct ImportView {
 impl From<ImportRow> for ImportView {
     fn from(row: ImportRow) -> Self {
         ImportView {
-            written: !row.dry_run && (row.atomicity == Atomicity::Row || row.rejected == 0),
+            written: row.status == ImportStatus::Done
+                && !row.dry_run
+                && (row.atomicity == Atomicity::Row || row.rejected == 0),
             id: row.id,
             kind: row.kind,
             organization_id: row.organization_id,

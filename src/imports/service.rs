@@ -18,6 +18,7 @@ use super::normalize::{self, DateForm, Matched};
 use super::repo;
 use super::sheet::{self, Line};
 use crate::context::Ctx;
+use crate::db::ltree::TreePath;
 use crate::error::{AppError, AppResult};
 use crate::ids::{ImportId, OfficialId, OrganizationId};
 use crate::officials::model::ProfileData;
@@ -56,12 +57,15 @@ enum Outcome {
 }
 
 /// Reads, checks and (unless a dry run) writes the file; records the
-/// import with its report and audits it at the importing unit.
+/// import with its report and audits it at the importing unit. `progress`
+/// is handed the running import before the first row and after each row,
+/// for another connection to record while this transaction is open.
 pub fn run(
     ctx: &mut Ctx,
     job: ImportJob,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &mut dyn FnMut(&ImportRow),
 ) -> AppResult<ImportView> {
+    repo::hold(ctx.conn, job.id)?;
     let unit = visible(ctx, job.organization)
         .map_err(|_| AppError::invalid("organization_id", "no such organization"))?;
     ctx.scope.require_write(&unit.path, &unit.code)?;
@@ -76,10 +80,11 @@ pub fn run(
         organization: unit.id,
         units: HashMap::new(),
     };
+    let mut row = running(ctx, &job, &unit.path, &mapping, lines.len())?;
+    progress(&row);
     let all_at_once = job.dry_run || job.atomicity == Atomicity::File;
     savepoint(ctx, "SAVEPOINT import_file", all_at_once)?;
-    let (mut created, mut updated, mut rejected) = (0, 0, 0);
-    for (done, line) in lines.iter().enumerate() {
+    for line in lines {
         let (fields, mut faults) = read_line(ctx, &mut plan, line)?;
         if faults.iter().all(|f| f.severity == Severity::Warning) {
             savepoint(ctx, "SAVEPOINT import_row", true)?;
@@ -87,8 +92,8 @@ pub fn run(
                 Ok(outcome) => {
                     savepoint(ctx, "RELEASE SAVEPOINT import_row", true)?;
                     match outcome {
-                        Outcome::Created => created += 1,
-                        Outcome::Updated => updated += 1,
+                        Outcome::Created => row.created += 1,
+                        Outcome::Updated => row.updated += 1,
                     }
                 }
                 Err(e @ (AppError::Internal(_) | AppError::Unavailable(_))) => return Err(e),
@@ -99,41 +104,23 @@ pub fn run(
             }
         }
         if faults.iter().any(|f| f.severity == Severity::Error) {
-            rejected += 1;
+            row.rejected += 1;
         }
         findings.extend(faults);
-        progress(done + 1, lines.len());
+        row.rows_done += 1;
+        progress(&row);
     }
     // a dry run, or a file refused whole, leaves nothing behind but its report
-    let undo = job.dry_run || (job.atomicity == Atomicity::File && rejected > 0);
+    let undo = job.dry_run || (job.atomicity == Atomicity::File && row.rejected > 0);
     savepoint(
         ctx,
         "ROLLBACK TO SAVEPOINT import_file",
         all_at_once && undo,
     )?;
-    let rows = lines.len() as i32;
-    let row = ImportRow {
-        id: ImportId::new_random(),
-        organization_id: unit.id,
-        path: unit.path.clone(),
-        kind: job.kind,
-        file_name: job.file_name,
-        file_sha256: Sha256::digest(&job.content).to_vec(),
-        mapping: json(&listed(&mapping))?,
-        dry_run: job.dry_run,
-        atomicity: job.atomicity,
-        status: ImportStatus::Done,
-        rows_total: rows,
-        rows_done: rows,
-        created,
-        updated,
-        rejected,
-        report: json(&findings)?,
-        created_by: ctx.actor.id,
-        created_at: ctx.now,
-        finished_at: Some(ctx.now),
-    };
-    repo::insert(ctx.conn, &row)?;
+    row.status = ImportStatus::Done;
+    row.report = json(&findings)?;
+    row.finished_at = Some(ctx.now);
+    repo::finish(ctx.conn, &row)?;
     let fields = ["created", "updated", "rejected"].map(String::from).into();
     let event = ctx.event(
         if job.dry_run {
@@ -148,6 +135,64 @@ pub fn run(
     );
     ctx.audit(&event)?;
     Ok(row.into())
+}
+
+/// The import as it starts: running, no row done yet.
+fn running(
+    ctx: &Ctx,
+    job: &ImportJob,
+    path: &TreePath,
+    mapping: &BTreeMap<String, String>,
+    rows: usize,
+) -> AppResult<ImportRow> {
+    Ok(ImportRow {
+        id: job.id,
+        organization_id: job.organization,
+        path: path.clone(),
+        kind: job.kind,
+        file_name: job.file_name.clone(),
+        file_sha256: Sha256::digest(&job.content).to_vec(),
+        mapping: json(&listed(mapping))?,
+        dry_run: job.dry_run,
+        atomicity: job.atomicity,
+        status: ImportStatus::Running,
+        rows_total: i32::try_from(rows)
+            .map_err(|_| AppError::invalid("content_base64", "too many rows"))?,
+        rows_done: 0,
+        created: 0,
+        updated: 0,
+        rejected: 0,
+        report: Value::Array(Vec::new()),
+        created_by: ctx.actor.id,
+        created_at: ctx.now,
+        finished_at: None,
+    })
+}
+
+/// Records a running import's progress (its own short transaction, beside
+/// the import's): not audited, the import's end is.
+pub fn record_progress(ctx: &mut Ctx, row: &ImportRow) -> AppResult<()> {
+    Ok(repo::record_progress(ctx.conn, row)?)
+}
+
+/// Marks an import failed whose data transaction failed (its rows are
+/// gone with it), audited as `import.failed`; nothing if it never started
+/// or already ended.
+pub fn fail(ctx: &mut Ctx, id: ImportId) -> AppResult<()> {
+    let Some(row) = repo::find(ctx.conn, id)? else {
+        return Ok(());
+    };
+    if repo::fail(ctx.conn, id, ctx.now)? {
+        let event = ctx.event(
+            "import.failed",
+            "import",
+            Some(id.to_string()),
+            Some(row.path),
+            vec!["status".into()],
+        );
+        ctx.audit(&event)?;
+    }
+    Ok(())
 }
 
 /// The mapping an import uses: the one sent (saved at the unit when named,
@@ -212,12 +257,17 @@ pub fn mappings(ctx: &mut Ctx, organization: OrganizationId) -> AppResult<Vec<Sa
     Ok(repo::mappings_above(ctx.conn, &unit.path, Kind::Officials)?)
 }
 
-/// An import the caller may read.
+/// An import the caller may read. One shown running whose data
+/// transaction is gone (the process died mid-file) is failed: nothing of
+/// its rows was kept.
 pub fn get(ctx: &mut Ctx, id: ImportId) -> AppResult<ImportView> {
-    repo::find(ctx.conn, id)?
+    let mut row = repo::find(ctx.conn, id)?
         .filter(|row| ctx.scope.can_read(&row.path))
-        .map(ImportView::from)
-        .ok_or(AppError::NotFound { entity: "import" })
+        .ok_or(AppError::NotFound { entity: "import" })?;
+    if row.status == ImportStatus::Running && repo::is_abandoned(ctx.conn, id)? {
+        row.status = ImportStatus::Failed;
+    }
+    Ok(row.into())
 }
 
 fn json<T: serde::Serialize>(value: &T) -> AppResult<Value> {

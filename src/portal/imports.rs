@@ -23,10 +23,10 @@ use crate::error::{AppError, FieldError};
 use crate::http::route_table::RouteTable;
 use crate::ids::ImportId;
 use crate::imports::model::{
-    Atomicity, ColumnMapping, Finding, ImportJob, ImportRequest, ImportView, Kind as FileKind,
-    Severity, FIELDS,
+    Atomicity, ColumnMapping, Finding, ImportJob, ImportRequest, ImportStatus, ImportView,
+    Kind as FileKind, Severity, FIELDS,
 };
-use crate::imports::routes::MAX_FILE_BYTES;
+use crate::imports::routes::{start, Ran, MAX_FILE_BYTES};
 use crate::imports::service;
 
 /// The file twice (uploaded, then carried back as base64), with room for
@@ -288,23 +288,32 @@ pub async fn submit(
         Err(errors) => errors,
         Ok((mut request, code)) => {
             let carried = (request.file_name.clone(), request.content_base64.clone());
-            let ran = user
-                .visitor
-                .app
-                .as_caller(&user.caller, scope, move |ctx| {
-                    let unit = crate::org::read::read_by_code(ctx, &code).map_err(|_| {
-                        AppError::invalid("organization_id", "no such organization")
-                    })?;
-                    request.organization_id = unit.organization.id;
-                    service::run(ctx, ImportJob::try_from(request)?, &mut |_, _| {})
+            let app = user.visitor.app.clone();
+            let unit = app
+                .as_caller(&user.caller, scope.clone(), move |ctx| {
+                    crate::org::read::read_by_code(ctx, &code)
+                        .map_err(|_| AppError::invalid("organization_id", "no such organization"))
                 })
                 .await;
+            let ran = match unit {
+                Ok(unit) => {
+                    request.organization_id = unit.organization.id;
+                    match ImportJob::try_from(request) {
+                        Ok(job) => start(app, user.caller.clone(), scope, job).await,
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
             match ran {
-                Ok(view) if view.dry_run => {
+                Ok(Ran::Finished(view)) if view.dry_run => {
                     let body = report(&user, &view, Some((&typed, carried)));
                     return Ok(user.ok(body));
                 }
-                Ok(view) => return Ok(see_other(&format!("/imports/{}", view.id))),
+                // a long file's report page shows its progress
+                Ok(Ran::Finished(view) | Ran::Running(view)) => {
+                    return Ok(see_other(&format!("/imports/{}", view.id)))
+                }
                 Err(AppError::Validation(errors)) => errors
                     .into_iter()
                     .map(|e| {
@@ -343,16 +352,24 @@ fn report(user: &SignedIn, view: &ImportView, again: Option<(&Typed, (String, St
         ("updated", view.updated.to_string()),
         ("rejected", view.rejected.to_string()),
     ];
-    let outcome = match (view.dry_run, view.written) {
-        (true, _) => "import-outcome-dry-run",
-        (false, true) => "import-outcome-written",
-        (false, false) => "import-outcome-refused",
+    let outcome = match (view.status, view.dry_run, view.written) {
+        (ImportStatus::Running, _, _) => lang.t_with(
+            "import-outcome-running",
+            &[
+                ("done", &view.rows_done.to_string()),
+                ("total", &view.rows_total.to_string()),
+            ],
+        ),
+        (ImportStatus::Failed, _, _) => lang.t("import-outcome-failed"),
+        (_, true, _) => lang.t("import-outcome-dry-run"),
+        (_, false, true) => lang.t("import-outcome-written"),
+        (_, false, false) => lang.t("import-outcome-refused"),
     };
     let importable =
         view.rows_total > view.rejected && (view.rejected == 0 || view.atomicity == Atomicity::Row);
     let title = lang.t_with("import-report-title", &[("file", &view.file_name)]);
     let body = html! {
-        p.lead role="status" { (lang.t(outcome)) }
+        p.lead role="status" { (outcome) }
         dl.facts {
             @for (key, value) in &counts {
                 dt { (lang.t(&format!("import-count-{key}"))) }

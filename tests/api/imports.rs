@@ -341,3 +341,114 @@ fn a_mapping_saved_by_a_unit_is_named_by_its_next_imports() {
         "validation",
     );
 }
+
+/// A file of `rows` new people, the one at `faulty` (a data row's index)
+/// with a date that does not exist.
+fn long_file(rows: usize, faulty: usize) -> String {
+    let mut csv = String::from(
+        "Họ và tên;Giới tính;Ngày sinh;Số định danh cá nhân;Dân tộc;Ngạch;Phân loại;Hệ số lương;Phụ cấp thâm niên;Đơn vị\n",
+    );
+    for i in 0..rows {
+        let born = if i == faulty {
+            "31/02/1980"
+        } else {
+            "15/03/1980"
+        };
+        csv.push_str(&format!(
+            "Người Số {i};Nam;{born};{:012};Kinh;Chuyên viên;Công chức;3,33;5%;P01\n",
+            1_080_100_000 + i
+        ));
+    }
+    csv
+}
+
+#[test]
+fn a_long_file_shows_its_progress_and_a_fault_mid_file_keeps_none_of_it() {
+    let app = editor_of_p01();
+    let p01 = org_id(&app, "P01");
+    let body = json!({
+        "kind": "officials",
+        "organization_id": p01,
+        "file_name": "long.csv",
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(long_file(3000, 2500)),
+        "mapping": mapping(CSV),
+    });
+    let response = app.post("/api/v1/imports", &body);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let (status, started) = json(response);
+    assert_eq!(status, 202, "answered while running: {started}");
+    assert_eq!(started["status"], "running");
+    assert_eq!(location, format!("/api/v1/imports/{}", id(&started)));
+
+    let mut seen = Vec::new();
+    let ended = loop {
+        let (status, now) = json(app.get(&location));
+        assert_eq!(status, 200);
+        if now["status"] != "running" {
+            break now;
+        }
+        seen.push(now["rows_done"].as_i64().unwrap());
+        assert!(
+            profiles(&app).is_empty(),
+            "no row is seen before the file ends"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(
+        seen.iter().any(|done| (1..3000).contains(done)),
+        "progress between the first row and the last: {seen:?}"
+    );
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert_eq!(ended["status"], "done");
+    assert_eq!(
+        (ended["rows_total"].as_i64(), ended["rows_done"].as_i64()),
+        (Some(3000), Some(3000))
+    );
+    assert_eq!(
+        counts(&ended),
+        (2999, 0, 1, false),
+        "one fault refuses the file"
+    );
+    assert_eq!(
+        findings(&ended),
+        [(2502, "Ngày sinh".to_owned(), "error".to_owned())]
+    );
+    assert!(profiles(&app).is_empty(), "nothing of the file was kept");
+}
+
+#[test]
+fn an_import_whose_transaction_is_gone_shows_as_failed() {
+    let app = editor_of_p01();
+    let unit = odb::org::repo::find_by_code(&mut app.db.connect(), "P01")
+        .unwrap()
+        .unwrap();
+    // recorded as running by its progress, then the process died
+    let row = odb::imports::model::ImportRow {
+        id: odb::ids::ImportId::new_random(),
+        organization_id: unit.id,
+        path: unit.path,
+        kind: odb::imports::model::Kind::Officials,
+        file_name: "lost.csv".into(),
+        file_sha256: vec![0; 32],
+        mapping: json!([]),
+        dry_run: false,
+        atomicity: odb::imports::model::Atomicity::File,
+        status: odb::imports::model::ImportStatus::Running,
+        rows_total: 10,
+        rows_done: 4,
+        created: 0,
+        updated: 0,
+        rejected: 0,
+        report: json!([]),
+        created_by: None,
+        created_at: chrono::Utc::now(),
+        finished_at: None,
+    };
+    odb::imports::repo::record_progress(&mut app.db.connect(), &row).unwrap();
+    let (status, view) = json(app.get(&format!("/api/v1/imports/{}", row.id)));
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&view["status"], &view["written"]),
+        (&json!("failed"), &json!(false))
+    );
+}
