@@ -16,6 +16,7 @@ text_enum!(
     /// What the file holds.
     Kind {
         Officials = "officials",
+        Organizations = "organizations",
     }
 );
 
@@ -150,6 +151,8 @@ pub struct SavedMapping {
 #[derive(Debug, Default, Deserialize)]
 pub struct MappingsQuery {
     pub organization_id: Option<String>,
+    /// `officials` (the default) or `organizations`.
+    pub kind: Option<String>,
 }
 
 /// One finding: a row (as the spreadsheet numbers it), maybe a column.
@@ -253,6 +256,10 @@ pub enum FieldKind {
     Catalog(&'static str),
     /// An organization's code (or id).
     Organization,
+    /// A level word (Cấp): tỉnh, huyện, ...
+    Level,
+    /// An organization's own code, upper-cased.
+    Code,
 }
 
 /// The profile fields a column may fill, and how.
@@ -321,6 +328,29 @@ pub const FIELDS: &[(&str, FieldKind)] = &[
     ("party_position", FieldKind::Text),
 ];
 
-pub fn field_kind(field: &str) -> Option<FieldKind> {
-    FIELDS.iter().find(|(f, _)| *f == field).map(|(_, k)| *k)
+/// The organization fields a column may fill: those of
+/// `POST /organizations` by the importer's words, the parent by its code,
+/// and the date a unit was established or moved.
+pub const ORGANIZATION_FIELDS: &[(&str, FieldKind)] = &[
+    ("code", FieldKind::Code),
+    ("name", FieldKind::Text),
+    ("abbreviation", FieldKind::Text),
+    ("type", FieldKind::Text),
+    ("level", FieldKind::Level),
+    ("group", FieldKind::Whole),
+    ("parent_code", FieldKind::Organization),
+    ("effective_date", FieldKind::Date),
+];
+
+/// The fields a column of a file of `kind` may fill.
+pub fn fields_of(kind: Kind) -> &'static [(&'static str, FieldKind)] {
+    match kind {
+        Kind::Officials => FIELDS,
+        Kind::Organizations => ORGANIZATION_FIELDS,
+    }
+}
+
+/// A field of a file of `kind`, as the table spells it, and how it is read.
+pub fn field_of(kind: Kind, field: &str) -> Option<(&'static str, FieldKind)> {
+    fields_of(kind).iter().find(|(f, _)| *f == field).copied()
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::model::{
-    mapping_name, mapping_of, ColumnMapping, ImportJob, ImportRequest, ImportRow, ImportView,
+    mapping_name, mapping_of, ColumnMapping, ImportJob, ImportRequest, ImportRow, ImportView, Kind,
     MappingChoice, MappingsQuery,
 };
 use super::service;
@@ -250,9 +250,14 @@ async fn mappings(
         "a uuid",
     )?
     .ok_or_else(|| AppError::invalid("organization_id", "is required"))?;
+    let kind = match query.kind.as_deref() {
+        None => Kind::Officials,
+        Some(word) => Kind::parse(word)
+            .ok_or_else(|| AppError::invalid("kind", "officials or organizations"))?,
+    };
     let items = app
         .as_caller(&caller, scope, move |ctx| {
-            service::mappings(ctx, organization)
+            service::mappings(ctx, organization, kind)
         })
         .await?;
     Ok(crate::http::list_of(items))

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::model::{
-    field_kind, Atomicity, ColumnMapping, FieldKind, Finding, ImportJob, ImportRow, ImportStatus,
+    field_of, Atomicity, ColumnMapping, FieldKind, Finding, ImportJob, ImportRow, ImportStatus,
     ImportView, Kind, MappingChoice, SavedMapping, Severity,
 };
 use super::normalize::{self, DateForm, Matched};
@@ -34,6 +34,7 @@ struct Column {
 
 /// What every row of one import is read against.
 struct Plan {
+    kind: Kind,
     columns: Vec<Column>,
     catalogs: HashMap<String, Vec<(String, String)>>,
     organization: OrganizationId,
@@ -51,7 +52,7 @@ impl Plan {
 }
 
 /// What became of a row.
-enum Outcome {
+pub(super) enum Outcome {
     Created,
     Updated,
 }
@@ -73,8 +74,9 @@ pub fn run(
     let sheet = sheet::read(&job.content)?;
     let (at, heading) = heading_row(&mapping, &sheet.lines)?;
     let lines = &sheet.lines[at + 1..];
-    let (columns, mut findings) = columns(&mapping, heading)?;
+    let (columns, mut findings) = columns(job.kind, &mapping, heading)?;
     let mut plan = Plan {
+        kind: job.kind,
         columns,
         catalogs: repo::catalogs(ctx.conn)?,
         organization: unit.id,
@@ -251,10 +253,14 @@ fn listed(mapping: &BTreeMap<String, String>) -> Vec<ColumnMapping> {
 }
 
 /// The mappings an import at `organization` may name, the nearest first.
-pub fn mappings(ctx: &mut Ctx, organization: OrganizationId) -> AppResult<Vec<SavedMapping>> {
+pub fn mappings(
+    ctx: &mut Ctx,
+    organization: OrganizationId,
+    kind: Kind,
+) -> AppResult<Vec<SavedMapping>> {
     let unit = visible(ctx, organization)
         .map_err(|_| AppError::invalid("organization_id", "no such organization"))?;
-    Ok(repo::mappings_above(ctx.conn, &unit.path, Kind::Officials)?)
+    Ok(repo::mappings_above(ctx.conn, &unit.path, kind)?)
 }
 
 /// An import the caller may read. One shown running whose data
@@ -327,6 +333,7 @@ fn heading_row<'a>(
 /// The mapped columns, found in the heading; a warning for each column
 /// left unmapped (its cells are ignored).
 fn columns(
+    kind: Kind,
     mapping: &BTreeMap<String, String>,
     heading: &Line,
 ) -> AppResult<(Vec<Column>, Vec<Finding>)> {
@@ -336,16 +343,12 @@ fn columns(
     let mut columns: Vec<Column> = Vec::new();
     for (from, field) in mapping {
         let at = format!("mapping[{from}]");
-        let kind = field_kind(field)
-            .ok_or_else(|| AppError::invalid(&at, format!("{field} is not a profile field")))?;
+        let (field, kind) = field_of(kind, field)
+            .ok_or_else(|| AppError::invalid(&at, format!("{field} is not a field of {kind}")))?;
         let index = headings
             .iter()
             .position(|h| *h == normalize::heading(from))
             .ok_or_else(|| AppError::invalid(&at, "no column of the file has this heading"))?;
-        let field = super::model::FIELDS
-            .iter()
-            .find(|(f, _)| f == field)
-            .map_or("", |(f, _)| *f);
         if columns.iter().any(|c| c.field == field) {
             return Err(AppError::invalid(&at, format!("{field} is mapped twice")));
         }
@@ -459,6 +462,11 @@ fn value(ctx: &mut Ctx, plan: &mut Plan, kind: FieldKind, cell: &sheet::Cell) ->
                 None => Read::Fault(format!("{raw:?} is neither a code nor a name in the {catalog} catalog")),
             }
         }
+        FieldKind::Level => or_fault(
+            normalize::level(raw).map(Value::from),
+            "must be Trung ương, Tỉnh, Huyện or Xã",
+        ),
+        FieldKind::Code => or_fault(normalize::code(raw).map(Value::from), "empty"),
         FieldKind::Organization => match unit_of(ctx, plan, raw)? {
             Some(id) => Read::Value(id.to_string().into()),
             None => Read::Fault(format!("{raw:?} is not the code of an organization you see")),
@@ -479,7 +487,10 @@ fn unit_of(ctx: &mut Ctx, plan: &mut Plan, raw: &str) -> AppResult<Option<Organi
         }
     }
     .map(|o| o.id);
-    plan.units.insert(code, found);
+    // a miss is not kept: a later row may name a unit an earlier row creates
+    if found.is_some() {
+        plan.units.insert(code, found);
+    }
     Ok(found)
 }
 
@@ -487,6 +498,13 @@ fn unit_of(ctx: &mut Ctx, plan: &mut Plan, raw: &str) -> AppResult<Option<Organi
 /// identification code is updated with the row's non-empty cells; anyone
 /// else is created.
 fn write_line(ctx: &mut Ctx, plan: &Plan, fields: Map<String, Value>) -> AppResult<Outcome> {
+    match plan.kind {
+        Kind::Officials => write_profile(ctx, plan, fields),
+        Kind::Organizations => super::units::write(ctx, plan.organization, fields),
+    }
+}
+
+fn write_profile(ctx: &mut Ctx, plan: &Plan, fields: Map<String, Value>) -> AppResult<Outcome> {
     let code = fields.get("cbccvc_code").and_then(Value::as_str);
     if let Some(id) = code
         .map(|c| repo::by_cbccvc_code(ctx.conn, c))
@@ -521,8 +539,8 @@ fn update(ctx: &mut Ctx, id: OfficialId, fields: Map<String, Value>) -> AppResul
     Ok(Outcome::Updated)
 }
 
-/// A field a new profile needs and no column gave.
-fn missing(e: serde_json::Error) -> AppError {
+/// A field a new profile (or unit) needs and no column gave.
+pub(super) fn missing(e: serde_json::Error) -> AppError {
     let text = e.to_string();
     match text.split('`').nth(1) {
         Some(field) if text.starts_with("missing field") => AppError::invalid(

@@ -452,3 +452,86 @@ fn an_import_whose_transaction_is_gone_shows_as_failed() {
         (&json!("failed"), &json!(false))
     );
 }
+
+const UNITS: &str = "fixtures/imports/to-chuc-p01.csv";
+
+fn unit(app: &TestApp, code: &str) -> Option<odb::org::model::Organization> {
+    odb::org::repo::find_by_code(&mut app.db.connect(), code).unwrap()
+}
+
+#[test]
+fn organizations_import_under_the_callers_subtree_and_a_rerun_updates() {
+    let app = editor_of_p01();
+    let p01 = org_id(&app, "P01");
+    let kind = json!({"kind": "organizations", "dry_run": true});
+    let (status, report) = import(&app, UNITS, &p01, kind);
+    assert_eq!(status, 201, "{report}");
+    assert_eq!(
+        (report["kind"].as_str(), report["rows_total"].as_i64()),
+        (Some("organizations"), Some(6))
+    );
+    // two new units (the second under the first), one held already, three refused
+    assert_eq!(counts(&report), (2, 1, 3, false), "{:#}", report["report"]);
+    let expected: Vec<(u64, String, String)> = [
+        (1, "Ghi chú", "warning"),
+        (4, "Ngày hiệu lực", "error"),
+        (5, "Cấp", "error"),
+        // another province: not a unit this editor sees
+        (6, "Mã đơn vị cấp trên", "error"),
+    ]
+    .iter()
+    .map(|(r, c, s)| (*r, c.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(findings(&report), expected, "{:#}", report["report"]);
+    assert!(
+        unit(&app, "P01-SNV-TC").is_none(),
+        "a dry run writes nothing"
+    );
+
+    let (status, ran) = import(
+        &app,
+        UNITS,
+        &p01,
+        json!({"kind": "organizations", "atomicity": "row"}),
+    );
+    assert_eq!(status, 201, "{ran}");
+    assert_eq!(counts(&ran), (2, 1, 3, true));
+    let tc = unit(&app, "P01-SNV-TC").expect("the code upper-cased");
+    assert_eq!(tc.name, "Phòng Tổ chức công chức");
+    assert_eq!(
+        tc.established_on.map(|d| d.to_string()).as_deref(),
+        Some("2025-07-01")
+    );
+    assert_eq!(tc.org_group, 2, "the parent's group");
+    let kh = unit(&app, "P01-SNV-KH").unwrap();
+    assert_eq!(
+        kh.parent_id,
+        Some(tc.id),
+        "under the unit the row above created"
+    );
+    assert!(
+        unit(&app, "P01-SNV-X3").is_none(),
+        "not under another province"
+    );
+    let history = format!("/api/v1/organizations/{}/history", kh.id);
+    let (status, before) = json(app.get(&history));
+    assert_eq!(status, 200, "{before}");
+
+    let (_, rerun) = import(
+        &app,
+        UNITS,
+        &p01,
+        json!({"kind": "organizations", "atomicity": "row"}),
+    );
+    assert_eq!(counts(&rerun), (0, 3, 3, true), "the same units, updated");
+    assert_eq!(
+        unit(&app, "P01-SNV-KH").unwrap().version,
+        kh.version,
+        "nothing changed"
+    );
+    assert_eq!(
+        json(app.get(&history)).1,
+        before,
+        "no new event in the history"
+    );
+}
