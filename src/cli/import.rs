@@ -31,6 +31,9 @@ pub(super) struct ImportArgs {
     /// Check every row and report, writing nothing.
     #[arg(long)]
     dry_run: bool,
+    /// What the file holds: `officials` (profiles) or `organizations`.
+    #[arg(long, default_value = "officials")]
+    kind: String,
     /// `file`: one faulty row refuses the whole file; `row`: only that row.
     #[arg(long, default_value = "file")]
     atomicity: String,
@@ -53,6 +56,8 @@ pub(super) fn run(
     let mapping = mapping_of(columns).map_err(detail)?;
     let atomicity = Atomicity::parse(&args.atomicity)
         .ok_or_else(|| anyhow::anyhow!("--atomicity is `file` or `row`"))?;
+    let kind = Kind::parse(&args.kind)
+        .ok_or_else(|| anyhow::anyhow!("--kind is `officials` or `organizations`"))?;
     let masters = master_keys(settings, false)?;
     let (_db, mut conn) = owner_connection(settings)?;
     let keyring = open_keyring(masters, &mut conn)?;
@@ -66,7 +71,7 @@ pub(super) fn run(
             .ok_or_else(|| odb::error::AppError::invalid("organization", "no such code"))?;
         let job = ImportJob {
             id: ImportId::new_random(),
-            kind: Kind::Officials,
+            kind,
             organization: unit.id,
             file_name,
             content,

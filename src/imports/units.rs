@@ -40,7 +40,7 @@ pub(super) fn write(
     match crate::org::repo::find_by_code(ctx.conn, &code)? {
         Some(unit) => update(ctx, unit, set, (parent, since)),
         None => {
-            let above = crate::org::service::live(ctx, parent, "parent_id")?;
+            let above = crate::org::service::live(ctx, parent, "parent_code")?;
             set.entry("group").or_insert(above.org_group.into());
             set.insert("code".into(), code.into());
             set.insert("parent_id".into(), parent.to_string().into());

@@ -535,3 +535,37 @@ fn organizations_import_under_the_callers_subtree_and_a_rerun_updates() {
         "no new event in the history"
     );
 }
+
+#[test]
+fn the_command_line_imports_organizations() {
+    let app = TestApp::with_demo();
+    let keys: Keys = (app.master_key.as_str(), None);
+    let path = |p: &str| format!("{}/{p}", env!("CARGO_MANIFEST_DIR"));
+    let mapping = path("fixtures/imports/to-chuc-p01.mapping.json");
+    let file = path(UNITS);
+    let args = [
+        "import",
+        &file,
+        "--mapping",
+        &mapping,
+        "--organization",
+        "P01",
+        "--kind",
+        "organizations",
+        "--dry-run",
+    ];
+    let dry = odb(&app.db.url, keys, &args);
+    assert_eq!(dry.status.code(), Some(2), "rows were refused");
+    let said = String::from_utf8_lossy(&dry.stdout);
+    assert!(said.contains("row 5, Cấp: error"), "{said}");
+    // the operator sees every province, but P02 merged into another in 2025
+    assert!(
+        said.contains("row 6, Mã đơn vị cấp trên: error: P02 is no longer in the tree"),
+        "{said}"
+    );
+    assert!(
+        said.contains("2 created, 1 updated, 3 refused (not written)"),
+        "{said}"
+    );
+    assert!(unit(&app, "P01-SNV-TC").is_none());
+}
