@@ -190,13 +190,16 @@ pub async fn import_form(user: SignedIn) -> Result<HttpResponse, PortalError> {
     Ok(user.ok(form_page(&user, &Typed::default(), &[])))
 }
 
-/// The posted form's fields and its file (name and bytes), its CSRF token
-/// checked as `Posted` checks a plain form's.
+/// A file uploaded: its name and bytes.
+type File = (String, Vec<u8>);
+
+/// The posted form's fields and its file, its CSRF token checked as
+/// `Posted` checks a plain form's.
 fn upload(
     user: &SignedIn,
     req: &HttpRequest,
     body: &[u8],
-) -> Result<(FormData, Option<(String, Vec<u8>)>), PortalError> {
+) -> Result<(FormData, Option<File>), PortalError> {
     let forgery = || PortalError::Forgery { lang: user.lang() };
     let content_type = req
         .headers()
