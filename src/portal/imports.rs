@@ -23,8 +23,8 @@ use crate::error::{AppError, FieldError};
 use crate::http::route_table::RouteTable;
 use crate::ids::ImportId;
 use crate::imports::model::{
-    Atomicity, ColumnMapping, Finding, ImportJob, ImportRequest, ImportStatus, ImportView,
-    Kind as FileKind, Severity, FIELDS,
+    fields_of, Atomicity, ColumnMapping, Finding, ImportJob, ImportRequest, ImportStatus,
+    ImportView, Kind as FileKind, Severity,
 };
 use crate::imports::routes::{start, Ran, MAX_FILE_BYTES};
 use crate::imports::service;
@@ -60,6 +60,7 @@ const ATOMICITIES: [&str; 2] = ["file", "row"];
 /// The form's inputs as typed (the file is not shown again).
 #[derive(Default)]
 struct Typed {
+    kind: String,
     organization_code: String,
     mapping: String,
     atomicity: String,
@@ -68,6 +69,7 @@ struct Typed {
 impl Typed {
     fn from(form: &FormData) -> Typed {
         Typed {
+            kind: form.raw("kind").to_owned(),
             organization_code: form.raw("organization_code").to_owned(),
             mapping: form.raw("mapping").to_owned(),
             atomicity: form.raw("atomicity").to_owned(),
@@ -123,7 +125,20 @@ fn form_page(user: &SignedIn, typed: &Typed, errors: &[FieldError]) -> Markup {
     } else {
         typed.mapping.clone()
     };
+    let kinds = [FileKind::Officials, FileKind::Organizations]
+        .iter()
+        .map(|k| (k.to_string(), lang.t(&format!("import-kind-{k}"))))
+        .collect();
     let fields = [
+        Field {
+            error: error_of("kind"),
+            ..Field::new(
+                "kind",
+                lang.t("import-field-kind"),
+                typed.kind.clone(),
+                Kind::Select(kinds),
+            )
+        },
         Field {
             error: error_of("organization_code"),
             required: true,
@@ -176,10 +191,13 @@ fn form_page(user: &SignedIn, typed: &Typed, errors: &[FieldError]) -> Markup {
         }
         details {
             summary { (lang.t("import-fields")) }
-            p { @for (i, (name, _)) in FIELDS.iter().enumerate() {
-                @if i > 0 { ", " }
-                code { (name) }
-            } }
+            @for kind in [FileKind::Officials, FileKind::Organizations] {
+                h3 { (lang.t(&format!("import-kind-{kind}"))) }
+                p { @for (i, (name, _)) in fields_of(kind).iter().enumerate() {
+                    @if i > 0 { ", " }
+                    code { (name) }
+                } }
+            }
         }
     };
     page::signed_in_page(user, Nav::Reports, &lang.t("import-title"), body)
@@ -263,8 +281,12 @@ fn request(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let kind = match form.get("kind") {
+        Some("organizations") => FileKind::Organizations,
+        _ => FileKind::Officials,
+    };
     let request = ImportRequest {
-        kind: FileKind::Officials,
+        kind,
         // the unit's id is read from its code in the caller's transaction
         organization_id: uuid::Uuid::nil().into(),
         file_name,
@@ -407,6 +429,7 @@ fn report(user: &SignedIn, view: &ImportView, again: Option<(&Typed, (String, St
                 form method="post" action="/imports/new" enctype="multipart/form-data" {
                     (page::csrf(&user.csrf()))
                     input type="hidden" name="dry_run" value="false";
+                    input type="hidden" name="kind" value=(typed.kind);
                     input type="hidden" name="organization_code" value=(typed.organization_code);
                     input type="hidden" name="mapping" value=(typed.mapping);
                     input type="hidden" name="atomicity" value=(typed.atomicity);

@@ -793,6 +793,9 @@ import-field-file = Data file
 import-field-file-hint = XLSX or UTF-8 CSV, at most 16 MB, one person a row.
 import-field-mapping = Columns and profile items
 import-field-mapping-hint = One a line: the column heading in the file = the profile item, e.g. "Họ và tên = full_name". The items are listed at the foot of the page.
+import-field-kind = What the file holds
+import-kind-officials = People (profiles)
+import-kind-organizations = Organizations
 import-field-atomicity = When a row is faulty
 import-atomicity-file = Import nothing (the whole file)
 import-atomicity-row = Import the good rows anyway

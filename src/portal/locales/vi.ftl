@@ -793,6 +793,9 @@ import-field-file = Tệp dữ liệu
 import-field-file-hint = XLSX hoặc CSV UTF-8, tối đa 16 MB, mỗi người một dòng.
 import-field-mapping = Cột và mục hồ sơ
 import-field-mapping-hint = Mỗi dòng: tiêu đề cột trong tệp = tên mục hồ sơ, ví dụ "Họ và tên = full_name". Danh sách các mục ở cuối trang.
+import-field-kind = Tệp chứa
+import-kind-officials = Người (hồ sơ)
+import-kind-organizations = Cơ quan, đơn vị
 import-field-atomicity = Khi có dòng lỗi
 import-atomicity-file = Không nhập gì cả (cả tệp)
 import-atomicity-row = Vẫn nhập các dòng hợp lệ
