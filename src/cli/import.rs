@@ -9,6 +9,7 @@ use clap::Args;
 
 use odb::config::Settings;
 use odb::context::Ctx;
+use odb::ids::ImportId;
 use odb::imports::model::{mapping_of, Atomicity, ColumnMapping, ImportJob, Kind, MappingChoice};
 use odb::imports::service;
 
@@ -30,6 +31,9 @@ pub(super) struct ImportArgs {
     /// Check every row and report, writing nothing.
     #[arg(long)]
     dry_run: bool,
+    /// What the file holds: `officials` (profiles) or `organizations`.
+    #[arg(long, default_value = "officials")]
+    kind: String,
     /// `file`: one faulty row refuses the whole file; `row`: only that row.
     #[arg(long, default_value = "file")]
     atomicity: String,
@@ -52,6 +56,8 @@ pub(super) fn run(
     let mapping = mapping_of(columns).map_err(detail)?;
     let atomicity = Atomicity::parse(&args.atomicity)
         .ok_or_else(|| anyhow::anyhow!("--atomicity is `file` or `row`"))?;
+    let kind = Kind::parse(&args.kind)
+        .ok_or_else(|| anyhow::anyhow!("--kind is `officials` or `organizations`"))?;
     let masters = master_keys(settings, false)?;
     let (_db, mut conn) = owner_connection(settings)?;
     let keyring = open_keyring(masters, &mut conn)?;
@@ -64,7 +70,8 @@ pub(super) fn run(
         let unit = odb::org::repo::find_by_code(ctx.conn, &code)?
             .ok_or_else(|| odb::error::AppError::invalid("organization", "no such code"))?;
         let job = ImportJob {
-            kind: Kind::Officials,
+            id: ImportId::new_random(),
+            kind,
             organization: unit.id,
             file_name,
             content,
@@ -75,9 +82,9 @@ pub(super) fn run(
             dry_run: args.dry_run,
             atomicity,
         };
-        service::run(ctx, job, &mut |done, all| {
-            if done % 500 == 0 || done == all {
-                eprintln!("odb: {done}/{all} rows");
+        service::run(ctx, job, &mut |row| {
+            if row.rows_done % 500 == 0 || row.rows_done == row.rows_total {
+                eprintln!("odb: {}/{} rows", row.rows_done, row.rows_total);
             }
         })
     })

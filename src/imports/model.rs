@@ -16,6 +16,7 @@ text_enum!(
     /// What the file holds.
     Kind {
         Officials = "officials",
+        Organizations = "organizations",
     }
 );
 
@@ -99,6 +100,8 @@ fn file_atomicity() -> Atomicity {
 /// An import to run: the request with the file decoded.
 #[derive(Debug, Clone)]
 pub struct ImportJob {
+    /// Chosen before the import starts, so its progress can be read while it runs.
+    pub id: ImportId,
     pub kind: Kind,
     pub organization: OrganizationId,
     pub file_name: String,
@@ -148,6 +151,8 @@ pub struct SavedMapping {
 #[derive(Debug, Default, Deserialize)]
 pub struct MappingsQuery {
     pub organization_id: Option<String>,
+    /// `officials` (the default) or `organizations`.
+    pub kind: Option<String>,
 }
 
 /// One finding: a row (as the spreadsheet numbers it), maybe a column.
@@ -201,8 +206,8 @@ pub struct ImportView {
     pub created: i32,
     pub updated: i32,
     pub rejected: i32,
-    /// Whether the rows were written: not in a dry run, nor when a fault
-    /// refused the whole file.
+    /// Whether the rows were written: only once done, not in a dry run, nor
+    /// when a fault refused the whole file.
     pub written: bool,
     pub report: serde_json::Value,
     pub created_at: DateTime<Utc>,
@@ -212,7 +217,9 @@ pub struct ImportView {
 impl From<ImportRow> for ImportView {
     fn from(row: ImportRow) -> Self {
         ImportView {
-            written: !row.dry_run && (row.atomicity == Atomicity::Row || row.rejected == 0),
+            written: row.status == ImportStatus::Done
+                && !row.dry_run
+                && (row.atomicity == Atomicity::Row || row.rejected == 0),
             id: row.id,
             kind: row.kind,
             organization_id: row.organization_id,
@@ -249,6 +256,10 @@ pub enum FieldKind {
     Catalog(&'static str),
     /// An organization's code (or id).
     Organization,
+    /// A level word (Cấp): tỉnh, huyện, ...
+    Level,
+    /// An organization's own code, upper-cased.
+    Code,
 }
 
 /// The profile fields a column may fill, and how.
@@ -317,6 +328,29 @@ pub const FIELDS: &[(&str, FieldKind)] = &[
     ("party_position", FieldKind::Text),
 ];
 
-pub fn field_kind(field: &str) -> Option<FieldKind> {
-    FIELDS.iter().find(|(f, _)| *f == field).map(|(_, k)| *k)
+/// The organization fields a column may fill: those of
+/// `POST /organizations` by the importer's words, the parent by its code,
+/// and the date a unit was established or moved.
+pub const ORGANIZATION_FIELDS: &[(&str, FieldKind)] = &[
+    ("code", FieldKind::Code),
+    ("name", FieldKind::Text),
+    ("abbreviation", FieldKind::Text),
+    ("type", FieldKind::Text),
+    ("level", FieldKind::Level),
+    ("group", FieldKind::Whole),
+    ("parent_code", FieldKind::Organization),
+    ("effective_date", FieldKind::Date),
+];
+
+/// The fields a column of a file of `kind` may fill.
+pub fn fields_of(kind: Kind) -> &'static [(&'static str, FieldKind)] {
+    match kind {
+        Kind::Officials => FIELDS,
+        Kind::Organizations => ORGANIZATION_FIELDS,
+    }
+}
+
+/// A field of a file of `kind`, as the table spells it, and how it is read.
+pub fn field_of(kind: Kind, field: &str) -> Option<(&'static str, FieldKind)> {
+    fields_of(kind).iter().find(|(f, _)| *f == field).copied()
 }

@@ -124,6 +124,24 @@ pub fn classification(raw: &str) -> Option<&'static str> {
     }
 }
 
+/// "Trung ương", "cấp tỉnh", "Huyện", "xã", or the API's words.
+pub fn level(raw: &str) -> Option<&'static str> {
+    let folded = fold(raw);
+    match folded.strip_prefix("cap ").unwrap_or(&folded) {
+        "trung uong" | "tw" | "central" => Some("central"),
+        "tinh" | "province" => Some("province"),
+        "huyen" | "district" => Some("district"),
+        "xa" | "commune" => Some("commune"),
+        _ => None,
+    }
+}
+
+/// An organization's code as written: upper case, no spaces.
+pub fn code(raw: &str) -> Option<String> {
+    let code: String = raw.split_whitespace().collect::<String>().to_uppercase();
+    (!code.is_empty()).then_some(code)
+}
+
 /// How a catalog value was matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Matched {

@@ -1,17 +1,85 @@
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 
-use super::model::{ImportRow, Kind, SavedMapping};
+use super::model::{ImportRow, ImportStatus, Kind, SavedMapping};
 use crate::db::ltree::TreePath;
 use crate::db::schema::{catalog_entries, import_mappings, imports, officials};
 use crate::ids::{ImportId, OfficialId};
 
-pub fn insert(conn: &mut PgConnection, row: &ImportRow) -> QueryResult<()> {
-    diesel::insert_into(imports::table)
-        .values(row)
+/// Holds the import's lock until the transaction ends: while it is held,
+/// the import's data transaction is alive (`is_abandoned`).
+pub fn hold(conn: &mut PgConnection, id: ImportId) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<Text, _>(id.to_string())
         .execute(conn)
         .map(drop)
+}
+
+#[derive(QueryableByName)]
+struct Free {
+    #[diesel(sql_type = Bool)]
+    free: bool,
+}
+
+/// Whether no transaction holds the import's lock: a running import whose
+/// data transaction ended without recording its end (the process died).
+pub fn is_abandoned(conn: &mut PgConnection, id: ImportId) -> QueryResult<bool> {
+    diesel::sql_query("SELECT pg_try_advisory_xact_lock_shared(hashtextextended($1, 0)) AS free")
+        .bind::<Text, _>(id.to_string())
+        .get_result::<Free>(conn)
+        .map(|f| f.free)
+}
+
+/// Records a running import's progress, from outside its data transaction:
+/// the row is inserted the first time, then only `rows_done` rises, while
+/// the import is running (its end, written by the data transaction, wins).
+pub fn record_progress(conn: &mut PgConnection, row: &ImportRow) -> QueryResult<()> {
+    diesel::insert_into(imports::table)
+        .values(row)
+        .on_conflict(imports::id)
+        .do_nothing()
+        .execute(conn)?;
+    diesel::update(imports::table.find(row.id))
+        .filter(imports::status.eq(ImportStatus::Running))
+        .filter(imports::rows_done.lt(row.rows_done))
+        .set(imports::rows_done.eq(row.rows_done))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Records the import's end, inserting it if its progress never was.
+pub fn finish(conn: &mut PgConnection, row: &ImportRow) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    diesel::insert_into(imports::table)
+        .values(row)
+        .on_conflict(imports::id)
+        .do_update()
+        .set((
+            imports::status.eq(excluded(imports::status)),
+            imports::rows_done.eq(excluded(imports::rows_done)),
+            imports::created.eq(excluded(imports::created)),
+            imports::updated.eq(excluded(imports::updated)),
+            imports::rejected.eq(excluded(imports::rejected)),
+            imports::report.eq(excluded(imports::report)),
+            imports::finished_at.eq(excluded(imports::finished_at)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Marks a running import failed; whether it was running.
+pub fn fail(conn: &mut PgConnection, id: ImportId, at: DateTime<Utc>) -> QueryResult<bool> {
+    diesel::update(imports::table.find(id))
+        .filter(imports::status.eq(ImportStatus::Running))
+        .set((
+            imports::status.eq(ImportStatus::Failed),
+            imports::finished_at.eq(Some(at)),
+        ))
+        .execute(conn)
+        .map(|n| n > 0)
 }
 
 pub fn find(conn: &mut PgConnection, id: ImportId) -> QueryResult<Option<ImportRow>> {
@@ -77,7 +145,7 @@ pub fn mappings_above(
 ) -> QueryResult<Vec<SavedMapping>> {
     use crate::db::schema::sql_types::Ltree;
     use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Integer};
+    use diesel::sql_types::Integer;
     import_mappings::table
         .filter(import_mappings::kind.eq(kind))
         .filter(sql::<Bool>("import_mappings.path @> ").bind::<Ltree, _>(path))

@@ -11,13 +11,14 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::model::{
-    field_kind, Atomicity, ColumnMapping, FieldKind, Finding, ImportJob, ImportRow, ImportStatus,
+    field_of, Atomicity, ColumnMapping, FieldKind, Finding, ImportJob, ImportRow, ImportStatus,
     ImportView, Kind, MappingChoice, SavedMapping, Severity,
 };
 use super::normalize::{self, DateForm, Matched};
 use super::repo;
 use super::sheet::{self, Line};
 use crate::context::Ctx;
+use crate::db::ltree::TreePath;
 use crate::error::{AppError, AppResult};
 use crate::ids::{ImportId, OfficialId, OrganizationId};
 use crate::officials::model::ProfileData;
@@ -33,6 +34,7 @@ struct Column {
 
 /// What every row of one import is read against.
 struct Plan {
+    kind: Kind,
     columns: Vec<Column>,
     catalogs: HashMap<String, Vec<(String, String)>>,
     organization: OrganizationId,
@@ -50,18 +52,21 @@ impl Plan {
 }
 
 /// What became of a row.
-enum Outcome {
+pub(super) enum Outcome {
     Created,
     Updated,
 }
 
 /// Reads, checks and (unless a dry run) writes the file; records the
-/// import with its report and audits it at the importing unit.
+/// import with its report and audits it at the importing unit. `progress`
+/// is handed the running import before the first row and after each row,
+/// for another connection to record while this transaction is open.
 pub fn run(
     ctx: &mut Ctx,
     job: ImportJob,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &mut dyn FnMut(&ImportRow),
 ) -> AppResult<ImportView> {
+    repo::hold(ctx.conn, job.id)?;
     let unit = visible(ctx, job.organization)
         .map_err(|_| AppError::invalid("organization_id", "no such organization"))?;
     ctx.scope.require_write(&unit.path, &unit.code)?;
@@ -69,17 +74,19 @@ pub fn run(
     let sheet = sheet::read(&job.content)?;
     let (at, heading) = heading_row(&mapping, &sheet.lines)?;
     let lines = &sheet.lines[at + 1..];
-    let (columns, mut findings) = columns(&mapping, heading)?;
+    let (columns, mut findings) = columns(job.kind, &mapping, heading)?;
     let mut plan = Plan {
+        kind: job.kind,
         columns,
         catalogs: repo::catalogs(ctx.conn)?,
         organization: unit.id,
         units: HashMap::new(),
     };
+    let mut row = running(ctx, &job, &unit.path, &mapping, lines.len())?;
+    progress(&row);
     let all_at_once = job.dry_run || job.atomicity == Atomicity::File;
     savepoint(ctx, "SAVEPOINT import_file", all_at_once)?;
-    let (mut created, mut updated, mut rejected) = (0, 0, 0);
-    for (done, line) in lines.iter().enumerate() {
+    for line in lines {
         let (fields, mut faults) = read_line(ctx, &mut plan, line)?;
         if faults.iter().all(|f| f.severity == Severity::Warning) {
             savepoint(ctx, "SAVEPOINT import_row", true)?;
@@ -87,8 +94,8 @@ pub fn run(
                 Ok(outcome) => {
                     savepoint(ctx, "RELEASE SAVEPOINT import_row", true)?;
                     match outcome {
-                        Outcome::Created => created += 1,
-                        Outcome::Updated => updated += 1,
+                        Outcome::Created => row.created += 1,
+                        Outcome::Updated => row.updated += 1,
                     }
                 }
                 Err(e @ (AppError::Internal(_) | AppError::Unavailable(_))) => return Err(e),
@@ -99,41 +106,23 @@ pub fn run(
             }
         }
         if faults.iter().any(|f| f.severity == Severity::Error) {
-            rejected += 1;
+            row.rejected += 1;
         }
         findings.extend(faults);
-        progress(done + 1, lines.len());
+        row.rows_done += 1;
+        progress(&row);
     }
     // a dry run, or a file refused whole, leaves nothing behind but its report
-    let undo = job.dry_run || (job.atomicity == Atomicity::File && rejected > 0);
+    let undo = job.dry_run || (job.atomicity == Atomicity::File && row.rejected > 0);
     savepoint(
         ctx,
         "ROLLBACK TO SAVEPOINT import_file",
         all_at_once && undo,
     )?;
-    let rows = lines.len() as i32;
-    let row = ImportRow {
-        id: ImportId::new_random(),
-        organization_id: unit.id,
-        path: unit.path.clone(),
-        kind: job.kind,
-        file_name: job.file_name,
-        file_sha256: Sha256::digest(&job.content).to_vec(),
-        mapping: json(&listed(&mapping))?,
-        dry_run: job.dry_run,
-        atomicity: job.atomicity,
-        status: ImportStatus::Done,
-        rows_total: rows,
-        rows_done: rows,
-        created,
-        updated,
-        rejected,
-        report: json(&findings)?,
-        created_by: ctx.actor.id,
-        created_at: ctx.now,
-        finished_at: Some(ctx.now),
-    };
-    repo::insert(ctx.conn, &row)?;
+    row.status = ImportStatus::Done;
+    row.report = json(&findings)?;
+    row.finished_at = Some(ctx.now);
+    repo::finish(ctx.conn, &row)?;
     let fields = ["created", "updated", "rejected"].map(String::from).into();
     let event = ctx.event(
         if job.dry_run {
@@ -148,6 +137,64 @@ pub fn run(
     );
     ctx.audit(&event)?;
     Ok(row.into())
+}
+
+/// The import as it starts: running, no row done yet.
+fn running(
+    ctx: &Ctx,
+    job: &ImportJob,
+    path: &TreePath,
+    mapping: &BTreeMap<String, String>,
+    rows: usize,
+) -> AppResult<ImportRow> {
+    Ok(ImportRow {
+        id: job.id,
+        organization_id: job.organization,
+        path: path.clone(),
+        kind: job.kind,
+        file_name: job.file_name.clone(),
+        file_sha256: Sha256::digest(&job.content).to_vec(),
+        mapping: json(&listed(mapping))?,
+        dry_run: job.dry_run,
+        atomicity: job.atomicity,
+        status: ImportStatus::Running,
+        rows_total: i32::try_from(rows)
+            .map_err(|_| AppError::invalid("content_base64", "too many rows"))?,
+        rows_done: 0,
+        created: 0,
+        updated: 0,
+        rejected: 0,
+        report: Value::Array(Vec::new()),
+        created_by: ctx.actor.id,
+        created_at: ctx.now,
+        finished_at: None,
+    })
+}
+
+/// Records a running import's progress (its own short transaction, beside
+/// the import's): not audited, the import's end is.
+pub fn record_progress(ctx: &mut Ctx, row: &ImportRow) -> AppResult<()> {
+    Ok(repo::record_progress(ctx.conn, row)?)
+}
+
+/// Marks an import failed whose data transaction failed (its rows are
+/// gone with it), audited as `import.failed`; nothing if it never started
+/// or already ended.
+pub fn fail(ctx: &mut Ctx, id: ImportId) -> AppResult<()> {
+    let Some(row) = repo::find(ctx.conn, id)? else {
+        return Ok(());
+    };
+    if repo::fail(ctx.conn, id, ctx.now)? {
+        let event = ctx.event(
+            "import.failed",
+            "import",
+            Some(id.to_string()),
+            Some(row.path),
+            vec!["status".into()],
+        );
+        ctx.audit(&event)?;
+    }
+    Ok(())
 }
 
 /// The mapping an import uses: the one sent (saved at the unit when named,
@@ -206,18 +253,27 @@ fn listed(mapping: &BTreeMap<String, String>) -> Vec<ColumnMapping> {
 }
 
 /// The mappings an import at `organization` may name, the nearest first.
-pub fn mappings(ctx: &mut Ctx, organization: OrganizationId) -> AppResult<Vec<SavedMapping>> {
+pub fn mappings(
+    ctx: &mut Ctx,
+    organization: OrganizationId,
+    kind: Kind,
+) -> AppResult<Vec<SavedMapping>> {
     let unit = visible(ctx, organization)
         .map_err(|_| AppError::invalid("organization_id", "no such organization"))?;
-    Ok(repo::mappings_above(ctx.conn, &unit.path, Kind::Officials)?)
+    Ok(repo::mappings_above(ctx.conn, &unit.path, kind)?)
 }
 
-/// An import the caller may read.
+/// An import the caller may read. One shown running whose data
+/// transaction is gone (the process died mid-file) is failed: nothing of
+/// its rows was kept.
 pub fn get(ctx: &mut Ctx, id: ImportId) -> AppResult<ImportView> {
-    repo::find(ctx.conn, id)?
+    let mut row = repo::find(ctx.conn, id)?
         .filter(|row| ctx.scope.can_read(&row.path))
-        .map(ImportView::from)
-        .ok_or(AppError::NotFound { entity: "import" })
+        .ok_or(AppError::NotFound { entity: "import" })?;
+    if row.status == ImportStatus::Running && repo::is_abandoned(ctx.conn, id)? {
+        row.status = ImportStatus::Failed;
+    }
+    Ok(row.into())
 }
 
 fn json<T: serde::Serialize>(value: &T) -> AppResult<Value> {
@@ -277,6 +333,7 @@ fn heading_row<'a>(
 /// The mapped columns, found in the heading; a warning for each column
 /// left unmapped (its cells are ignored).
 fn columns(
+    kind: Kind,
     mapping: &BTreeMap<String, String>,
     heading: &Line,
 ) -> AppResult<(Vec<Column>, Vec<Finding>)> {
@@ -286,16 +343,12 @@ fn columns(
     let mut columns: Vec<Column> = Vec::new();
     for (from, field) in mapping {
         let at = format!("mapping[{from}]");
-        let kind = field_kind(field)
-            .ok_or_else(|| AppError::invalid(&at, format!("{field} is not a profile field")))?;
+        let (field, kind) = field_of(kind, field)
+            .ok_or_else(|| AppError::invalid(&at, format!("{field} is not a field of {kind}")))?;
         let index = headings
             .iter()
             .position(|h| *h == normalize::heading(from))
             .ok_or_else(|| AppError::invalid(&at, "no column of the file has this heading"))?;
-        let field = super::model::FIELDS
-            .iter()
-            .find(|(f, _)| f == field)
-            .map_or("", |(f, _)| *f);
         if columns.iter().any(|c| c.field == field) {
             return Err(AppError::invalid(&at, format!("{field} is mapped twice")));
         }
@@ -409,6 +462,11 @@ fn value(ctx: &mut Ctx, plan: &mut Plan, kind: FieldKind, cell: &sheet::Cell) ->
                 None => Read::Fault(format!("{raw:?} is neither a code nor a name in the {catalog} catalog")),
             }
         }
+        FieldKind::Level => or_fault(
+            normalize::level(raw).map(Value::from),
+            "must be Trung ương, Tỉnh, Huyện or Xã",
+        ),
+        FieldKind::Code => or_fault(normalize::code(raw).map(Value::from), "empty"),
         FieldKind::Organization => match unit_of(ctx, plan, raw)? {
             Some(id) => Read::Value(id.to_string().into()),
             None => Read::Fault(format!("{raw:?} is not the code of an organization you see")),
@@ -429,7 +487,10 @@ fn unit_of(ctx: &mut Ctx, plan: &mut Plan, raw: &str) -> AppResult<Option<Organi
         }
     }
     .map(|o| o.id);
-    plan.units.insert(code, found);
+    // a miss is not kept: a later row may name a unit an earlier row creates
+    if found.is_some() {
+        plan.units.insert(code, found);
+    }
     Ok(found)
 }
 
@@ -437,6 +498,13 @@ fn unit_of(ctx: &mut Ctx, plan: &mut Plan, raw: &str) -> AppResult<Option<Organi
 /// identification code is updated with the row's non-empty cells; anyone
 /// else is created.
 fn write_line(ctx: &mut Ctx, plan: &Plan, fields: Map<String, Value>) -> AppResult<Outcome> {
+    match plan.kind {
+        Kind::Officials => write_profile(ctx, plan, fields),
+        Kind::Organizations => super::units::write(ctx, plan.organization, fields),
+    }
+}
+
+fn write_profile(ctx: &mut Ctx, plan: &Plan, fields: Map<String, Value>) -> AppResult<Outcome> {
     let code = fields.get("cbccvc_code").and_then(Value::as_str);
     if let Some(id) = code
         .map(|c| repo::by_cbccvc_code(ctx.conn, c))
@@ -471,8 +539,8 @@ fn update(ctx: &mut Ctx, id: OfficialId, fields: Map<String, Value>) -> AppResul
     Ok(Outcome::Updated)
 }
 
-/// A field a new profile needs and no column gave.
-fn missing(e: serde_json::Error) -> AppError {
+/// A field a new profile (or unit) needs and no column gave.
+pub(super) fn missing(e: serde_json::Error) -> AppError {
     let text = e.to_string();
     match text.split('`').nth(1) {
         Some(field) if text.starts_with("missing field") => AppError::invalid(

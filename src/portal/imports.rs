@@ -23,10 +23,10 @@ use crate::error::{AppError, FieldError};
 use crate::http::route_table::RouteTable;
 use crate::ids::ImportId;
 use crate::imports::model::{
-    Atomicity, ColumnMapping, Finding, ImportJob, ImportRequest, ImportView, Kind as FileKind,
-    Severity, FIELDS,
+    fields_of, Atomicity, ColumnMapping, Finding, ImportJob, ImportRequest, ImportStatus,
+    ImportView, Kind as FileKind, Severity,
 };
-use crate::imports::routes::MAX_FILE_BYTES;
+use crate::imports::routes::{start, Ran, MAX_FILE_BYTES};
 use crate::imports::service;
 
 /// The file twice (uploaded, then carried back as base64), with room for
@@ -60,6 +60,7 @@ const ATOMICITIES: [&str; 2] = ["file", "row"];
 /// The form's inputs as typed (the file is not shown again).
 #[derive(Default)]
 struct Typed {
+    kind: String,
     organization_code: String,
     mapping: String,
     atomicity: String,
@@ -68,6 +69,7 @@ struct Typed {
 impl Typed {
     fn from(form: &FormData) -> Typed {
         Typed {
+            kind: form.raw("kind").to_owned(),
             organization_code: form.raw("organization_code").to_owned(),
             mapping: form.raw("mapping").to_owned(),
             atomicity: form.raw("atomicity").to_owned(),
@@ -123,7 +125,20 @@ fn form_page(user: &SignedIn, typed: &Typed, errors: &[FieldError]) -> Markup {
     } else {
         typed.mapping.clone()
     };
+    let kinds = [FileKind::Officials, FileKind::Organizations]
+        .iter()
+        .map(|k| (k.to_string(), lang.t(&format!("import-kind-{k}"))))
+        .collect();
     let fields = [
+        Field {
+            error: error_of("kind"),
+            ..Field::new(
+                "kind",
+                lang.t("import-field-kind"),
+                typed.kind.clone(),
+                Kind::Select(kinds),
+            )
+        },
         Field {
             error: error_of("organization_code"),
             required: true,
@@ -176,10 +191,13 @@ fn form_page(user: &SignedIn, typed: &Typed, errors: &[FieldError]) -> Markup {
         }
         details {
             summary { (lang.t("import-fields")) }
-            p { @for (i, (name, _)) in FIELDS.iter().enumerate() {
-                @if i > 0 { ", " }
-                code { (name) }
-            } }
+            @for kind in [FileKind::Officials, FileKind::Organizations] {
+                h3 { (lang.t(&format!("import-kind-{kind}"))) }
+                p { @for (i, (name, _)) in fields_of(kind).iter().enumerate() {
+                    @if i > 0 { ", " }
+                    code { (name) }
+                } }
+            }
         }
     };
     page::signed_in_page(user, Nav::Reports, &lang.t("import-title"), body)
@@ -263,8 +281,12 @@ fn request(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let kind = match form.get("kind") {
+        Some("organizations") => FileKind::Organizations,
+        _ => FileKind::Officials,
+    };
     let request = ImportRequest {
-        kind: FileKind::Officials,
+        kind,
         // the unit's id is read from its code in the caller's transaction
         organization_id: uuid::Uuid::nil().into(),
         file_name,
@@ -291,23 +313,32 @@ pub async fn submit(
         Err(errors) => errors,
         Ok((mut request, code)) => {
             let carried = (request.file_name.clone(), request.content_base64.clone());
-            let ran = user
-                .visitor
-                .app
-                .as_caller(&user.caller, scope, move |ctx| {
-                    let unit = crate::org::read::read_by_code(ctx, &code).map_err(|_| {
-                        AppError::invalid("organization_id", "no such organization")
-                    })?;
-                    request.organization_id = unit.organization.id;
-                    service::run(ctx, ImportJob::try_from(request)?, &mut |_, _| {})
+            let app = user.visitor.app.clone();
+            let unit = app
+                .as_caller(&user.caller, scope.clone(), move |ctx| {
+                    crate::org::read::read_by_code(ctx, &code)
+                        .map_err(|_| AppError::invalid("organization_id", "no such organization"))
                 })
                 .await;
+            let ran = match unit {
+                Ok(unit) => {
+                    request.organization_id = unit.organization.id;
+                    match ImportJob::try_from(request) {
+                        Ok(job) => start(app, user.caller.clone(), scope, job).await,
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
             match ran {
-                Ok(view) if view.dry_run => {
+                Ok(Ran::Finished(view)) if view.dry_run => {
                     let body = report(&user, &view, Some((&typed, carried)));
                     return Ok(user.ok(body));
                 }
-                Ok(view) => return Ok(see_other(&format!("/imports/{}", view.id))),
+                // a long file's report page shows its progress
+                Ok(Ran::Finished(view) | Ran::Running(view)) => {
+                    return Ok(see_other(&format!("/imports/{}", view.id)))
+                }
                 Err(AppError::Validation(errors)) => errors
                     .into_iter()
                     .map(|e| {
@@ -346,16 +377,24 @@ fn report(user: &SignedIn, view: &ImportView, again: Option<(&Typed, (String, St
         ("updated", view.updated.to_string()),
         ("rejected", view.rejected.to_string()),
     ];
-    let outcome = match (view.dry_run, view.written) {
-        (true, _) => "import-outcome-dry-run",
-        (false, true) => "import-outcome-written",
-        (false, false) => "import-outcome-refused",
+    let outcome = match (view.status, view.dry_run, view.written) {
+        (ImportStatus::Running, _, _) => lang.t_with(
+            "import-outcome-running",
+            &[
+                ("done", &view.rows_done.to_string()),
+                ("total", &view.rows_total.to_string()),
+            ],
+        ),
+        (ImportStatus::Failed, _, _) => lang.t("import-outcome-failed"),
+        (_, true, _) => lang.t("import-outcome-dry-run"),
+        (_, false, true) => lang.t("import-outcome-written"),
+        (_, false, false) => lang.t("import-outcome-refused"),
     };
     let importable =
         view.rows_total > view.rejected && (view.rejected == 0 || view.atomicity == Atomicity::Row);
     let title = lang.t_with("import-report-title", &[("file", &view.file_name)]);
     let body = html! {
-        p.lead role="status" { (lang.t(outcome)) }
+        p.lead role="status" { (outcome) }
         dl.facts {
             @for (key, value) in &counts {
                 dt { (lang.t(&format!("import-count-{key}"))) }
@@ -390,6 +429,7 @@ fn report(user: &SignedIn, view: &ImportView, again: Option<(&Typed, (String, St
                 form method="post" action="/imports/new" enctype="multipart/form-data" {
                     (page::csrf(&user.csrf()))
                     input type="hidden" name="dry_run" value="false";
+                    input type="hidden" name="kind" value=(typed.kind);
                     input type="hidden" name="organization_code" value=(typed.organization_code);
                     input type="hidden" name="mapping" value=(typed.mapping);
                     input type="hidden" name="atomicity" value=(typed.atomicity);

@@ -341,3 +341,231 @@ fn a_mapping_saved_by_a_unit_is_named_by_its_next_imports() {
         "validation",
     );
 }
+
+/// A file of `rows` new people, the one at `faulty` (a data row's index)
+/// with a date that does not exist.
+fn long_file(rows: usize, faulty: usize) -> String {
+    let mut csv = String::from(
+        "Họ và tên;Giới tính;Ngày sinh;Số định danh cá nhân;Dân tộc;Ngạch;Phân loại;Hệ số lương;Phụ cấp thâm niên;Đơn vị\n",
+    );
+    for i in 0..rows {
+        let born = if i == faulty {
+            "31/02/1980"
+        } else {
+            "15/03/1980"
+        };
+        csv.push_str(&format!(
+            "Người Số {i};Nam;{born};{:012};Kinh;Chuyên viên;Công chức;3,33;5%;P01\n",
+            1_080_100_000 + i
+        ));
+    }
+    csv
+}
+
+#[test]
+fn a_long_file_shows_its_progress_and_a_fault_mid_file_keeps_none_of_it() {
+    let app = editor_of_p01();
+    let p01 = org_id(&app, "P01");
+    let body = json!({
+        "kind": "officials",
+        "organization_id": p01,
+        "file_name": "long.csv",
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(long_file(3000, 2500)),
+        "mapping": mapping(CSV),
+    });
+    let response = app.post("/api/v1/imports", &body);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let (status, started) = json(response);
+    assert_eq!(status, 202, "answered while running: {started}");
+    assert_eq!(started["status"], "running");
+    assert_eq!(location, format!("/api/v1/imports/{}", id(&started)));
+
+    let mut seen = Vec::new();
+    let ended = loop {
+        let (status, now) = json(app.get(&location));
+        assert_eq!(status, 200);
+        if now["status"] != "running" {
+            break now;
+        }
+        seen.push(now["rows_done"].as_i64().unwrap());
+        assert!(
+            profiles(&app).is_empty(),
+            "no row is seen before the file ends"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(
+        seen.iter().any(|done| (1..3000).contains(done)),
+        "progress between the first row and the last: {seen:?}"
+    );
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert_eq!(ended["status"], "done");
+    assert_eq!(
+        (ended["rows_total"].as_i64(), ended["rows_done"].as_i64()),
+        (Some(3000), Some(3000))
+    );
+    assert_eq!(
+        counts(&ended),
+        (2999, 0, 1, false),
+        "one fault refuses the file"
+    );
+    assert_eq!(
+        findings(&ended),
+        [(2502, "Ngày sinh".to_owned(), "error".to_owned())]
+    );
+    assert!(profiles(&app).is_empty(), "nothing of the file was kept");
+}
+
+#[test]
+fn an_import_whose_transaction_is_gone_shows_as_failed() {
+    let app = editor_of_p01();
+    let unit = odb::org::repo::find_by_code(&mut app.db.connect(), "P01")
+        .unwrap()
+        .unwrap();
+    // recorded as running by its progress, then the process died
+    let row = odb::imports::model::ImportRow {
+        id: odb::ids::ImportId::new_random(),
+        organization_id: unit.id,
+        path: unit.path,
+        kind: odb::imports::model::Kind::Officials,
+        file_name: "lost.csv".into(),
+        file_sha256: vec![0; 32],
+        mapping: json!([]),
+        dry_run: false,
+        atomicity: odb::imports::model::Atomicity::File,
+        status: odb::imports::model::ImportStatus::Running,
+        rows_total: 10,
+        rows_done: 4,
+        created: 0,
+        updated: 0,
+        rejected: 0,
+        report: json!([]),
+        created_by: None,
+        created_at: chrono::Utc::now(),
+        finished_at: None,
+    };
+    odb::imports::repo::record_progress(&mut app.db.connect(), &row).unwrap();
+    let (status, view) = json(app.get(&format!("/api/v1/imports/{}", row.id)));
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&view["status"], &view["written"]),
+        (&json!("failed"), &json!(false))
+    );
+}
+
+const UNITS: &str = "fixtures/imports/to-chuc-p01.csv";
+
+fn unit(app: &TestApp, code: &str) -> Option<odb::org::model::Organization> {
+    odb::org::repo::find_by_code(&mut app.db.connect(), code).unwrap()
+}
+
+#[test]
+fn organizations_import_under_the_callers_subtree_and_a_rerun_updates() {
+    let app = editor_of_p01();
+    let p01 = org_id(&app, "P01");
+    let kind = json!({"kind": "organizations", "dry_run": true});
+    let (status, report) = import(&app, UNITS, &p01, kind);
+    assert_eq!(status, 201, "{report}");
+    assert_eq!(
+        (report["kind"].as_str(), report["rows_total"].as_i64()),
+        (Some("organizations"), Some(6))
+    );
+    // two new units (the second under the first), one held already, three refused
+    assert_eq!(counts(&report), (2, 1, 3, false), "{:#}", report["report"]);
+    let expected: Vec<(u64, String, String)> = [
+        (1, "Ghi chú", "warning"),
+        (4, "Ngày hiệu lực", "error"),
+        (5, "Cấp", "error"),
+        // another province: not a unit this editor sees
+        (6, "Mã đơn vị cấp trên", "error"),
+    ]
+    .iter()
+    .map(|(r, c, s)| (*r, c.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(findings(&report), expected, "{:#}", report["report"]);
+    assert!(
+        unit(&app, "P01-SNV-TC").is_none(),
+        "a dry run writes nothing"
+    );
+
+    let (status, ran) = import(
+        &app,
+        UNITS,
+        &p01,
+        json!({"kind": "organizations", "atomicity": "row"}),
+    );
+    assert_eq!(status, 201, "{ran}");
+    assert_eq!(counts(&ran), (2, 1, 3, true));
+    let tc = unit(&app, "P01-SNV-TC").expect("the code upper-cased");
+    assert_eq!(tc.name, "Phòng Tổ chức công chức");
+    assert_eq!(
+        tc.established_on.map(|d| d.to_string()).as_deref(),
+        Some("2025-07-01")
+    );
+    assert_eq!(tc.org_group, 2, "the parent's group");
+    let kh = unit(&app, "P01-SNV-KH").unwrap();
+    assert_eq!(
+        kh.parent_id,
+        Some(tc.id),
+        "under the unit the row above created"
+    );
+    assert!(
+        unit(&app, "P01-SNV-X3").is_none(),
+        "not under another province"
+    );
+    let history = format!("/api/v1/organizations/{}/history", kh.id);
+    let (status, before) = json(app.get(&history));
+    assert_eq!(status, 200, "{before}");
+
+    let (_, rerun) = import(
+        &app,
+        UNITS,
+        &p01,
+        json!({"kind": "organizations", "atomicity": "row"}),
+    );
+    assert_eq!(counts(&rerun), (0, 3, 3, true), "the same units, updated");
+    assert_eq!(
+        unit(&app, "P01-SNV-KH").unwrap().version,
+        kh.version,
+        "nothing changed"
+    );
+    assert_eq!(
+        json(app.get(&history)).1,
+        before,
+        "no new event in the history"
+    );
+}
+
+#[test]
+fn the_command_line_imports_organizations() {
+    let app = TestApp::with_demo();
+    let keys: Keys = (app.master_key.as_str(), None);
+    let path = |p: &str| format!("{}/{p}", env!("CARGO_MANIFEST_DIR"));
+    let mapping = path("fixtures/imports/to-chuc-p01.mapping.json");
+    let file = path(UNITS);
+    let args = [
+        "import",
+        &file,
+        "--mapping",
+        &mapping,
+        "--organization",
+        "P01",
+        "--kind",
+        "organizations",
+        "--dry-run",
+    ];
+    let dry = odb(&app.db.url, keys, &args);
+    assert_eq!(dry.status.code(), Some(2), "rows were refused");
+    let said = String::from_utf8_lossy(&dry.stdout);
+    assert!(said.contains("row 5, Cấp: error"), "{said}");
+    // the operator sees every province, but P02 merged into another in 2025
+    assert!(
+        said.contains("row 6, Mã đơn vị cấp trên: error: P02 is no longer in the tree"),
+        "{said}"
+    );
+    assert!(
+        said.contains("2 created, 1 updated, 3 refused (not written)"),
+        "{said}"
+    );
+    assert!(unit(&app, "P01-SNV-TC").is_none());
+}

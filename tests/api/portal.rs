@@ -1963,3 +1963,58 @@ fn the_week_calendar_lists_the_callers_events_and_takes_new_ones_and_answers() {
     assert!(!theirs.body.contains("Hội nghị cán bộ"));
     assert_eq!(other.get(&path).status, 404);
 }
+
+#[test]
+fn an_editor_imports_the_units_of_a_spreadsheet_from_the_portal() {
+    let app = TestApp::with_demo();
+    let editor = app.account("editor.p01", Some("P01"), &["personnel_editor"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &editor);
+    let csv = std::fs::read(format!(
+        "{}/fixtures/imports/to-chuc-p01.csv",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let form = browser.get("/imports/new");
+    assert!(
+        form.body.contains("parent_code"),
+        "the organization fields listed"
+    );
+    let token = form.csrf();
+    let mapping = "Mã đơn vị = code\nTên đơn vị = name\nLoại hình = type\nCấp = level\nMã đơn vị cấp trên = parent_code\nNgày hiệu lực = effective_date";
+    let dry = browser.upload(
+        "/imports/new",
+        &[
+            ("csrf_token", &token),
+            ("dry_run", "true"),
+            ("kind", "organizations"),
+            ("organization_code", "P01"),
+            ("mapping", mapping),
+            ("atomicity", "row"),
+        ],
+        Some(("to-chuc.csv", &csv)),
+    );
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert!(dry.body.contains("Đây là kết quả chạy thử"), "{}", dry.body);
+    let confirm = [
+        "kind",
+        "organization_code",
+        "mapping",
+        "atomicity",
+        "file_name",
+        "content_base64",
+    ]
+    .map(|name| (name, dry.hidden(name)));
+    let mut fields: Vec<(&str, &str)> = confirm.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    fields.push(("csrf_token", &token));
+    fields.push(("dry_run", "false"));
+    let done = browser.upload("/imports/new", &fields, None);
+    assert_eq!(done.status, 303, "{}", done.body);
+    let report = browser.get(done.location.as_deref().unwrap());
+    assert!(report.body.contains("Đã nhập dữ liệu."), "{}", report.body);
+    let unit = odb::org::repo::find_by_code(&mut app.db.connect(), "P01-SNV-KH").unwrap();
+    assert!(
+        unit.is_some(),
+        "the unit under the one the row above created"
+    );
+}
