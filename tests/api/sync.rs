@@ -10,6 +10,8 @@ use sha2::{Digest, Sha256};
 use crate::helpers::*;
 use crate::officials::profile;
 
+mod organizations;
+
 const EVENTS: &str = "/api/v1/sync/moha/events";
 
 /// A registered client, as the operator hands it to MOHA.

@@ -134,9 +134,14 @@ const BY_CODE: [(&str, &str); 8] = [
     ("successor_code", "successor_id"),
 ];
 
-/// `data` with each organization named by code (`BY_CODE`, and
-/// `source_codes` for `sources`) replaced by its id, at any depth: MOHA
-/// knows the national organization codes, not ODB's ids.
+/// The lists of organizations an event may name by codes instead: a
+/// merger's sources, a split part's children.
+const LISTS_BY_CODE: [(&str, &str); 2] =
+    [("source_codes", "sources"), ("children_codes", "children")];
+
+/// `data` with each organization named by code (`BY_CODE` and
+/// `LISTS_BY_CODE`) replaced by its id, at any depth: MOHA knows the
+/// national organization codes, not ODB's ids.
 fn resolved(ctx: &mut Ctx, event: &Event) -> AppResult<Value> {
     let mut data = event.data.clone();
     resolve(ctx, &mut data, "data")?;
@@ -160,13 +165,19 @@ fn resolve(ctx: &mut Ctx, value: &mut Value, at: &str) -> AppResult<()> {
             replace(fields, (&field, id_field), id)?;
         }
     }
-    if let Some(Value::Array(codes)) = fields.remove("source_codes") {
-        let field = format!("{at}.source_codes");
-        let ids = codes
-            .iter()
-            .map(|code| organization_id(ctx, code, &field))
-            .collect::<AppResult<Vec<_>>>()?;
-        replace(fields, (&field, "sources"), Value::Array(ids))?;
+    for (codes_field, ids_field) in LISTS_BY_CODE {
+        if let Some(codes) = fields.remove(codes_field) {
+            let field = format!("{at}.{codes_field}");
+            let Value::Array(codes) = codes else {
+                return Err(AppError::invalid(field, "a list of organization codes"));
+            };
+            let ids = codes
+                .iter()
+                .enumerate()
+                .map(|(i, code)| organization_id(ctx, code, &format!("{field}[{i}]")))
+                .collect::<AppResult<Vec<_>>>()?;
+            replace(fields, (&field, ids_field), Value::Array(ids))?;
+        }
     }
     for (key, inner) in fields.iter_mut() {
         resolve(ctx, inner, &format!("{at}.{key}"))?;

@@ -94,7 +94,8 @@ pub(super) fn reorganize(ctx: &mut Ctx, event: &Event) -> AppResult<Organization
     Ok(unit.id)
 }
 
-/// The units a decision changes, and the ones it creates.
+/// The units a decision changes (a split's moved children included), and
+/// the ones it creates.
 fn units_of(decision: &Reorganized) -> (Vec<OrganizationId>, Vec<&CreateOrganization>) {
     match decision {
         Reorganized::Merge(r) => (
@@ -104,6 +105,7 @@ fn units_of(decision: &Reorganized) -> (Vec<OrganizationId>, Vec<&CreateOrganiza
         Reorganized::Split(r) => (
             std::iter::once(r.source_id)
                 .chain(r.parts.iter().filter_map(|p| p.target_id))
+                .chain(r.parts.iter().flat_map(|p| p.children.iter().copied()))
                 .collect(),
             r.parts
                 .iter()
