@@ -35,6 +35,7 @@ pub fn configure(table: &mut crate::http::route_table::RouteTable) {
         .resource("/users", |r| r.get(list_users).post(create_user))
         .resource("/users/{id}", |r| r.get(get_user).patch(update_user))
         .resource("/users/{id}/sessions", |r| r.delete(revoke_user_sessions))
+        .resource("/users/{id}/mfa", |r| r.delete(reset_user_mfa))
         .resource("/users/{id}/grants", |r| r.get(list_grants).post(add_grant))
         .resource("/users/{id}/grants/{grant_id}", |r| r.delete(remove_grant))
         .resource("/policies", |r| r.get(list_policies))
@@ -218,6 +219,26 @@ async fn revoke_user_sessions(
         })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "revoked": revoked })))
+}
+
+async fn reset_user_mfa(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<UserId>,
+) -> AppResult<HttpResponse> {
+    let scope = caller.require(Permission::ManageUsers)?;
+    let version = required_if_match(&req)?;
+    caller.require_fresh_mfa(app.clock.now())?;
+    let (admin, id) = (caller.grants.clone(), id.into_inner());
+    let user = app
+        .as_caller(&caller, scope, move |ctx| {
+            admin::reset_user_mfa(ctx, &admin, (id, version))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(user.version))
+        .json(user))
 }
 
 async fn list_grants(

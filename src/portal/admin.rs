@@ -34,6 +34,9 @@ pub fn configure(table: &mut RouteTable) {
         .resource("/admin/users/{id}/unlock", |r| {
             r.get(unlock_form).post(unlock)
         })
+        .resource("/admin/users/{id}/reset-mfa", |r| {
+            r.get(reset_mfa_form).post(reset_mfa)
+        })
         .resource("/admin/users/{id}/grants/new", |r| {
             r.get(grant_form).post(add_grant)
         })
@@ -318,6 +321,9 @@ pub async fn user_page(user: SignedIn, id: web::Path<String>) -> Result<HttpResp
             @if view.status == UserStatus::Locked {
                 a.button href=(format!("/admin/users/{id}/unlock")) { (lang.t("admin-unlock")) }
             }
+            @if view.mfa_enrolled && user.caller.user_id != id {
+                a.button.button--secondary href=(format!("/admin/users/{id}/reset-mfa")) { (lang.t("admin-reset-mfa")) }
+            }
         }
         h2 { (lang.t("admin-grants")) }
         @if account.grants.is_empty() {
@@ -497,6 +503,70 @@ pub async fn unlock(
     Ok(user
         .visitor
         .respond(status, unlock_page(&user, &view, notice.as_deref())))
+}
+
+/// Asks before an account's second factor is forgotten (a lost phone),
+/// after the administrator proves their own.
+pub async fn reset_mfa_form(
+    user: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
+    let scope = user.require(Permission::ManageUsers)?;
+    user.require_fresh_mfa()?;
+    let id = user_id(&user, &id)?;
+    let view = user.run(scope, move |ctx| admin::get_user(ctx, id)).await?;
+    Ok(user.ok(reset_mfa_page(&user, &view, None)))
+}
+
+fn reset_mfa_page(user: &SignedIn, view: &UserView, notice: Option<&str>) -> Markup {
+    let lang = user.lang();
+    let id = view.id;
+    let body = html! {
+        @if let Some(notice) = notice { (form::notice(notice)) }
+        @if view.mfa_enrolled {
+            p.lead { (lang.t_with("admin-reset-mfa-ask", &[("user", &view.username)])) }
+            form method="post" action=(format!("/admin/users/{id}/reset-mfa")) {
+                (page::csrf(&user.csrf()))
+                input type="hidden" name="version" value=(view.version);
+                div.actions {
+                    button.button type="submit" { (lang.t("admin-reset-mfa")) }
+                    a href=(format!("/admin/users/{id}")) { (lang.t("cancel")) }
+                }
+            }
+        } @else {
+            p.lead { (lang.t("admin-no-mfa")) }
+            p { a href=(format!("/admin/users/{id}")) { (view.username) } }
+        }
+    };
+    page::signed_in_page(user, Nav::Admin, &lang.t("admin-reset-mfa"), body)
+}
+
+/// The API's `DELETE /users/{id}/mfa`.
+pub async fn reset_mfa(
+    posted: Posted<SignedIn>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
+    let Posted { who: user, form } = posted;
+    let scope = user.require(Permission::ManageUsers)?;
+    user.require_fresh_mfa()?;
+    let id = user_id(&user, &id)?;
+    let version = form::version(&user, &form)?;
+    let grants = user.caller.grants.clone();
+    let saved = user
+        .visitor
+        .app
+        .as_caller(&user.caller, scope.clone(), move |ctx| {
+            admin::reset_user_mfa(ctx, &grants, (id, version))
+        })
+        .await;
+    let (status, _, notice) = match saved {
+        Ok(_) => return Ok(see_other(&format!("/admin/users/{id}"))),
+        Err(error) => refusal(&user, error)?,
+    };
+    let view = user.run(scope, move |ctx| admin::get_user(ctx, id)).await?;
+    Ok(user
+        .visitor
+        .respond(status, reset_mfa_page(&user, &view, notice.as_deref())))
 }
 
 fn grant_page(user: &SignedIn, id: UserId, form: Option<(&FormData, Vec<FieldError>)>) -> Markup {

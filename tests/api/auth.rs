@@ -640,3 +640,85 @@ fn accounts_grants_passwords_and_sessions_are_administered() {
     );
     assert_eq!(changed.status(), 204);
 }
+
+#[test]
+fn an_administrator_resets_a_lost_second_factor_and_the_account_enrolls_again() {
+    let app = TestApp::spawn();
+    let officer = app.account("officer.lost", None, &["personnel_viewer"]);
+    let officer_token = app.sign_in(&officer);
+    app.use_token(Some(officer_token.clone()));
+    let (_, me) = json(app.get("/api/v1/auth/me"));
+    let path = format!("/api/v1/users/{}/mfa", me["user"]["id"].as_str().unwrap());
+    let reset = |version: Option<i64>| {
+        let request = app.request(Method::DELETE, &path);
+        match version {
+            Some(v) => request.header("If-Match", format!("\"{v}\"")),
+            None => request,
+        }
+        .send()
+        .unwrap()
+    };
+
+    // a person without ManageUsers cannot, an administrator cannot reset their own
+    assert_problem(reset(Some(1)), 403, "forbidden");
+    app.use_token(Some(app.sign_in(&app.admin)));
+    let (_, admin_me) = json(app.get("/api/v1/auth/me"));
+    let own = app
+        .request(
+            Method::DELETE,
+            &format!(
+                "/api/v1/users/{}/mfa",
+                admin_me["user"]["id"].as_str().unwrap()
+            ),
+        )
+        .header("If-Match", format!("\"{}\"", admin_me["user"]["version"]))
+        .send()
+        .unwrap();
+    assert_problem(own, 403, "forbidden");
+    let (_, before) = json(app.get(&path.replace("/mfa", "")));
+    let version = before["version"].as_i64().unwrap();
+    assert_eq!(before["mfa_enrolled"], true);
+    assert_problem(reset(None), 428, "if-match-required");
+    assert_problem(reset(Some(version + 7)), 412, "stale-version");
+    // a second factor older than the policy allows must be proved again
+    app.clock.advance(Duration::minutes(16));
+    assert_problem(reset(Some(version)), 403, "step-up-required");
+    let code = app.code(&app.admin.totp_secret);
+    assert_eq!(
+        app.post("/api/v1/auth/step-up", &json!({"code": code}))
+            .status(),
+        204
+    );
+
+    let (status, after) = json(reset(Some(version)));
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["mfa_enrolled"], false);
+    assert_eq!(after["version"].as_i64(), Some(version + 1));
+    let (_, audit) = json(app.get("/api/v1/audit?action=user.reset_mfa"));
+    assert_eq!(audit["items"][0]["entity_id"], me["user"]["id"], "{audit}");
+
+    // the lost phone's sessions are over; the old secret no longer signs in
+    app.use_token(Some(officer_token));
+    assert_problem(app.get("/api/v1/auth/me"), 401, "unauthenticated");
+    let (status, step_one) = json(login(&app, &officer.username, &officer.password));
+    assert_eq!(status, 200, "{step_one}");
+    assert_eq!(step_one["mfa"], "enroll");
+    let fresh = step_one["enrollment"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(fresh, officer.totp_secret);
+    let (status, _) = json(mfa(
+        &app,
+        &step_one["mfa_token"],
+        &app.code(&officer.totp_secret),
+    ));
+    assert_eq!(status, 401, "the old authenticator's code is refused");
+    let (_, step_one) = json(login(&app, &officer.username, &officer.password));
+    let fresh = step_one["enrollment"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, session) = json(mfa(&app, &step_one["mfa_token"], &app.code(&fresh)));
+    assert_eq!(status, 200, "{session}");
+}

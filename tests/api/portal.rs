@@ -1605,6 +1605,52 @@ fn an_administrator_unlocks_a_locked_account_after_a_step_up() {
 }
 
 #[test]
+fn an_administrator_resets_a_lost_second_factor_from_the_account_page() {
+    let app = TestApp::spawn();
+    app.tree(&[("HN", "province", "ROOT")]);
+    let lost = app.account("mat.dien.thoai", Some("HN"), &["personnel_viewer"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &app.admin);
+    let (_, users) = json(app.get("/api/v1/users"));
+    let id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "mat.dien.thoai")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/admin/users/{id}/reset-mfa");
+    let account = browser.get(&format!("/admin/users/{id}"));
+    assert!(
+        account.body.contains(&format!("href=\"{path}\"")),
+        "{}",
+        account.body
+    );
+    assert!(account.body.contains("Đặt lại xác thực hai lớp"));
+
+    let form = browser.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("mat.dien.thoai"));
+    let reset = browser.post(
+        &path,
+        &[("csrf_token", &form.csrf()), ("version", &form.version())],
+    );
+    assert_eq!(reset.status, 303, "{}", reset.body);
+    let (_, step_one) = json(login(&app, &lost.username, &lost.password));
+    assert_eq!(step_one["mfa"], "enroll", "{step_one}");
+    let account = browser.get(&format!("/admin/users/{id}"));
+    assert!(!account.body.contains(&format!("href=\"{path}\"")));
+    let again = browser.get(&path);
+    assert!(
+        again.body.contains("chưa cài đặt xác thực hai lớp"),
+        "{}",
+        again.body
+    );
+}
+
+#[test]
 fn a_document_is_taken_in_hand_and_closed_through_its_page_at_the_version_shown() {
     let app = TestApp::spawn();
     let t = app.tree(&[("CCOP", "central", "ROOT")]);

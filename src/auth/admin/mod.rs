@@ -14,7 +14,9 @@ pub use self::operator::{
     bootstrap_user, reset_mfa, unlock_by_name, Bootstrap, NewOperatorAccount,
 };
 pub use self::policies::{list_policies, put_policy};
-pub use self::users::{create_user, get_user, list_users, revoke_user_sessions, update_user};
+pub use self::users::{
+    create_user, get_user, list_users, reset_user_mfa, revoke_user_sessions, update_user,
+};
 use super::caller::Grants;
 use super::model::{Role, User, UserStatus, UserView};
 use super::repo;

@@ -124,15 +124,19 @@ fn grant_roles(
 /// `odb user reset-mfa`: the account enrolls a second factor again at its
 /// next sign-in; its recovery codes and sessions end.
 pub fn reset_mfa(ctx: &mut Ctx, username: &str) -> AppResult<()> {
-    change_by_name(ctx, username, "user.reset_mfa", |ctx, user| {
-        user.totp_secret = None;
-        user.totp_confirmed = false;
-        user.totp_last_step = None;
-        repo::set_totp_secret(ctx.conn, user.id, None)?;
-        repo::replace_recovery_codes(ctx.conn, user.id, &[])?;
-        repo::revoke_sessions(ctx.conn, user.id, None, ctx.now)?;
-        Ok(())
-    })
+    change_by_name(ctx, username, "user.reset_mfa", forget_second_factor)
+}
+
+/// The account enrolls a second factor again at its next sign-in; its
+/// recovery codes and sessions end (a lost or stolen phone).
+pub(super) fn forget_second_factor(ctx: &mut Ctx, user: &mut User) -> AppResult<()> {
+    user.totp_secret = None;
+    user.totp_confirmed = false;
+    user.totp_last_step = None;
+    repo::set_totp_secret(ctx.conn, user.id, None)?;
+    repo::replace_recovery_codes(ctx.conn, user.id, &[])?;
+    repo::revoke_sessions(ctx.conn, user.id, None, ctx.now)?;
+    Ok(())
 }
 
 /// `odb user unlock`.

@@ -132,3 +132,40 @@ pub fn revoke_user_sessions(ctx: &mut Ctx, admin: &Grants, id: UserId) -> AppRes
     ctx.audit(&event)?;
     Ok(revoked)
 }
+
+/// Forgets the second factor of an account the administrator outranks, at
+/// the version it was read at: the account enrolls again at its next
+/// sign-in. Someone else resets yours, so one stolen session with a fresh
+/// second factor cannot swap the factor of the account it belongs to.
+pub fn reset_user_mfa(
+    ctx: &mut Ctx,
+    admin: &Grants,
+    (id, version): (UserId, i32),
+) -> AppResult<UserView> {
+    let (mut user, path) = user_in_scope(ctx, id)?;
+    if ctx.actor.id == Some(user.id) {
+        return Err(AppError::Forbidden(
+            "an administrator cannot reset their own second factor; ask another".into(),
+        ));
+    }
+    outranks(ctx, admin, user.id)?;
+    if user.version != version {
+        return Err(AppError::StaleVersion {
+            expected: version,
+            current: user.version,
+        });
+    }
+    super::operator::forget_second_factor(ctx, &mut user)?;
+    user.version += 1;
+    user.updated_at = ctx.now;
+    repo::save_user(ctx.conn, &user)?;
+    let event = ctx.event(
+        "user.reset_mfa",
+        "user",
+        Some(user.id.to_string()),
+        Some(path),
+        Vec::new(),
+    );
+    ctx.audit(&event)?;
+    Ok(UserView::from(&user))
+}

@@ -843,6 +843,9 @@ import-said-organization = Not the code of a unit you see
 ## Unlocking an account
 admin-unlock = Unlock the account
 admin-unlock-ask = Unlock the account { $user }? Its failed attempts are counted from zero again.
+admin-reset-mfa = Reset the second factor
+admin-reset-mfa-ask = Reset the second factor of { $user }? Their sessions and recovery codes end, and they set up an authenticator app again at their next sign-in.
+admin-no-mfa = This account has no second factor set up: it sets one up at its next sign-in.
 admin-not-locked = This account is not locked.
 admin-locked-until = (until { $time })
 

@@ -843,6 +843,9 @@ import-said-organization = Không phải mã của đơn vị bạn được xem
 ## Mở khóa tài khoản
 admin-unlock = Mở khóa tài khoản
 admin-unlock-ask = Mở khóa tài khoản { $user }? Số lần nhập sai được tính lại từ đầu.
+admin-reset-mfa = Đặt lại xác thực hai lớp
+admin-reset-mfa-ask = Đặt lại xác thực hai lớp của { $user }? Các phiên đăng nhập và mã khôi phục của tài khoản sẽ hết hiệu lực; lần đăng nhập tới, người dùng cài đặt lại ứng dụng xác thực.
+admin-no-mfa = Tài khoản này chưa cài đặt xác thực hai lớp: sẽ cài đặt ở lần đăng nhập tới.
 admin-not-locked = Tài khoản này không bị khóa.
 admin-locked-until = (đến { $time })
 
