@@ -46,6 +46,7 @@ fn register(table: &mut RouteTable) {
             crate::groupware::notices::routes::configure(table);
             crate::groupware::calendar::routes::configure(table);
             crate::groupware::trips::routes::configure(table);
+            crate::groupware::people::routes::configure(table);
             crate::reports::routes::configure(table);
             crate::imports::routes::configure(table);
         });

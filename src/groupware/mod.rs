@@ -6,6 +6,7 @@ pub mod access;
 pub mod calendar;
 pub mod correspondence;
 pub mod notices;
+pub mod people;
 pub mod rooms;
 pub mod tasks;
 pub mod trips;

@@ -894,3 +894,74 @@ fn a_business_trip_is_approved_by_someone_other_than_its_travellers() {
     )));
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
 }
+
+fn name(app: &TestApp, username: &str, display_name: &str) {
+    diesel::update(odb::db::schema::users::table)
+        .filter(odb::db::schema::users::username.eq(username))
+        .set(odb::db::schema::users::display_name.eq(display_name))
+        .execute(&mut app.db.connect())
+        .unwrap();
+}
+
+fn people(app: &TestApp, query: &str) -> (Vec<String>, Value) {
+    let (status, page) = json(app.get(&format!("/api/v1/groupware/people?{query}")));
+    assert_eq!(status, 200, "{page}");
+    let usernames = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["username"].as_str().unwrap().to_owned())
+        .collect();
+    (usernames, page["next_cursor"].clone())
+}
+
+#[test]
+fn colleagues_are_found_by_name_without_diacritics_within_the_callers_units() {
+    let o = office();
+    let app = &o.app;
+    app.use_token(Some(app.sign_in(&app.admin)));
+    app.tree(&[("P01", "province", "ROOT")]);
+    as_user(app, &o.clerk);
+    app.account("tinh.p01", Some("P01"), &["groupware_user"]);
+    app.account("da.nghi", Some("VU1"), &["groupware_user"]);
+    diesel::update(odb::db::schema::users::table)
+        .filter(odb::db::schema::users::username.eq("da.nghi"))
+        .set(odb::db::schema::users::status.eq("disabled"))
+        .execute(&mut app.db.connect())
+        .unwrap();
+    name(app, "van.thu", "Lê Thị Hoa");
+    name(app, "chuyen.vien", "Nguyễn Văn Đoàn");
+    name(app, "tinh.p01", "Nguyễn Văn Ngoài");
+    name(app, "da.nghi", "Nguyễn Văn Nghỉ");
+
+    assert_eq!(people(app, "q=doan").0, ["chuyen.vien"]);
+    assert_eq!(
+        people(app, "q=NGUY%E1%BB%84N").0,
+        ["chuyen.vien"],
+        "NGUYỄN: the province's and the disabled account are not listed"
+    );
+    assert_eq!(people(app, "q=thi%20hoa").0, ["van.thu"]);
+    assert_eq!(people(app, "q=chuyen").0, ["chuyen.vien"]);
+    assert!(people(app, "q=%25").0.is_empty(), "% is a literal");
+    let (first, cursor) = people(app, "limit=1");
+    assert_eq!(first, ["chuyen.vien"]);
+    let (rest, end) = people(app, &format!("limit=1&cursor={}", cursor.as_str().unwrap()));
+    assert_eq!((rest, end), (vec!["van.thu".to_owned()], Value::Null));
+    let (_, page) = json(app.get("/api/v1/groupware/people?q=hoa"));
+    assert_eq!(
+        page["items"][0],
+        json!({"id": user_id(app, "van.thu"), "username": "van.thu",
+               "display_name": "Lê Thị Hoa", "home_organization_id": o.ccop["id"]})
+    );
+
+    let long = "a".repeat(101);
+    let problem = assert_problem(
+        app.get(&format!("/api/v1/groupware/people?q={long}")),
+        422,
+        "validation",
+    );
+    assert_eq!(fields(&problem), ["q"]);
+    let viewer = app.account("chi.xem", Some("CCOP"), &["personnel_viewer"]);
+    as_user(app, &viewer);
+    assert_problem(app.get("/api/v1/groupware/people"), 403, "forbidden");
+}

@@ -1,0 +1,15 @@
+//! Finding colleagues to assign, invite or take along.
+
+use super::model::{PeopleFilter, Person};
+use super::repo;
+use crate::context::Ctx;
+use crate::error::AppResult;
+use crate::pagination::{self, Page};
+
+/// Accounts at home in the units the caller uses the groupware for.
+pub fn people(ctx: &mut Ctx, filter: PeopleFilter) -> AppResult<Page<Person>> {
+    let roots = ctx.scope.read_roots().unwrap_or_default();
+    let rows = repo::people(ctx.conn, &roots, &filter)?;
+    let (items, next_cursor) = pagination::finish(rows, filter.limit, |p| p.username.clone());
+    Ok(Page { items, next_cursor })
+}
