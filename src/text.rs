@@ -51,13 +51,10 @@ mod tests {
         let (from, to) = fold_translation();
         assert_eq!(from.chars().count(), to.chars().count());
         assert!(to.chars().all(|c| c.is_ascii_lowercase()), "{to}");
+        let pairs: Vec<(char, char)> = from.chars().zip(to.chars()).collect();
         let translated: String = "Nguyễn Thị ĐOÀN"
             .chars()
-            .map(|c| {
-                from.chars()
-                    .position(|f| f == c)
-                    .map_or(c, |i| to.chars().nth(i).unwrap())
-            })
+            .map(|c| pairs.iter().find(|(f, _)| *f == c).map_or(c, |(_, t)| *t))
             .collect();
         assert_eq!(translated.to_lowercase(), fold("Nguyễn Thị ĐOÀN"));
     }
