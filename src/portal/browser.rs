@@ -214,6 +214,14 @@ impl FormData {
         self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
+    /// What follows `prefix` in the names of the fields sent (a checked
+    /// box per row: `support-<id>`).
+    pub fn suffixes<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> {
+        self.0
+            .keys()
+            .filter_map(move |name| name.strip_prefix(prefix))
+    }
+
     /// The field as typed (for showing it again), or empty.
     pub fn raw(&self, name: &str) -> &str {
         self.0.get(name).map(String::as_str).unwrap_or_default()

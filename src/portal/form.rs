@@ -297,6 +297,26 @@ fn kind(lang: Lang, spec: &Spec) -> Kind {
 /// The errors at the form's top (each a link to its field), then the form.
 pub fn render(user: &SignedIn, shown: &Shown) -> Markup {
     let lang = user.lang();
+    html! {
+        (summary(lang, shown))
+        form.stack method="post" action=(shown.action) novalidate {
+            (page::csrf(&user.csrf()))
+            @for (name, value) in &shown.hidden {
+                input type="hidden" name=(name) value=(value);
+            }
+            (fields(lang, shown))
+            div.actions {
+                button.button type="submit" { (shown.submit) }
+                @if let Some(cancel) = &shown.cancel {
+                    a href=(cancel) { (lang.t("cancel")) }
+                }
+            }
+        }
+    }
+}
+
+/// The errors of a form, each a link to its field.
+pub fn summary(lang: Lang, shown: &Shown) -> Markup {
     let summary: Vec<(String, String)> = shown
         .errors
         .iter()
@@ -305,6 +325,11 @@ pub fn render(user: &SignedIn, shown: &Shown) -> Markup {
             (e.field.clone(), format!("{label}: {}", e.message))
         })
         .collect();
+    page::error_summary(lang, &summary)
+}
+
+/// The form's inputs, each with its label, hint and error.
+pub fn fields(lang: Lang, shown: &Shown) -> Markup {
     let fields: Vec<Field> = shown
         .specs
         .iter()
@@ -324,22 +349,7 @@ pub fn render(user: &SignedIn, shown: &Shown) -> Markup {
             )
         })
         .collect();
-    html! {
-        (page::error_summary(lang, &summary))
-        form.stack method="post" action=(shown.action) novalidate {
-            (page::csrf(&user.csrf()))
-            @for (name, value) in &shown.hidden {
-                input type="hidden" name=(name) value=(value);
-            }
-            @for field in &fields { (page::field(lang, field)) }
-            div.actions {
-                button.button type="submit" { (shown.submit) }
-                @if let Some(cancel) = &shown.cancel {
-                    a href=(cancel) { (lang.t("cancel")) }
-                }
-            }
-        }
-    }
+    html! { @for field in &fields { (page::field(lang, field)) } }
 }
 
 /// How a form's page answers a service's refusal: the status, the errors

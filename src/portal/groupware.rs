@@ -353,7 +353,10 @@ fn document_page(
             } }
         }
         (facts(lang, view))
-        @if view.status != Status::Done { (status_form(user, view, refused)) }
+        @if view.status != Status::Done {
+            p { a.button.button--secondary href=(format!("/documents/{}/assign", view.id)) { (lang.t("gw-assign")) } }
+            (status_form(user, view, refused))
+        }
         h2 { (lang.t("gw-history")) }
         (history(lang, events))
         p { a href="/documents" { (lang.t("gw-list-title")) } }

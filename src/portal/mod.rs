@@ -8,6 +8,7 @@
 
 mod admin;
 mod assets;
+mod assign;
 mod audit;
 mod browser;
 mod calendar;
@@ -58,6 +59,7 @@ pub fn configure(table: &mut RouteTable) {
     admin::configure(table);
     dossiers::configure(table);
     groupware::configure(table);
+    assign::configure(table);
     rooms::configure(table);
     tasks::configure(table);
     imports::configure(table);

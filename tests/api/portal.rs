@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use chrono::Duration;
+use diesel::prelude::*;
 use reqwest::blocking::Client;
 use reqwest::redirect::Policy;
 use serde_json::{json, Value};
@@ -1706,6 +1707,120 @@ fn a_document_is_taken_in_hand_and_closed_through_its_page_at_the_version_shown(
     )));
     assert_eq!(read["status"], "done");
     assert_eq!(read["done_on"], app.clock.today().to_string());
+}
+
+#[test]
+fn a_document_is_assigned_to_colleagues_found_by_name_one_leading() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("CCOP", "central", "ROOT")]);
+    let clerk = app.account("van.thu", Some("CCOP"), &["groupware_user"]);
+    for (username, name) in [("cv.doan", "Nguyễn Văn Đoàn"), ("cv.hoa", "Lê Thị Hoa")] {
+        app.account(username, Some("CCOP"), &["groupware_user"]);
+        diesel::update(odb::db::schema::users::table)
+            .filter(odb::db::schema::users::username.eq(username))
+            .set(odb::db::schema::users::display_name.eq(name))
+            .execute(&mut app.db.connect())
+            .unwrap();
+    }
+    let (doan, hoa) = (
+        crate::groupware::user_id(&app, "cv.doan"),
+        crate::groupware::user_id(&app, "cv.hoa"),
+    );
+    app.use_token(Some(app.sign_in(&clerk)));
+    let (status, document) = json(app.post(
+        "/api/v1/groupware/documents",
+        &json!({"organization_id": t["CCOP"]["id"], "direction": "incoming",
+                "document_type": "decision", "form": "state", "document_number": 12,
+                "issuer_code": "BNV", "document_date": app.clock.today().to_string(),
+                "issuer": "Bộ Nội vụ", "subject": "Về việc điều động cán bộ"}),
+    ));
+    assert_eq!(status, 201, "{document}");
+    let api = format!("/api/v1/groupware/documents/{}", id(&document));
+    let path = format!("/documents/{}/assign", id(&document));
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &clerk);
+    let page = browser.get(&format!("/documents/{}", id(&document)));
+    assert!(
+        page.body.contains(&format!("href=\"{path}\"")),
+        "{}",
+        page.body
+    );
+
+    let found = browser.get(&format!("{path}?q=doan"));
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert!(found.body.contains("Nguyễn Văn Đoàn (cv.doan)"));
+    assert!(
+        !found.body.contains("Lê Thị Hoa"),
+        "only the name asked for"
+    );
+    let support_hoa = format!("support-{hoa}");
+    let post = |fields: &[(&str, &str)]| {
+        let mut all = vec![("csrf_token", found.csrf()), ("version", found.version())];
+        all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        browser.post(&path, &all)
+    };
+    let no_lead = post(&[(&support_hoa, "on")]);
+    assert_eq!(no_lead.status, 422, "{}", no_lead.body);
+    assert!(no_lead.body.contains("id=\"f-assignees-error\""));
+    assert!(no_lead.body.contains("Chọn một người chủ trì."));
+    let bad_date = post(&[("lead", &doan), ("handling_deadline", "31/02/2027")]);
+    assert_eq!(bad_date.status, 422, "{}", bad_date.body);
+    assert!(bad_date.body.contains("id=\"f-handling-deadline-error\""));
+    let (_, unchanged) = json(app.get(&api));
+    assert_eq!(
+        unchanged["status"], "registered",
+        "nothing was half-written"
+    );
+
+    let deadline = app.clock.today() + Duration::days(10);
+    let assigned = post(&[
+        ("lead", &doan),
+        (&support_hoa, "on"),
+        (
+            "handling_deadline",
+            &deadline.format("%d/%m/%Y").to_string(),
+        ),
+        ("note", "Đề xuất phương án trong tuần"),
+    ]);
+    assert_eq!(assigned.status, 303, "{}", assigned.body);
+    let (_, read) = json(app.get(&api));
+    assert_eq!(read["status"], "assigned");
+    assert_eq!(read["handling_deadline"], deadline.to_string());
+    let mut who: Vec<(String, bool)> = read["assignees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["user_id"].as_str().unwrap().to_owned(),
+                a["lead"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    who.sort();
+    let mut expected = vec![(doan.clone(), true), (hoa.clone(), false)];
+    expected.sort();
+    assert_eq!(who, expected);
+
+    // the page shows who handles it now, without a search
+    let again = browser.get(&path);
+    assert!(
+        again
+            .body
+            .contains(&format!("name=\"lead\" value=\"{doan}\" checked")),
+        "{}",
+        again.body
+    );
+    assert!(again
+        .body
+        .contains(&format!("name=\"{support_hoa}\" checked")));
+    let stale = post(&[("lead", &hoa)]);
+    assert_eq!(
+        stale.status, 412,
+        "the form's version is old: {}",
+        stale.body
+    );
 }
 
 #[test]

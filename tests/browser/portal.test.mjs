@@ -464,5 +464,12 @@ test("a room is booked and cancelled; a trip is proposed; a document is closed",
   await staff.goto(`${demo.base}/documents`);
   await staff.locator("tbody th a, tbody td a").first().click();
   await assertAccessible(staff, "a document with its status form");
+  await staff.getByRole("link", { name: "Giao xử lý" }).click();
+  await staff.getByLabel(/^Tìm người theo tên/).fill("nguyen");
+  await staff.getByRole("button", { name: "Tìm", exact: true }).click();
+  await assertAccessible(staff, "colleagues found to assign a document");
+  await staff.getByRole("button", { name: "Giao xử lý" }).click();
+  await assert.doesNotReject(staff.locator("#f-assignees-error").waitFor());
+  await assertAccessible(staff, "an assignment without a lead");
   await staff.context().close();
 });

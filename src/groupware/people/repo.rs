@@ -4,6 +4,7 @@ use diesel::sql_types::{Array, BigInt, Nullable, Text};
 use super::model::{PeopleFilter, Person};
 use crate::db::ltree::TreePath;
 use crate::db::schema::sql_types::Ltree;
+use crate::ids::UserId;
 use crate::text::{fold_translation, like_literal};
 
 /// Live accounts at home under `roots`, by username; the organizations'
@@ -30,5 +31,16 @@ pub fn people(
     .bind::<Text, _>(pattern)
     .bind::<Nullable<Text>, _>(filter.after.as_deref())
     .bind::<BigInt, _>(filter.limit.probe())
+    .load(conn)
+}
+
+/// The accounts `ids` name, wherever they are at home: the people a
+/// visible document or task is already assigned to.
+pub fn named(conn: &mut PgConnection, ids: &[UserId]) -> QueryResult<Vec<Person>> {
+    diesel::sql_query(
+        "SELECT id, username, display_name, home_organization_id FROM users \
+          WHERE id = ANY($1) ORDER BY username",
+    )
+    .bind::<Array<diesel::sql_types::Uuid>, _>(ids.iter().map(|id| id.0).collect::<Vec<_>>())
     .load(conn)
 }

@@ -4,6 +4,7 @@ use super::model::{PeopleFilter, Person};
 use super::repo;
 use crate::context::Ctx;
 use crate::error::AppResult;
+use crate::ids::UserId;
 use crate::pagination::{self, Page};
 
 /// Accounts at home in the units the caller uses the groupware for.
@@ -12,4 +13,9 @@ pub fn people(ctx: &mut Ctx, filter: PeopleFilter) -> AppResult<Page<Person>> {
     let rows = repo::people(ctx.conn, &roots, &filter)?;
     let (items, next_cursor) = pagination::finish(rows, filter.limit, |p| p.username.clone());
     Ok(Page { items, next_cursor })
+}
+
+/// The people `ids` name, for showing who is already assigned.
+pub fn named(ctx: &mut Ctx, ids: &[UserId]) -> AppResult<Vec<Person>> {
+    Ok(repo::named(ctx.conn, ids)?)
 }

@@ -852,6 +852,17 @@ admin-locked-until = (until { $time })
 ## Handling a document
 gw-change-status = Update the handling status
 gw-status-changed = The handling status is updated.
+gw-assign = Assign for handling
+gw-assign-find = Find people by name
+gw-assign-find-hint = Full name (with or without diacritics) or username, in your units.
+gw-field-assignees = Who handles it
+gw-assign-people = Who handles it
+gw-assign-person = Name
+gw-assign-lead = Leads
+gw-assign-support = Assists
+gw-assign-nobody = Nobody yet: find people by name above.
+gw-assign-choose-lead = Choose one person to lead.
+gw-assign-done = The document is handled; it cannot be assigned again.
 gw-field-note = Note
 conflict-document-done = The document's handling is done; register a new document to act on it again.
 conflict-status-transition = The document cannot take this status: handling goes registered, assigned, in progress, done.

@@ -852,6 +852,17 @@ admin-locked-until = (đến { $time })
 ## Xử lý văn bản
 gw-change-status = Cập nhật tình trạng xử lý
 gw-status-changed = Đã cập nhật tình trạng xử lý.
+gw-assign = Giao xử lý
+gw-assign-find = Tìm người theo tên
+gw-assign-find-hint = Họ tên (có dấu hoặc không dấu) hoặc tên đăng nhập, trong các đơn vị của bạn.
+gw-field-assignees = Người xử lý
+gw-assign-people = Người xử lý
+gw-assign-person = Họ tên
+gw-assign-lead = Chủ trì
+gw-assign-support = Phối hợp
+gw-assign-nobody = Chưa có ai: tìm người theo tên ở trên.
+gw-assign-choose-lead = Chọn một người chủ trì.
+gw-assign-done = Văn bản đã xử lý xong, không giao lại được.
 gw-field-note = Ghi chú
 conflict-document-done = Văn bản đã xử lý xong; muốn xử lý tiếp hãy vào sổ văn bản mới.
 conflict-status-transition = Không thể chuyển sang tình trạng này: văn bản đi từ đã vào sổ, đã giao, đang xử lý đến đã xử lý xong.
