@@ -16,6 +16,7 @@ use super::form::{self, choice, date, optional, text, yes_no, Shown, Spec};
 use super::format;
 use super::i18n::Lang;
 use super::page::{self, Nav};
+use super::people;
 use super::rooms::{hours, times, VIETNAM};
 use crate::auth::caller::Permission;
 use crate::context::Scope;
@@ -37,7 +38,7 @@ pub fn configure(table: &mut RouteTable) {
 const WORDS: &str = "cal-field";
 
 /// The event: the API's body, the unit typed by its code and the times as
-/// a day and hours (the API's invitees are user ids, not typed here).
+/// a day and hours, the invitees by name or username (`super::people`).
 const CREATE: &[Spec] = &[
     text("organization_code"),
     optional(yes_no("personal")),
@@ -46,6 +47,7 @@ const CREATE: &[Spec] = &[
     date("day"),
     text("starts"),
     text("ends"),
+    optional(text("invitees")),
 ];
 
 const ANSWERS: [&str; 3] = ["accepted", "tentative", "declined"];
@@ -210,9 +212,19 @@ pub async fn create(posted: Posted<SignedIn>) -> Result<HttpResponse, PortalErro
     let lang = user.lang();
     let read = form::read(lang, CREATE, &form)
         .and_then(|mut values| times(lang, &mut values).map(|()| values));
-    let errors = match read {
-        Err(errors) => errors,
-        Ok(mut values) => {
+    let typed = form.get("invitees").unwrap_or_default().to_owned();
+    let named = user
+        .run(scope.clone(), move |ctx| people::look_up(ctx, &typed))
+        .await?;
+    let errors = match (read, people::chosen(lang, "invitees", named)) {
+        (Err(mut errors), invitees) => {
+            errors.extend(invitees.err());
+            errors
+        }
+        (Ok(_), Err(error)) => vec![error],
+        (Ok(mut values), Ok(invitees)) => {
+            values.remove("invitees");
+            values.insert("invitee_ids".into(), serde_json::json!(invitees));
             let made = user
                 .visitor
                 .app
@@ -249,13 +261,24 @@ fn event_id(user: &SignedIn, raw: &str) -> Result<EventId, PortalError> {
         .map_err(|_| user.fail(AppError::NotFound { entity: "event" }))
 }
 
-async fn read(user: &SignedIn, scope: Scope, id: EventId) -> Result<EventView, PortalError> {
-    user.run(scope, move |ctx| service::view(ctx, id)).await
+/// The event and its invitees' names.
+async fn read(
+    user: &SignedIn,
+    scope: Scope,
+    id: EventId,
+) -> Result<(EventView, Vec<String>), PortalError> {
+    user.run(scope, move |ctx| {
+        let view = service::view(ctx, id)?;
+        let ids: Vec<_> = view.invitees.iter().map(|i| i.user_id).collect();
+        let invitees = people::names(ctx, &ids)?;
+        Ok((view, invitees))
+    })
+    .await
 }
 
 fn event_page(
     user: &SignedIn,
-    view: &EventView,
+    (view, invitees): (&EventView, &[String]),
     ok: Option<&str>,
     refused: Option<(&FormData, Vec<FieldError>)>,
 ) -> Markup {
@@ -287,7 +310,7 @@ fn event_page(
             @if view.recurrence.is_some() {
                 dt { (lang.t("cal-recurring")) } dd { (lang.t("choose-yes")) }
             }
-            dt { (lang.t("cal-invitees")) } dd { (view.invitees.len()) }
+            dt { (lang.t("cal-invitees")) } dd { (invitees.join(", ")) }
             @if let Some(mine) = mine {
                 dt { (lang.t("cal-your-answer")) } dd { (said(lang, mine.answer)) }
             }
@@ -308,13 +331,13 @@ pub async fn event(
 ) -> Result<HttpResponse, PortalError> {
     let scope = user.require(Permission::UseGroupware)?;
     let id = event_id(&user, &id)?;
-    let view = read(&user, scope, id).await?;
+    let (view, invitees) = read(&user, scope, id).await?;
     let ok = match (&query.made, &query.answered) {
         (Some(_), _) => Some("cal-made"),
         (_, Some(_)) => Some("cal-answered"),
         _ => None,
     };
-    Ok(user.ok(event_page(&user, &view, ok, None)))
+    Ok(user.ok(event_page(&user, (&view, &invitees), ok, None)))
 }
 
 /// The invitee's answer: the API's `POST /groupware/events/{id}/answer`.
@@ -337,10 +360,10 @@ pub async fn answer(
             return Ok(see_other(&format!("/calendar/events/{id}?answered=1")));
         }
     };
-    let view = read(&user, scope, id).await?;
+    let (view, invitees) = read(&user, scope, id).await?;
     Ok(user.visitor.respond(
         StatusCode::UNPROCESSABLE_ENTITY,
-        event_page(&user, &view, None, Some((&form, errors))),
+        event_page(&user, (&view, &invitees), None, Some((&form, errors))),
     ))
 }
 

@@ -25,6 +25,7 @@ mod officials;
 mod organizations;
 mod page;
 mod party;
+mod people;
 mod rooms;
 mod sign_in;
 mod start;

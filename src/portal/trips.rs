@@ -16,6 +16,7 @@ use super::form::{self, date, optional, text, yes_no, Shown, Spec};
 use super::format;
 use super::i18n::Lang;
 use super::page::{self, Nav};
+use super::people;
 use crate::auth::caller::Permission;
 use crate::context::Scope;
 use crate::error::{AppError, FieldError};
@@ -42,6 +43,7 @@ const PROPOSE: &[Spec] = &[
     text("destination"),
     date("starts_on"),
     date("ends_on"),
+    optional(text("companions")),
 ];
 
 const DECIDE: &[Spec] = &[yes_no("approve"), optional(text("note"))];
@@ -141,15 +143,27 @@ pub async fn propose(posted: Posted<SignedIn>) -> Result<HttpResponse, PortalErr
     let scope = user.require(Permission::UseGroupware)?;
     let lang = user.lang();
     let traveller = user.caller.user_id;
-    let errors = match form::read(lang, PROPOSE, &form) {
-        Err(errors) => errors,
-        Ok(mut values) => {
+    let typed = form.get("companions").unwrap_or_default().to_owned();
+    let named = user
+        .run(scope.clone(), move |ctx| people::look_up(ctx, &typed))
+        .await?;
+    let companions = people::chosen(lang, "companions", named);
+    let errors = match (form::read(lang, PROPOSE, &form), companions) {
+        (Err(mut errors), companions) => {
+            errors.extend(companions.err());
+            errors
+        }
+        (Ok(_), Err(error)) => vec![error],
+        (Ok(mut values), Ok(companions)) => {
+            values.remove("companions");
+            let mut members = vec![traveller];
+            members.extend(companions.into_iter().filter(|id| *id != traveller));
             let made = user
                 .visitor
                 .app
                 .as_caller(&user.caller, scope, move |ctx| {
                     super::groupware::unit_by_code(ctx, &mut values)?;
-                    values.insert("member_ids".into(), serde_json::json!([traveller]));
+                    values.insert("member_ids".into(), serde_json::json!(members));
                     let body: NewTrip = form::body(values)?;
                     service::propose(ctx, body)
                 })
@@ -180,7 +194,7 @@ pub struct TripQuery {
 
 fn trip_page(
     user: &SignedIn,
-    view: &TripView,
+    (view, travellers): (&TripView, &[String]),
     ok: Option<&str>,
     refused: Option<(&FormData, Vec<FieldError>, Option<String>)>,
 ) -> Markup {
@@ -207,7 +221,7 @@ fn trip_page(
         dl.facts {
             dt { (lang.t("trip-field-destination")) } dd { (view.destination) }
             dt { (lang.t("trip-dates")) } dd { (format::date(view.starts_on)) " – " (format::date(view.ends_on)) }
-            dt { (lang.t("trip-travellers")) } dd { (view.member_ids.len()) }
+            dt { (lang.t("trip-travellers")) } dd { (travellers.join(", ")) }
             dt { (lang.t("trip-status")) } dd { (word(lang, view.status)) }
             @if let Some(at) = view.decided_at {
                 dt { (lang.t("trip-decided-at")) } dd { (format::date_time(at)) }
@@ -226,8 +240,18 @@ fn trip_page(
     page::signed_in_page(user, Nav::Groupware, &view.purpose, body)
 }
 
-async fn read(user: &SignedIn, scope: Scope, id: TripId) -> Result<TripView, PortalError> {
-    user.run(scope, move |ctx| service::view(ctx, id)).await
+/// The trip and its travellers' names.
+async fn read(
+    user: &SignedIn,
+    scope: Scope,
+    id: TripId,
+) -> Result<(TripView, Vec<String>), PortalError> {
+    user.run(scope, move |ctx| {
+        let view = service::view(ctx, id)?;
+        let travellers = people::names(ctx, &view.member_ids)?;
+        Ok((view, travellers))
+    })
+    .await
 }
 
 pub async fn trip(
@@ -237,13 +261,13 @@ pub async fn trip(
 ) -> Result<HttpResponse, PortalError> {
     let scope = user.require(Permission::UseGroupware)?;
     let id = trip_id(&user, &id)?;
-    let view = read(&user, scope, id).await?;
+    let (view, travellers) = read(&user, scope, id).await?;
     let ok = match (&query.proposed, &query.decided) {
         (Some(_), _) => Some("trip-proposed"),
         (_, Some(_)) => Some("trip-decided"),
         _ => None,
     };
-    Ok(user.ok(trip_page(&user, &view, ok, None)))
+    Ok(user.ok(trip_page(&user, (&view, &travellers), ok, None)))
 }
 
 /// Approves or rejects: the API's `POST /groupware/trips/{id}/decision`
@@ -274,10 +298,15 @@ pub async fn decide(
             }
         }
     };
-    let view = read(&user, scope, id).await?;
+    let (view, travellers) = read(&user, scope, id).await?;
     Ok(user.visitor.respond(
         status,
-        trip_page(&user, &view, None, Some((&form, errors, notice))),
+        trip_page(
+            &user,
+            (&view, &travellers),
+            None,
+            Some((&form, errors, notice)),
+        ),
     ))
 }
 

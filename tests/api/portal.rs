@@ -1823,6 +1823,85 @@ fn a_document_is_assigned_to_colleagues_found_by_name_one_leading() {
     );
 }
 
+fn display_name(app: &TestApp, username: &str, name: &str) {
+    diesel::update(odb::db::schema::users::table)
+        .filter(odb::db::schema::users::username.eq(username))
+        .set(odb::db::schema::users::display_name.eq(name))
+        .execute(&mut app.db.connect())
+        .unwrap();
+}
+
+#[test]
+fn companions_are_typed_by_name_or_username_and_a_shared_name_asks_for_the_username() {
+    let app = TestApp::spawn();
+    app.tree(&[("CCOP", "central", "ROOT"), ("P01", "province", "ROOT")]);
+    let traveller = app.account("chuyen.vien", Some("CCOP"), &["groupware_user"]);
+    for (username, unit, name) in [
+        ("cv.doan", "CCOP", "Nguyễn Văn Đoàn"),
+        ("hoa.1", "CCOP", "Lê Thị Hoa"),
+        ("hoa.2", "CCOP", "Lê Thị Hoa"),
+        ("tinh.an", "P01", "Trần Văn An"),
+    ] {
+        app.account(username, Some(unit), &["groupware_user"]);
+        display_name(&app, username, name);
+    }
+    display_name(&app, "chuyen.vien", "Phạm Minh Chuyên");
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &traveller);
+    let form = browser.get("/trips/new");
+    assert!(form.body.contains("id=\"f-companions\""), "{}", form.body);
+    let today = app.clock.today();
+    let propose = |companions: &str| {
+        browser.post(
+            "/trips/new",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("organization_code", "CCOP"),
+                ("purpose", "Khảo sát"),
+                ("destination", "Bắc Ninh"),
+                ("starts_on", &typed(today + Duration::days(3))),
+                ("ends_on", &typed(today + Duration::days(4))),
+                ("companions", companions),
+            ],
+        )
+    };
+    let shared = propose("nguyen van doan, Lê Thị Hoa");
+    assert_eq!(shared.status, 422, "{}", shared.body);
+    assert!(shared.body.contains("id=\"f-companions-error\""));
+    assert!(shared.body.contains("hoa.1, hoa.2"), "{}", shared.body);
+    let elsewhere = propose("Trần Văn An");
+    assert_eq!(elsewhere.status, 422, "another unit's people are not found");
+    assert!(elsewhere.body.contains("Không tìm thấy ai tên"));
+    let (_, trips) = json(app.get("/api/v1/groupware/trips"));
+    assert_eq!(trips["items"].as_array().map(Vec::len), Some(0), "{trips}");
+
+    let made = propose("nguyen van doan; HOA.2");
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page = browser.get(made.location.as_deref().unwrap());
+    assert!(
+        page.body.contains(
+            "Phạm Minh Chuyên (chuyen.vien), Nguyễn Văn Đoàn (cv.doan), Lê Thị Hoa (hoa.2)"
+        ),
+        "the travellers by name: {}",
+        page.body
+    );
+    app.use_token(Some(app.sign_in(&traveller)));
+    let (_, trips) = json(app.get("/api/v1/groupware/trips"));
+    let mut members: Vec<String> = trips["items"][0]["member_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_owned())
+        .collect();
+    members.sort();
+    let mut expected: Vec<String> = ["chuyen.vien", "cv.doan", "hoa.2"]
+        .iter()
+        .map(|u| crate::groupware::user_id(&app, u))
+        .collect();
+    expected.sort();
+    assert_eq!(members, expected);
+}
+
 #[test]
 fn a_trip_is_proposed_by_its_traveller_and_approved_by_another_of_the_unit() {
     let app = TestApp::spawn();
@@ -2123,6 +2202,33 @@ fn the_week_calendar_lists_the_callers_events_and_takes_new_ones_and_answers() {
     assert!(!theirs.body.contains("Giao ban tuần"));
     assert!(!theirs.body.contains("Hội nghị cán bộ"));
     assert_eq!(other.get(&path).status, 404);
+
+    // invitees typed by username: an unknown one is refused beside the field
+    let invite = |invitees: &str| {
+        writer.post(
+            "/calendar/new",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("organization_code", "CCOP"),
+                ("title", "Họp chuyên đề"),
+                ("day", &day),
+                ("starts", "16:00"),
+                ("ends", "17:00"),
+                ("invitees", invitees),
+            ],
+        )
+    };
+    let unknown = invite("nguoi.khong.co");
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert!(unknown.body.contains("id=\"f-invitees-error\""));
+    let invited = invite("nguoi.khac");
+    assert_eq!(invited.status, 303, "{}", invited.body);
+    let page = writer.get(invited.location.as_deref().unwrap());
+    assert!(page.body.contains("(nguoi.khac)"), "{}", page.body);
+    assert!(
+        other.get(&week).body.contains("Họp chuyên đề"),
+        "the invitee sees it"
+    );
 }
 
 #[test]
