@@ -134,15 +134,34 @@ impl TryFrom<AttachmentInput> for NewAttachment {
     fn try_from(input: AttachmentInput) -> AppResult<Self> {
         let file_name = file_name(&input.file_name)?;
         let bytes = decoded(&input.content_base64)?;
-        if !looks_like(input.content_type, &bytes) {
+        NewAttachment::checked(file_name, input.content_type, bytes)
+    }
+}
+
+impl NewAttachment {
+    /// A file as uploaded (the portal's form): its bytes must be what its
+    /// type says; a fault names `content_base64`, as in the API.
+    pub fn checked(
+        file_name: String,
+        content_type: AttachmentType,
+        bytes: Vec<u8>,
+    ) -> AppResult<Self> {
+        if bytes.is_empty() || bytes.len() > MAX_ATTACHMENT_BYTES {
             return Err(AppError::invalid(
                 "content_base64",
-                format!("is not {} content", input.content_type),
+                format!("must hold 1 to {MAX_ATTACHMENT_BYTES} bytes"),
             ));
         }
+        if !looks_like(content_type, &bytes) {
+            return Err(AppError::invalid(
+                "content_base64",
+                format!("is not {content_type} content"),
+            ));
+        }
+        let file_name = self::file_name(&file_name)?;
         Ok(NewAttachment {
             file_name,
-            content_type: input.content_type,
+            content_type,
             bytes,
         })
     }

@@ -4,8 +4,9 @@
 //! dossier services decide and audit, as for the API; a dossier outside the
 //! officer's grants is the same "not found" as one that does not exist.
 
+use actix_web::http::header;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -18,8 +19,11 @@ use super::i18n::Lang;
 use super::page::{self, Nav};
 use crate::auth::caller::{Permission, DOSSIER_STEP_UP_SECONDS};
 use crate::context::Scope;
+use crate::dossiers::input::NewAttachment;
 use crate::dossiers::input::{ListQuery, NewDossier, ReadInput, ReadRequest, Statement};
-use crate::dossiers::model::{DossierContent, DossierView, Subject};
+use crate::dossiers::model::{
+    AttachmentType, DossierContent, DossierView, Subject, MAX_ATTACHMENT_BYTES,
+};
 use crate::dossiers::service;
 use crate::error::{AppError, FieldError};
 use crate::http::route_table::RouteTable;
@@ -33,8 +37,17 @@ pub fn configure(table: &mut RouteTable) {
         .resource("/dossiers/{id}/correct", |r| {
             r.get(correct_form).post(correct)
         })
-        .resource("/dossiers/{id}/read", |r| r.get(read_form).post(read));
+        .resource("/dossiers/{id}/read", |r| r.get(read_form).post(read))
+        .resource("/dossiers/{id}/attach", |r| {
+            r.app_data(web::PayloadConfig::default().limit(ATTACH_LIMIT))
+                .get(attach_form)
+                .post(attach)
+        })
+        .resource("/dossiers/{id}/attachments/{number}", |r| r.post(download));
 }
+
+/// One file and the form's other fields.
+const ATTACH_LIMIT: usize = MAX_ATTACHMENT_BYTES + 64 * 1024;
 
 const WORDS: &str = "dossier-field";
 
@@ -143,11 +156,13 @@ fn facts(lang: Lang, view: &DossierView) -> Markup {
     }
 }
 
-/// `?made=1` after a new dossier, `?corrected=1` after a new version.
+/// `?made=1` after a new dossier, `?corrected=1` after a new version,
+/// `?attached=1` after a file.
 #[derive(Debug, Default, Deserialize)]
 pub struct DossierQuery {
     made: Option<String>,
     corrected: Option<String>,
+    attached: Option<String>,
 }
 
 /// One dossier, without what it says.
@@ -164,6 +179,7 @@ pub async fn dossier(
     let ok = match (&query.made, &query.corrected) {
         (Some(_), _) => Some("dossier-made"),
         (_, Some(_)) => Some("dossier-corrected"),
+        _ if query.attached.is_some() => Some("dossier-attached"),
         _ => None,
     };
     let body = html! {
@@ -174,6 +190,7 @@ pub async fn dossier(
         div.actions {
             a.button href=(format!("/dossiers/{id}/read")) { (lang.t("dossier-read")) }
             a.button.button--secondary href=(format!("/dossiers/{id}/correct")) { (lang.t("dossier-correct")) }
+            a.button.button--secondary href=(format!("/dossiers/{id}/attach")) { (lang.t("dossier-attach")) }
             a.button.button--secondary href=(format!("/dossiers?subject_id={}", view.subject_id)) { (lang.t("dossier-list-title")) }
         }
     };
@@ -231,7 +248,10 @@ pub async fn read(
                 })
                 .await;
             match opened {
-                Ok(content) => return Ok(user.ok(content_page(&user, &content))),
+                Ok(content) => {
+                    let reason = form.raw("reason").trim();
+                    return Ok(user.ok(content_page(&user, &content, reason)));
+                }
                 Err(AppError::Validation(errors)) => errors
                     .into_iter()
                     .map(|e| form::translate(lang, e))
@@ -398,7 +418,9 @@ pub async fn correct(
     Ok(user.visitor.respond(status, markup))
 }
 
-fn content_page(user: &SignedIn, content: &DossierContent) -> Markup {
+/// What the dossier says; each file is downloaded for the reason just
+/// stated (audited again for each).
+fn content_page(user: &SignedIn, content: &DossierContent, reason: &str) -> Markup {
     let lang = user.lang();
     let body = html! {
         dl.facts {
@@ -417,13 +439,205 @@ fn content_page(user: &SignedIn, content: &DossierContent) -> Markup {
             h2 { (lang.t("dossier-attachments")) }
             ul {
                 @for attachment in &content.attachments {
-                    li { (attachment.file_name) " (" (attachment.size) " B)" }
+                    li {
+                        form.inline method="post" action=(format!("/dossiers/{}/attachments/{}", content.id, attachment.number)) {
+                            (page::csrf(&user.csrf()))
+                            input type="hidden" name="reason" value=(reason);
+                            (attachment.file_name) " (" (attachment.size) " B) "
+                            button.button.button--secondary type="submit"
+                                aria-label=(format!("{} {}", lang.t("dossier-download"), attachment.file_name)) {
+                                (lang.t("dossier-download"))
+                            }
+                        }
+                    }
                 }
             }
         }
         p { a href=(format!("/dossiers/{}", content.id)) { (lang.t("dossier-back")) } }
     };
     page::signed_in_page(user, Nav::Officials, &lang.t("dossier-title"), body)
+}
+
+/// The type a file's name says; the service then checks its first bytes.
+fn attachment_type(file_name: &str) -> Option<AttachmentType> {
+    let extension = file_name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "pdf" => AttachmentType::Pdf,
+        "jpg" | "jpeg" => AttachmentType::Jpeg,
+        "png" => AttachmentType::Png,
+        "txt" => AttachmentType::PlainText,
+        "docx" => AttachmentType::Docx,
+        _ => return None,
+    })
+}
+
+fn attach_page(user: &SignedIn, id: DossierId, error: Option<&str>) -> Markup {
+    let lang = user.lang();
+    let file = page::Field {
+        error: error.map(str::to_owned),
+        required: true,
+        hint: Some(lang.t("dossier-attach-hint")),
+        ..page::Field::new(
+            "file",
+            lang.t("dossier-field-file"),
+            "",
+            page::Kind::Attachment,
+        )
+    };
+    let summary: Vec<(String, String)> = error
+        .map(|e| {
+            (
+                "file".to_owned(),
+                format!("{}: {e}", lang.t("dossier-field-file")),
+            )
+        })
+        .into_iter()
+        .collect();
+    let body = html! {
+        (page::error_summary(lang, &summary))
+        form.stack method="post" action=(format!("/dossiers/{id}/attach")) enctype="multipart/form-data" novalidate {
+            (page::csrf(&user.csrf()))
+            (page::field(lang, &file))
+            div.actions {
+                button.button type="submit" { (lang.t("dossier-attach")) }
+                a href=(format!("/dossiers/{id}")) { (lang.t("cancel")) }
+            }
+        }
+    };
+    page::signed_in_page(user, Nav::Officials, &lang.t("dossier-attach"), body)
+}
+
+/// The file form, after a second factor proved within five minutes.
+pub async fn attach_form(
+    user: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PortalError> {
+    require_recent_mfa(&user)?;
+    let id = dossier_id(&user, &id)?;
+    user.run(scope(&user), move |ctx| service::view(ctx, id).map(|_| ()))
+        .await?;
+    Ok(user.ok(attach_page(&user, id, None)))
+}
+
+/// Seals the uploaded file into the dossier: the API's
+/// `POST /dossiers/{id}/attachments`.
+pub async fn attach(
+    user: SignedIn,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PortalError> {
+    require_recent_mfa(&user)?;
+    let id = dossier_id(&user, &id)?;
+    let lang = user.lang();
+    let (_, file) = super::imports::upload(&user, &req, &body)?;
+    let checked = match file {
+        None => Err(lang.t("dossier-attach-choose")),
+        Some((name, bytes)) => match attachment_type(&name) {
+            None => Err(lang.t("dossier-attach-kind")),
+            Some(kind) => {
+                NewAttachment::checked(name, kind, bytes).map_err(|e| refused_file(lang, e))
+            }
+        },
+    };
+    let error = match checked {
+        Err(error) => error,
+        Ok(attachment) => {
+            let saved = user
+                .visitor
+                .app
+                .as_caller(&user.caller, scope(&user), move |ctx| {
+                    service::attach(ctx, id, attachment)
+                })
+                .await;
+            match saved {
+                Ok(_) => return Ok(see_other(&format!("/dossiers/{id}?attached=1"))),
+                Err(error @ AppError::Validation(_)) => refused_file(lang, error),
+                Err(other) => return Err(user.fail(other)),
+            }
+        }
+    };
+    Ok(user.visitor.respond(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        attach_page(&user, id, Some(&error)),
+    ))
+}
+
+/// A refusal of the file in the officer's words.
+fn refused_file(lang: Lang, error: AppError) -> String {
+    match error {
+        AppError::Validation(errors) => errors
+            .into_iter()
+            .map(|e| form::translate(lang, e).message)
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}
+
+/// One file of a dossier, for the reason stated when its content was read
+/// (audited as `dossier.read_attachment`), as a download never cached.
+pub async fn download(
+    posted: Posted<SignedIn>,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, PortalError> {
+    let Posted { who: user, form } = posted;
+    require_recent_mfa(&user)?;
+    let (id, number) = path.into_inner();
+    let id = dossier_id(&user, &id)?;
+    let reason = form.raw("reason").to_owned();
+    let content = user
+        .run(scope(&user), move |ctx| {
+            let reason =
+                crate::dossiers::input::Reason::try_from(crate::dossiers::input::ReasonRequest {
+                    reason,
+                })?;
+            service::read_attachment(ctx, id, number, reason)
+        })
+        .await?;
+    let bytes = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        &content.content_base64,
+    )
+    .map_err(|e| user.fail(AppError::Internal(e.to_string())))?;
+    let name = &content.attachment.file_name;
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        ascii_name(name),
+        percent_encoded(name)
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            content.attachment.content_type.as_str(),
+        ))
+        .insert_header((header::CONTENT_DISPOSITION, disposition))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes))
+}
+
+/// The name for browsers that read only `filename=`: ASCII, no quotes.
+fn ascii_name(name: &str) -> String {
+    crate::text::fold(name)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// RFC 8187's encoding of the name for `filename*=`.
+fn percent_encoded(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -209,11 +209,11 @@ pub async fn import_form(user: SignedIn) -> Result<HttpResponse, PortalError> {
 }
 
 /// A file as uploaded: its name and bytes.
-type File = (String, Vec<u8>);
+pub(super) type File = (String, Vec<u8>);
 
 /// The posted form's fields and its file, its CSRF token checked as
-/// `Posted` checks a plain form's.
-fn upload(
+/// `Posted` checks a plain form's (the dossiers' attachments too).
+pub(super) fn upload(
     user: &SignedIn,
     req: &HttpRequest,
     body: &[u8],

@@ -186,6 +186,8 @@ pub enum Kind {
     Select(Vec<(String, String)>),
     /// A spreadsheet to upload (CSV or XLSX).
     File,
+    /// A document to attach (PDF, JPEG, PNG, plain text, DOCX).
+    Attachment,
 }
 
 /// One labelled form field, with its hint and its error beside it.
@@ -264,6 +266,10 @@ pub fn field(lang: Lang, f: &Field) -> Markup {
                             option value=(value) selected[*value == f.value] { (label) }
                         }
                     }
+                }
+                Kind::Attachment => {
+                    input id=(id) name=(f.name) type="file" accept=".pdf,.jpg,.jpeg,.png,.txt,.docx"
+                        required[f.required] aria-invalid=[invalid] aria-describedby=[&described];
                 }
                 Kind::File => {
                     input id=(id) name=(f.name) type="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

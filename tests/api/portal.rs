@@ -1127,6 +1127,97 @@ fn a_dossier_officer_reads_a_dossier_for_a_stated_reason_after_a_recent_second_f
 }
 
 #[test]
+fn a_dossier_officer_attaches_a_file_and_downloads_it_for_the_reason_stated() {
+    let app = TestApp::spawn();
+    let t = app.tree(&[("HN", "province", "ROOT")]);
+    let official = create(&app, &profile(&t["HN"], "Nguyễn Văn Bình", "001075012345"));
+    let officer = app.account("officer.hn", Some("HN"), &["dossier_officer"]);
+    app.use_token(Some(app.sign_in(&officer)));
+    let (status, dossier) = json(app.post(
+        "/api/v1/dossiers",
+        &json!({"subject_id": official["id"], "category": "political_verification",
+                "summary": "Xác minh trước bổ nhiệm", "content": "Kết quả xác minh."}),
+    ));
+    assert_eq!(status, 201, "{dossier}");
+    let dossier = dossier["id"].as_str().unwrap().to_owned();
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &officer);
+    let path = format!("/dossiers/{dossier}/attach");
+    let page = browser.get(&format!("/dossiers/{dossier}"));
+    assert!(
+        page.body.contains(&format!("href=\"{path}\"")),
+        "{}",
+        page.body
+    );
+    let form = browser.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let csrf = form.csrf();
+    let upload = |name: &str, bytes: &[u8]| {
+        browser.upload(&path, &[("csrf_token", &csrf)], Some((name, bytes)))
+    };
+    let unknown = upload("chuong-trinh.exe", b"MZ");
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert!(unknown.body.contains("id=\"f-file-error\""));
+    assert!(unknown.body.contains("Chỉ nhận tệp PDF"));
+    let not_pdf = upload("bien-ban.pdf", b"khong phai PDF");
+    assert_eq!(
+        not_pdf.status, 422,
+        "the bytes are checked: {}",
+        not_pdf.body
+    );
+    assert!(not_pdf.body.contains("id=\"f-file-error\""));
+    let (_, none) = json(app.get(&format!("/api/v1/dossiers/{dossier}")));
+    assert_eq!(none["attachment_count"], 0, "nothing half-written: {none}");
+
+    let text = "Biên bản xác minh <bí mật>: không có vấn đề.";
+    let attached = upload("Biên bản xác minh.txt", text.as_bytes());
+    assert_eq!(attached.status, 303, "{}", attached.body);
+    let shown = browser.get(attached.location.as_deref().unwrap());
+    assert!(shown.body.contains("Đã đính kèm tệp."), "{}", shown.body);
+    assert!(
+        !shown.body.contains("không có vấn đề"),
+        "no content before a reason"
+    );
+
+    let read = format!("/dossiers/{dossier}/read");
+    let reason = "Thẩm định tiêu chuẩn chính trị trước khi bổ nhiệm";
+    let reading = browser.get(&read);
+    let opened = browser.post(
+        &read,
+        &[("csrf_token", &reading.csrf()), ("reason", reason)],
+    );
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    assert!(opened.body.contains("Biên bản xác minh.txt"));
+    assert_eq!(opened.hidden("reason"), reason);
+    let download = format!("/dossiers/{dossier}/attachments/1");
+    assert!(opened.body.contains(&format!("action=\"{download}\"")));
+    let file = browser.post(
+        &download,
+        &[("csrf_token", &opened.csrf()), ("reason", reason)],
+    );
+    assert_eq!(file.status, 200);
+    assert_eq!(file.body, text, "the file as uploaded");
+    let vague = browser.post(
+        &download,
+        &[("csrf_token", &opened.csrf()), ("reason", "xem")],
+    );
+    assert_eq!(vague.status, 422, "a download needs a stated reason too");
+    app.use_token(Some(app.sign_in(&app.admin)));
+    let (_, audit) = json(app.get("/api/v1/audit?action=dossier.read_attachment"));
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+    assert_eq!(audit["items"][0]["details"]["reason"], reason);
+    let (_, attached) = json(app.get("/api/v1/audit?action=dossier.attach"));
+    assert_eq!(attached["items"][0]["actor"], "officer.hn");
+
+    app.clock.advance(Duration::minutes(6));
+    let stale = browser.get(&path);
+    assert_eq!(
+        stale.location.as_deref(),
+        Some(format!("/step-up?next={path}").as_str())
+    );
+}
+
+#[test]
 fn a_clerk_registers_a_document_through_the_form_and_finds_it_without_diacritics() {
     let app = TestApp::spawn();
     app.tree(&[("CCOP", "central", "ROOT")]);
