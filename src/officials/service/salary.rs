@@ -25,11 +25,11 @@ fn table(entry: &SalaryEntry) -> Option<(&'static str, &str, &'static str)> {
 
 /// The scale of a rank (through its salary_scale) or a leadership table.
 fn scale_of(ctx: &mut Ctx, catalog: &str, code: &str) -> AppResult<Option<Scale>> {
-    let Some(details) = catalogs::details(ctx.conn, catalog, code)? else {
+    let Some(details) = catalogs::details_in(ctx, catalog, code)? else {
         return Ok(None);
     };
     let details = match (catalog, details["salary_scale"].as_str()) {
-        ("rank", Some(scale)) => catalogs::details(ctx.conn, "salary_scale", scale)?,
+        ("rank", Some(scale)) => catalogs::details_in(ctx, "salary_scale", scale)?,
         ("rank", None) => None,
         _ => Some(details),
     };
@@ -49,7 +49,7 @@ pub(super) fn check_entry(
             "give exactly one of rank_code and leadership_salary_code",
         ));
     };
-    catalogs::check(ctx.conn, catalog, Some(code), &format!("{prefix}{field}"))?;
+    catalogs::check_in(ctx, catalog, Some(code), &format!("{prefix}{field}"))?;
     let scale = scale_of(ctx, catalog, code)?;
     if let Some(scale) = &scale {
         match scale.coefficient(entry.salary_step) {
@@ -150,21 +150,46 @@ fn write_stated(ctx: &mut Ctx, official: OfficialId, data: &ProfileData) -> AppR
     let from = data
         .salary_step_since
         .or(open.is_some().then_some(ctx.today));
-    let id = RecordId::new_random();
-    close_before(ctx, official, (from, id), "salary_step_since")?;
-    let row = RecordRow {
-        id,
+    let row = salary_record(ctx, official, from, &entry)?;
+    close_before(ctx, official, (from, row.id), "salary_step_since")?;
+    Ok(repo::insert_record(ctx.conn, &row)?)
+}
+
+/// A new open salary record stating `entry` from `from`.
+fn salary_record(
+    ctx: &Ctx,
+    official: OfficialId,
+    from: Option<NaiveDate>,
+    entry: &SalaryEntry,
+) -> AppResult<RecordRow> {
+    Ok(RecordRow {
+        id: RecordId::new_random(),
         official_id: official,
         kind: RecordKind::Salary,
         from_date: from,
         to_date: None,
-        data: Some(serde_json::to_value(&entry).map_err(|e| AppError::Internal(e.to_string()))?),
+        data: Some(serde_json::to_value(entry).map_err(|e| AppError::Internal(e.to_string()))?),
         sealed: None,
         version: 1,
         created_at: ctx.now,
         updated_at: ctx.now,
+    })
+}
+
+/// `follow_profile` for a profile not written yet, which has no salary
+/// history: the record the salary `data` states would open (none when it
+/// states none), and `profile` following it. A batch writes both.
+pub(super) fn follow_new(
+    ctx: &mut Ctx,
+    profile: &mut Profile,
+    data: &ProfileData,
+) -> AppResult<Option<RecordRow>> {
+    let Some(entry) = stated(data) else {
+        return Ok(None);
     };
-    Ok(repo::insert_record(ctx.conn, &row)?)
+    let row = salary_record(ctx, profile.id, data.salary_step_since, &entry)?;
+    follow_record(ctx, profile, &row)?;
+    Ok(Some(row))
 }
 
 /// Sets the profile's current salary from the history; the fields changed.
@@ -172,7 +197,17 @@ fn follow_history(ctx: &mut Ctx, profile: &mut Profile) -> AppResult<Vec<String>
     let Some(record) = current(ctx, profile.id, None)? else {
         return Ok(Vec::new());
     };
-    let Some(entry) = entry_of(&record) else {
+    follow_record(ctx, profile, &record)
+}
+
+/// Sets the profile's current salary from `record`, the history's current
+/// one; the fields changed.
+fn follow_record(
+    ctx: &mut Ctx,
+    profile: &mut Profile,
+    record: &RecordRow,
+) -> AppResult<Vec<String>> {
+    let Some(entry) = entry_of(record) else {
         return Ok(Vec::new());
     };
     let next_raise_on = match (table(&entry), record.from_date) {
