@@ -112,15 +112,12 @@ pub fn write_all(conn: &mut PgConnection, profiles: &[Profile]) -> QueryResult<(
 
 /// Where each of `ids` is placed, as row-level security shows it, for a
 /// batch about to change them: the paths of its managing and using
-/// organizations, the managing one's group, and whether it has an open
-/// salary record (whose history its salary follows). A profile this
+/// organizations, and the managing one's group. A profile this
 /// transaction does not see, or whose managing organization it does not
 /// see, is left out.
 pub fn placements(conn: &mut PgConnection, ids: &[OfficialId]) -> QueryResult<Vec<Placement>> {
     diesel::sql_query(
-        "SELECT p.id, p.managing_path, p.using_path, o.org_group, \
-                EXISTS (SELECT 1 FROM official_records r WHERE r.official_id = p.id \
-                        AND r.kind = 'salary' AND r.to_date IS NULL) AS open_salary \
+        "SELECT p.id, p.managing_path, p.using_path, o.org_group \
          FROM officials p JOIN organizations o ON o.id = p.managing_organization_id \
          WHERE p.id = ANY($1)",
     )
@@ -138,8 +135,6 @@ pub struct Placement {
     pub using_path: TreePath,
     #[diesel(sql_type = diesel::sql_types::Int2)]
     pub org_group: i16,
-    #[diesel(sql_type = Bool)]
-    pub open_salary: bool,
 }
 
 /// The profiles `ids` with their three rows locked (`find_for_update` for many).
@@ -382,6 +377,50 @@ pub fn open_career(
     Ok(open_records(conn, official, RecordKind::Career)?
         .into_iter()
         .next())
+}
+
+/// `open_records` of many profiles, each profile's together.
+pub fn open_records_of(
+    conn: &mut PgConnection,
+    officials: &[OfficialId],
+    kind: RecordKind,
+) -> QueryResult<Vec<RecordRow>> {
+    official_records::table
+        .filter(official_records::official_id.eq_any(officials))
+        .filter(official_records::kind.eq(kind))
+        .filter(official_records::to_date.is_null())
+        .select(RecordRow::as_select())
+        .order((
+            official_records::official_id,
+            official_records::from_date.desc().nulls_last(),
+            official_records::created_at.desc(),
+        ))
+        .load(conn)
+}
+
+/// Entries closed (their end date, version and time of change), many in
+/// one statement.
+pub fn close_records(conn: &mut PgConnection, rows: &[RecordRow]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<RecordId> = rows.iter().map(|r| r.id).collect();
+    let ends: Vec<Option<NaiveDate>> = rows.iter().map(|r| r.to_date).collect();
+    let versions: Vec<i32> = rows.iter().map(|r| r.version).collect();
+    let at: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.updated_at).collect();
+    diesel::sql_query(
+        "UPDATE official_records r SET to_date = c.to_date, version = c.version, \
+                updated_at = c.updated_at \
+         FROM unnest($1::uuid[], $2::date[], $3::int[], $4::timestamptz[]) \
+              AS c(id, to_date, version, updated_at) \
+         WHERE r.id = c.id",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Nullable<Date>>, _>(ends)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(versions)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Timestamptz>, _>(at)
+    .execute(conn)
+    .map(drop)
 }
 
 /// The entries of `kind` still open, the one that began last first.

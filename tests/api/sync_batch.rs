@@ -63,9 +63,21 @@ fn before(s: &Setup, set: u8) -> Vec<Value> {
             ("official.upserted", 1),
             plain(&s.province, "Phạm Văn Rực", &about(set, 4).1),
         ),
+        ev(
+            base + 5,
+            &about(set, 5),
+            ("official.upserted", 1),
+            whole(&s.ministry, "Đặng Văn Lương", &about(set, 5).1),
+        ),
+        ev(
+            base + 6,
+            &about(set, 6),
+            ("official.upserted", 1),
+            whole(&s.province, "Mai Thị Vân", &about(set, 6).1),
+        ),
     ];
     let answer = send(s, &batch);
-    assert_eq!(outcomes(&answer), ["applied"; 4], "{answer}");
+    assert_eq!(outcomes(&answer), ["applied"; 6], "{answer}");
     batch
 }
 
@@ -148,10 +160,24 @@ fn mixed(s: &Setup, set: u8, earlier: &[Value]) -> Vec<Value> {
             ("official.changed", 2),
             json!({"hometown": "Hà Nội"}),
         ),
+        // a raise: the salary history's open record closes, a new one opens
+        ev(
+            base + 13,
+            &about(set, 5),
+            ("official.changed", 2),
+            json!({"salary_step": 5, "salary_coefficient": 3.66, "salary_step_since": "2023-01-01"}),
+        ),
+        // beside a salary history, a change that leaves the salary alone
+        ev(
+            base + 14,
+            &about(set, 6),
+            ("official.changed", 2),
+            json!({"phone": "0909090909"}),
+        ),
     ]
 }
 
-const EXPECTED: [&str; 13] = [
+const EXPECTED: [&str; 15] = [
     "applied",
     "applied",
     "duplicate",
@@ -165,29 +191,37 @@ const EXPECTED: [&str; 13] = [
     "rejected",
     "applied",
     "applied",
+    "applied",
+    "applied",
 ];
 
-/// Records the rows of each statement inserting profiles (as the
+/// Records how many profiles each statement inserts or updates (as the
 /// database's owner, outside what the service may do).
 fn count_rows_per_statement(s: &Setup) {
     let mut conn = s.app.db.connect();
     for sql in [
-        "CREATE TABLE test_statement_rows (n bigint NOT NULL)",
+        "CREATE TABLE test_statement_rows (op text NOT NULL, n bigint NOT NULL)",
         "CREATE FUNCTION test_count_rows() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$ \
-         BEGIN INSERT INTO test_statement_rows SELECT count(*) FROM new_rows; RETURN NULL; END $$",
-        "CREATE TRIGGER test_count_rows AFTER INSERT ON officials REFERENCING NEW TABLE AS new_rows \
-         FOR EACH STATEMENT EXECUTE FUNCTION test_count_rows()",
+         BEGIN INSERT INTO test_statement_rows SELECT TG_OP, count(*) FROM new_rows; \
+         RETURN NULL; END $$",
+        "CREATE TRIGGER test_count_inserted AFTER INSERT ON officials \
+         REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION test_count_rows()",
+        "CREATE TRIGGER test_count_updated AFTER UPDATE ON officials \
+         REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION test_count_rows()",
     ] {
         diesel::sql_query(sql).execute(&mut conn).unwrap();
     }
 }
 
-/// The most profiles one statement inserted since the last call.
-fn widest_insert(s: &Setup) -> i64 {
-    let widest = count(
-        s,
-        "SELECT coalesce(max(n), 0) AS n FROM test_statement_rows",
-    );
+/// The most profiles one statement inserted and updated since the last call.
+fn widest(s: &Setup) -> (i64, i64) {
+    let most = |op: &str| {
+        count(
+            s,
+            &format!("SELECT coalesce(max(n), 0) AS n FROM test_statement_rows WHERE op = '{op}'"),
+        )
+    };
+    let widest = (most("INSERT"), most("UPDATE"));
     diesel::sql_query("DELETE FROM test_statement_rows")
         .execute(&mut s.app.db.connect())
         .unwrap();
@@ -269,16 +303,20 @@ fn a_mixed_batch_decided_together_gets_what_each_event_gets_on_its_own() {
     count_rows_per_statement(&s);
     let earlier_1 = before(&s, 1);
     let earlier_2 = before(&s, 2);
-    widest_insert(&s);
+    widest(&s);
 
     let together = send(&s, &mixed(&s, 1, &earlier_1));
     assert_eq!(outcomes(&together), EXPECTED, "{together}");
-    assert!(widest_insert(&s) >= 3, "the three creates in one statement");
+    assert_eq!(
+        widest(&s),
+        (3, 3),
+        "the three creates in one statement, the three changes decided together in another"
+    );
 
     let mut alone = mixed(&s, 2, &earlier_2);
     alone.push(organization_event(5000));
     let one_by_one = send(&s, &alone);
-    assert_eq!(widest_insert(&s), 1, "decided one event at a time");
+    assert_eq!(widest(&s), (1, 1), "decided one event at a time");
     let mut expected = EXPECTED.to_vec();
     expected.push("applied");
     assert_eq!(outcomes(&one_by_one), expected, "{one_by_one}");
@@ -310,7 +348,7 @@ fn a_mixed_batch_decided_together_gets_what_each_event_gets_on_its_own() {
     assert_eq!(versions(&s, 1), versions(&s, 2));
     // every event but the resent one stored, each once
     let stored = "SELECT count(*) AS n FROM sync_events WHERE entity_key LIKE 'S1-%'";
-    assert_eq!(count(&s, stored), 4 + 12);
+    assert_eq!(count(&s, stored), 6 + 14);
     // the chain still holds, link by link
     let report = odb::audit::verify(&mut s.app.db.connect(), None).unwrap();
     assert!(report.rows > 0);

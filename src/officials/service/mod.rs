@@ -15,6 +15,7 @@ pub use profile::{
     reveal, transfer, update, Prepared,
 };
 pub use records::{add_record, changes, list_records, reveal_records, update_record};
+pub use salary::Followed;
 pub use search::{lookup, search};
 
 use super::codec;
@@ -27,20 +28,17 @@ use crate::error::{AppError, AppResult};
 use crate::ids::{OfficialId, OrganizationId};
 use crate::party::view::ProfileMembership;
 
-/// For a new profile a batch writes: the salary record `data` states, and
-/// `profile` following it, as `create` writes them.
-pub fn salary_of_new(
+/// For a profile a batch writes (`open` its open salary records, the one
+/// that began last first, none for a new one): the salary records `data`
+/// makes it close and open, and `profile` following its history, as
+/// `create` and `update` write them.
+pub fn follow_salary(
     ctx: &mut Ctx,
     profile: &mut Profile,
     data: &crate::officials::model::ProfileData,
-) -> AppResult<Option<crate::officials::model::RecordRow>> {
-    salary::follow_new(ctx, profile, data)
-}
-
-/// Whether `data` states a current salary, which the salary history must
-/// then hold (written by the service that writes the profile).
-pub fn states_salary(data: &crate::officials::model::ProfileData) -> bool {
-    salary::stated(data).is_some()
+    open: Vec<crate::officials::model::RecordRow>,
+) -> AppResult<Followed> {
+    Ok(salary::follow(ctx, profile, data, open)?.0)
 }
 
 /// An organization as profiles see it: its name and its place in the tree.

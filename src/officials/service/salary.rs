@@ -113,9 +113,20 @@ pub(super) fn close_before(
     (from, id): (Option<NaiveDate>, RecordId),
     field: &str,
 ) -> AppResult<()> {
-    let Some(mut open) = current(ctx, official, Some(id))? else {
+    let Some(open) = current(ctx, official, Some(id))? else {
         return Ok(());
     };
+    let closed = closed_before(ctx, open, from, field)?;
+    Ok(repo::save_record(ctx.conn, &closed)?)
+}
+
+/// `open` closed the day before a new record from `from`.
+fn closed_before(
+    ctx: &Ctx,
+    mut open: RecordRow,
+    from: Option<NaiveDate>,
+    field: &str,
+) -> AppResult<RecordRow> {
     let day_before = match (open.from_date, from) {
         (Some(began), Some(from)) if began < from => from - Days::new(1),
         // an undated opening salary: it ran until this one
@@ -131,28 +142,64 @@ pub(super) fn close_before(
     open.to_date = Some(day_before);
     open.version += 1;
     open.updated_at = ctx.now;
-    Ok(repo::save_record(ctx.conn, &open)?)
+    Ok(open)
 }
 
-/// Writes the salary `data` states to the history when it is not the
-/// current record's: from `salary_step_since`, or today.
-fn write_stated(ctx: &mut Ctx, official: OfficialId, data: &ProfileData) -> AppResult<()> {
-    let Some(entry) = stated(data) else {
-        return Ok(());
-    };
-    let open = current(ctx, official, None)?;
-    if let Some(open) = &open {
-        let same = entry_of(open).is_some_and(|e| e.same_step(&entry));
-        if same && open.from_date == data.salary_step_since {
-            return Ok(());
+/// What following the salary a profile states does to its history.
+#[derive(Debug, Default)]
+pub struct Followed {
+    /// The open record it closes.
+    pub closed: Option<RecordRow>,
+    /// The record it opens.
+    pub opened: Option<RecordRow>,
+}
+
+/// The salary `data` states, written to the history when it is not the
+/// current record's (from `salary_step_since`, or today), and `profile`
+/// following the history; `open` is the profile's open salary records, the
+/// one that began last first. Returns what to write to the history, and
+/// whether the profile's salary changed.
+pub(super) fn follow(
+    ctx: &mut Ctx,
+    profile: &mut Profile,
+    data: &ProfileData,
+    mut open: Vec<RecordRow>,
+) -> AppResult<(Followed, bool)> {
+    let mut followed = Followed::default();
+    if let Some(entry) = stated(data) {
+        let current = open.first();
+        let same = current.is_some_and(|o| {
+            entry_of(o).is_some_and(|e| e.same_step(&entry))
+                && o.from_date == data.salary_step_since
+        });
+        if !same {
+            let from = data
+                .salary_step_since
+                .or(current.is_some().then_some(ctx.today));
+            let row = salary_record(ctx, profile.id, from, &entry)?;
+            if !open.is_empty() {
+                let closed = closed_before(ctx, open.remove(0), from, "salary_step_since")?;
+                followed.closed = Some(closed);
+            }
+            open.push(row.clone());
+            open.sort_by(began_last_first);
+            followed.opened = Some(row);
         }
     }
-    let from = data
-        .salary_step_since
-        .or(open.is_some().then_some(ctx.today));
-    let row = salary_record(ctx, official, from, &entry)?;
-    close_before(ctx, official, (from, row.id), "salary_step_since")?;
-    Ok(repo::insert_record(ctx.conn, &row)?)
+    let changed = match open.first() {
+        Some(current) => !follow_record(ctx, profile, current)?.is_empty(),
+        None => false,
+    };
+    Ok((followed, changed))
+}
+
+/// The order `repo::open_records` gives: the one that began last first.
+fn began_last_first(a: &RecordRow, b: &RecordRow) -> std::cmp::Ordering {
+    let began = match (a.from_date, b.from_date) {
+        (Some(a), Some(b)) => b.cmp(&a),
+        (a, b) => a.is_none().cmp(&b.is_none()),
+    };
+    began.then(b.created_at.cmp(&a.created_at))
 }
 
 /// A new open salary record stating `entry` from `from`.
@@ -174,22 +221,6 @@ fn salary_record(
         created_at: ctx.now,
         updated_at: ctx.now,
     })
-}
-
-/// `follow_profile` for a profile not written yet, which has no salary
-/// history: the record the salary `data` states would open (none when it
-/// states none), and `profile` following it. A batch writes both.
-pub(super) fn follow_new(
-    ctx: &mut Ctx,
-    profile: &mut Profile,
-    data: &ProfileData,
-) -> AppResult<Option<RecordRow>> {
-    let Some(entry) = stated(data) else {
-        return Ok(None);
-    };
-    let row = salary_record(ctx, profile.id, data.salary_step_since, &entry)?;
-    follow_record(ctx, profile, &row)?;
-    Ok(Some(row))
 }
 
 /// Sets the profile's current salary from the history; the fields changed.
@@ -259,8 +290,15 @@ pub(super) fn follow_profile(
     profile: &mut Profile,
     data: &ProfileData,
 ) -> AppResult<()> {
-    write_stated(ctx, profile.id, data)?;
-    if !follow_history(ctx, profile)?.is_empty() {
+    let open = repo::open_records(ctx.conn, profile.id, RecordKind::Salary)?;
+    let (followed, changed) = follow(ctx, profile, data, open)?;
+    if let Some(closed) = &followed.closed {
+        repo::save_record(ctx.conn, closed)?;
+    }
+    if let Some(opened) = &followed.opened {
+        repo::insert_record(ctx.conn, opened)?;
+    }
+    if changed {
         repo::save(ctx.conn, profile)?;
     }
     Ok(())

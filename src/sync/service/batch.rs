@@ -25,9 +25,9 @@ use crate::error::{AppError, AppResult};
 use crate::ids::{OfficialId, OrganizationId};
 use crate::officials::codec::{self, Keys};
 use crate::officials::input::Patch;
-use crate::officials::model::{Profile, ProfileData, RecordRow};
+use crate::officials::model::{Profile, ProfileData, RecordKind, RecordRow};
 use crate::officials::repo::{self as profiles, Placement};
-use crate::officials::service::{self as officials, Prepared};
+use crate::officials::service::{self as officials, Followed, Prepared};
 use crate::sync::model::{Event, EventResult, EventType, Outcome, SyncCaller};
 use crate::sync::repo::{self, Advance, KeyedEntity};
 
@@ -42,16 +42,15 @@ enum Plan {
     /// given) is still to be looked up.
     Create(Box<ProfileData>, Vec<Vec<u8>>),
     Apply(Box<Applying>),
-    /// Decided on its own after the others: it updates a profile in full,
-    /// or changes one with a salary history.
+    /// Decided on its own after the others: it updates a profile in full.
     Alone,
 }
 
 struct Applying {
     official: OfficialId,
     created: bool,
-    /// The salary record a new profile's data opens.
-    salary: Option<RecordRow>,
+    /// The salary records it closes and opens.
+    salary: Followed,
     prepared: Prepared,
 }
 
@@ -140,6 +139,10 @@ fn plan(ctx: &mut Ctx, client: &SyncCaller, together: &[Placed]) -> AppResult<Ve
         .into_iter()
         .map(|placement| (placement.id, placement))
         .collect();
+    let mut salaries: HashMap<OfficialId, Vec<RecordRow>> = HashMap::new();
+    for record in profiles::open_records_of(ctx.conn, &linked, RecordKind::Salary)? {
+        salaries.entry(record.official_id).or_default().push(record);
+    }
     load_reference(ctx, together, profiles.values())?;
     let keyring = ctx.keyring;
     let keys = Keys::new(keyring, ctx.conn)?;
@@ -148,7 +151,12 @@ fn plan(ctx: &mut Ctx, client: &SyncCaller, together: &[Placed]) -> AppResult<Ve
         let entity = entities
             .get(&event.entity.moha_id)
             .ok_or_else(|| AppError::Internal("an entity the batch locked is gone".into()))?;
-        let looked = first_look(ctx, &keys, event, entity, (&profiles, &placements));
+        let held = Held {
+            profiles: &profiles,
+            placements: &placements,
+            salaries: &salaries,
+        };
+        let looked = first_look(ctx, &keys, event, entity, held);
         plans.push(decided(looked)?);
     }
     let wanted: Vec<Vec<u8>> = plans.iter().flat_map(indexes).cloned().collect();
@@ -219,6 +227,14 @@ fn load_reference<'p>(
     Ok(())
 }
 
+/// The profiles the batch's changes are about, locked, with their
+/// placements and open salary records.
+struct Held<'a> {
+    profiles: &'a HashMap<OfficialId, Profile>,
+    placements: &'a HashMap<OfficialId, Placement>,
+    salaries: &'a HashMap<OfficialId, Vec<RecordRow>>,
+}
+
 /// As `decide` and `apply::effect` decide it, up to the holder of a new
 /// profile's personal identification code.
 fn first_look(
@@ -226,10 +242,7 @@ fn first_look(
     keys: &Keys<'_>,
     event: &Event,
     entity: &KeyedEntity,
-    (profiles, placements): (
-        &HashMap<OfficialId, Profile>,
-        &HashMap<OfficialId, Placement>,
-    ),
+    held: Held,
 ) -> AppResult<Plan> {
     if is_stale(event, entity.version)? {
         return Ok(Plan::Stale(entity.official_id));
@@ -245,27 +258,28 @@ fn first_look(
     let id = apply::known(entity.official_id)?;
     let patch: Patch = apply::data(ctx, event)?;
     apply::group_2(ctx, &apply::patched_organizations(&patch))?;
-    let placement = placements.get(&id);
+    let placement = held.placements.get(&id);
     apply::managed_in_group_2(placement.map(|p| p.org_group))?;
-    let (Some(placement), Some(profile)) = (placement, profiles.get(&id)) else {
+    let (Some(placement), Some(profile)) = (placement, held.profiles.get(&id)) else {
         return Err(AppError::NotFound { entity: "official" });
     };
-    if placement.open_salary {
-        return Ok(Plan::Alone);
-    }
     let placed = [
         placement.managing_path.clone(),
         placement.using_path.clone(),
     ];
     officials::changeable(ctx, placed)?;
-    let prepared = officials::prepare_patch(ctx, keys, profile, patch)?;
-    if officials::states_salary(&prepared.data) {
-        return Ok(Plan::Alone);
-    }
+    let mut prepared = officials::prepare_patch(ctx, keys, profile, patch)?;
+    let salary = match prepared.profile.as_mut() {
+        Some(rows) => {
+            let open = held.salaries.get(&id).cloned().unwrap_or_default();
+            officials::follow_salary(ctx, rows, &prepared.data, open)?
+        }
+        None => Followed::default(),
+    };
     Ok(Plan::Apply(Box::new(Applying {
         official: id,
         created: false,
-        salary: None,
+        salary,
         prepared,
     })))
 }
@@ -285,7 +299,7 @@ fn second_look(
             let (Some(rows), data) = (prepared.profile.as_mut(), &prepared.data) else {
                 return Err(AppError::Internal("a new profile has rows".into()));
             };
-            let salary = officials::salary_of_new(ctx, rows, data)?;
+            let salary = officials::follow_salary(ctx, rows, data, Vec::new())?;
             Ok(Plan::Apply(Box::new(Applying {
                 official: rows.id,
                 created: true,
@@ -305,7 +319,8 @@ fn second_look(
 #[derive(Default)]
 struct Writes {
     profiles: Vec<Profile>,
-    records: Vec<RecordRow>,
+    closed: Vec<RecordRow>,
+    opened: Vec<RecordRow>,
     lines: Vec<crate::officials::model::NewChange>,
     audit: Vec<crate::audit::AuditEvent>,
 }
@@ -356,7 +371,8 @@ fn store<'e>(
         rows.push(row);
     }
     profiles::write_all(ctx.conn, &writes.profiles)?;
-    profiles::insert_records(ctx.conn, &writes.records)?;
+    profiles::close_records(ctx.conn, &writes.closed)?;
+    profiles::insert_records(ctx.conn, &writes.opened)?;
     profiles::insert_changes(ctx.conn, &writes.lines)?;
     if !rows.is_empty() {
         repo::insert_events(ctx.conn, &rows)?;
@@ -376,7 +392,8 @@ fn written(ctx: &Ctx, writes: &mut Writes, applying: Applying) {
         salary,
         prepared,
     } = applying;
-    writes.records.extend(salary);
+    writes.closed.extend(salary.closed);
+    writes.opened.extend(salary.opened);
     let (action, line, fields) = if created {
         ("official.create", Some("created"), Vec::new())
     } else {
