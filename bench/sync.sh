@@ -9,6 +9,7 @@
 # official.changed for the same people (updates in part). Needs python3,
 # pgbench and a running `odb demo` (or `odb serve`) on the data dir.
 # Usage: bench/sync.sh <odb binary> <data dir> <base url> [batches]
+# (SYNC_BENCH_PER_ROW=0 skips PostgreSQL's statement-per-row runs.)
 set -euo pipefail
 odb=$1 data=$(cd "$2" && pwd) base=$3 batches=${4:-10}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -147,8 +148,10 @@ pg_rate() { # label script
         | awk '/^tps/ {print $3}')
   python3 -c "import sys; print(f'{sys.argv[1]}: {float(sys.argv[2]) * 1000:.0f} events/s ({sys.argv[2]} transactions/s of 1,000 events)')" "$1" "$tps"
 }
-pg_rate "PostgreSQL alone, create rows, a statement each" create.sql
-pg_rate "PostgreSQL alone, update rows, a statement each" update.sql
+if [ "${SYNC_BENCH_PER_ROW:-1}" != 0 ]; then # slow on a loaded machine
+  pg_rate "PostgreSQL alone, create rows, a statement each" create.sql
+  pg_rate "PostgreSQL alone, update rows, a statement each" update.sql
+fi
 psql -c "TRUNCATE bench_profile, bench_part, bench_line; ALTER SEQUENCE bench_ids RESTART"
 pg_rate "PostgreSQL alone, create rows, a statement per kind" create-set.sql
 pg_rate "PostgreSQL alone, update rows, a statement per kind" update-set.sql
