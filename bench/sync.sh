@@ -2,11 +2,14 @@
 # Measures POST /api/v1/sync/moha/events with batches of 1,000 events, sent
 # by the reference sender (`odb sync push`) from a separate process,
 # beside PostgreSQL alone writing the same rows (pgbench, one transaction of
-# 1,000 events, one statement per row as the service sends them). Two runs:
+# 1,000 events, one statement per row as events decided one at a time send
+# them, and one statement per kind of row as a batch decided together does,
+# decision 0037). Two runs:
 # official.upserted for people ODB does not hold yet (creates), then
 # official.changed for the same people (updates in part). Needs python3,
 # pgbench and a running `odb demo` (or `odb serve`) on the data dir.
 # Usage: bench/sync.sh <odb binary> <data dir> <base url> [batches]
+# (SYNC_BENCH_PER_ROW=0 skips PostgreSQL's statement-per-row runs.)
 set -euo pipefail
 odb=$1 data=$(cd "$2" && pwd) base=$3 batches=${4:-10}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -111,6 +114,32 @@ with open(f"{work}/update.sql", "w") as f:
         f.write("INSERT INTO bench_line (ref, kind, details, at) VALUES (:id, 'entity', '{}', now());\n")
         f.write("INSERT INTO bench_line (ref, kind, details, at) VALUES (:id, 'audit', '{\"fields\": []}', now());\n")
     f.write("COMMIT;\n")
+# the same rows as one statement per kind of row (the batch path, decision
+# 0037): 1,000 events a transaction
+rows = "generate_series(1, 1000) g"
+with open(f"{work}/create-set.sql", "w") as f:
+    f.write("BEGIN;\n")
+    f.write("SELECT nextval('bench_ids') * 1000 AS base \\gset\n")
+    f.write(f"INSERT INTO bench_profile SELECT :base + g, 'Nguyễn Văn Đồng', gen_random_uuid(), 1, {blob}, now() FROM {rows};\n")
+    f.write(f"INSERT INTO bench_part SELECT :base + g + 1000000000000, {blob}, now() FROM {rows};\n")
+    f.write(f"INSERT INTO bench_part SELECT :base + g + 2000000000000, {blob}, now() FROM {rows};\n")
+    f.write(f"INSERT INTO bench_line (ref, kind, details, at) SELECT :base + g, 'created', '{{}}', now() FROM {rows};\n")
+    f.write(f"INSERT INTO bench_line (ref, kind, details, at) SELECT :base + g, 'event', jsonb_build_object('p', {blob}::text), now() FROM {rows};\n")
+    f.write(f"INSERT INTO bench_line (ref, kind, details, at) SELECT :base + g, 'entity', '{{}}', now() FROM {rows};\n")
+    f.write("UPDATE bench_line SET details = '{\"v\": 1}' WHERE kind = 'entity' AND ref > :base AND ref <= :base + 1000;\n")
+    f.write(f"INSERT INTO bench_line (ref, kind, details, at) SELECT :base + g, 'audit', '{{\"fields\": []}}', now() FROM {rows};\n")
+    f.write("COMMIT;\n")
+with open(f"{work}/update-set.sql", "w") as f:
+    f.write("BEGIN;\n")
+    f.write("\\set base random(1, 5) * 1000\n")
+    f.write(f"UPDATE bench_profile SET version = version + 1, sealed = {blob}, at = now() WHERE id > :base AND id <= :base + 1000;\n")
+    f.write(f"UPDATE bench_part SET sealed = {blob}, at = now() WHERE id > :base + 1000000000000 AND id <= :base + 1000000001000;\n")
+    f.write(f"UPDATE bench_part SET sealed = {blob}, at = now() WHERE id > :base + 2000000000000 AND id <= :base + 2000000001000;\n")
+    f.write(f"INSERT INTO bench_line (ref, kind, details, at) SELECT :base + g, 'updated', '{{}}', now() FROM {rows};\n")
+    f.write(f"INSERT INTO bench_line (ref, kind, details, at) SELECT :base + g, 'event', jsonb_build_object('p', {blob}::text), now() FROM {rows};\n")
+    f.write("UPDATE bench_line SET details = '{\"v\": 2}' WHERE kind = 'entity' AND ref > :base AND ref <= :base + 1000;\n")
+    f.write(f"INSERT INTO bench_line (ref, kind, details, at) SELECT :base + g, 'audit', '{{\"fields\": []}}', now() FROM {rows};\n")
+    f.write("COMMIT;\n")
 PY
 chmod 644 "$work"/*.sql
 pg_rate() { # label script
@@ -119,7 +148,12 @@ pg_rate() { # label script
         | awk '/^tps/ {print $3}')
   python3 -c "import sys; print(f'{sys.argv[1]}: {float(sys.argv[2]) * 1000:.0f} events/s ({sys.argv[2]} transactions/s of 1,000 events)')" "$1" "$tps"
 }
-pg_rate "PostgreSQL alone, create rows" create.sql
-pg_rate "PostgreSQL alone, update rows" update.sql
+if [ "${SYNC_BENCH_PER_ROW:-1}" != 0 ]; then # slow on a loaded machine
+  pg_rate "PostgreSQL alone, create rows, a statement each" create.sql
+  pg_rate "PostgreSQL alone, update rows, a statement each" update.sql
+fi
+psql -c "TRUNCATE bench_profile, bench_part, bench_line; ALTER SEQUENCE bench_ids RESTART"
+pg_rate "PostgreSQL alone, create rows, a statement per kind" create-set.sql
+pg_rate "PostgreSQL alone, update rows, a statement per kind" update-set.sql
 psql -c "DROP TABLE bench_profile, bench_part, bench_line; DROP SEQUENCE bench_ids"
 rm -rf "$work"

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Jsonb, Nullable, Text};
+use diesel::sql_types::{Array, Jsonb, Nullable, Text};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -100,12 +100,29 @@ fn is_word(text: &str) -> bool {
 
 /// The row to insert, hashed, linked to the current newest row.
 fn next_row(conn: &mut PgConnection, event: &AuditEvent, at: DateTime<Utc>) -> AppResult<ChainRow> {
-    let (id, prev_hash) = match chain::latest(conn)? {
-        Some(head) => (head.id.checked_add(1), head.hash),
-        None => (Some(1), GENESIS.to_vec()),
-    };
-    let id = id.ok_or_else(|| AppError::Internal("audit log ids exhausted".into()))?;
+    let head = head(conn)?;
     let canonical = canonical(conn, event)?;
+    linked(head, event, canonical, at)
+}
+
+/// The id and hash the next row links to.
+fn head(conn: &mut PgConnection) -> AppResult<(i64, Vec<u8>)> {
+    Ok(match chain::latest(conn)? {
+        Some(head) => (head.id, head.hash),
+        None => (0, GENESIS.to_vec()),
+    })
+}
+
+/// `event` as the row after `(id, hash)`, hashed.
+fn linked(
+    (id, prev_hash): (i64, Vec<u8>),
+    event: &AuditEvent,
+    canonical: Canonical,
+    at: DateTime<Utc>,
+) -> AppResult<ChainRow> {
+    let id = id
+        .checked_add(1)
+        .ok_or_else(|| AppError::Internal("audit log ids exhausted".into()))?;
     let mut row = ChainRow {
         id,
         at: chain::truncate_micros(at),
@@ -127,6 +144,35 @@ fn next_row(conn: &mut PgConnection, event: &AuditEvent, at: DateTime<Utc>) -> A
     Ok(row)
 }
 
+/// Appends `events` as the next rows of the chain, in their order, in the
+/// caller's transaction: the same rows, each linked to the one before, as
+/// appending them one by one would write, with four statements for all of
+/// them (the lock, the head, their canonical forms, one insert) instead of
+/// four each.
+pub fn append_all(
+    conn: &mut PgConnection,
+    events: &[AuditEvent],
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    events.iter().try_for_each(check)?;
+    conn.transaction(|conn| {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(LOCK_KEY)
+            .execute(conn)?;
+        let mut head = head(conn)?;
+        let mut rows = Vec::with_capacity(events.len());
+        for (event, canonical) in events.iter().zip(canonical_all(conn, events)?) {
+            let row = linked(head, event, canonical, at)?;
+            head = (row.id, row.hash.clone());
+            rows.push(row);
+        }
+        insert_all(conn, events, &rows)
+    })
+}
+
 #[derive(QueryableByName)]
 struct Canonical {
     #[diesel(sql_type = Text)]
@@ -145,28 +191,55 @@ fn canonical(conn: &mut PgConnection, event: &AuditEvent) -> QueryResult<Canonic
         .get_result(conn)
 }
 
+/// `canonical` for every event, in their order, with one statement.
+fn canonical_all(conn: &mut PgConnection, events: &[AuditEvent]) -> QueryResult<Vec<Canonical>> {
+    let details: Vec<&Value> = events.iter().map(|e| &e.details).collect();
+    let paths: Vec<Option<&TreePath>> = events
+        .iter()
+        .map(|e| e.organization_path.as_ref())
+        .collect();
+    diesel::sql_query(
+        "SELECT d::text AS details, p::text AS path \
+         FROM unnest($1::jsonb[], $2::ltree[]) WITH ORDINALITY AS t(d, p, n) ORDER BY n",
+    )
+    .bind::<Array<Jsonb>, _>(details)
+    .bind::<Array<Nullable<Ltree>>, _>(paths)
+    .load(conn)
+}
+
 /// Binds `details` exactly as `canonical` did, so the stored jsonb is the one
 /// whose text was hashed.
 fn insert(conn: &mut PgConnection, event: &AuditEvent, row: &ChainRow) -> AppResult<()> {
+    insert_all(conn, std::slice::from_ref(event), std::slice::from_ref(row))
+}
+
+fn insert_all(conn: &mut PgConnection, events: &[AuditEvent], rows: &[ChainRow]) -> AppResult<()> {
     use audit_log::dsl as c;
+    let values: Vec<_> = events
+        .iter()
+        .zip(rows)
+        .map(|(event, row)| {
+            (
+                c::id.eq(row.id),
+                c::at.eq(row.at),
+                c::actor_id.eq(row.actor_id),
+                c::actor.eq(row.actor.as_deref()),
+                c::action.eq(&row.action),
+                c::entity_type.eq(row.entity_type.as_deref()),
+                c::entity_id.eq(row.entity_id.as_deref()),
+                c::organization_path.eq(event.organization_path.as_ref()),
+                c::fields.eq(&row.fields),
+                c::outcome.eq(&row.outcome),
+                c::address.eq(row.address.as_deref()),
+                c::request_id.eq(row.request_id.as_deref()),
+                c::details.eq(&event.details),
+                c::prev_hash.eq(&row.prev_hash),
+                c::hash.eq(&row.hash),
+            )
+        })
+        .collect();
     diesel::insert_into(audit_log::table)
-        .values((
-            c::id.eq(row.id),
-            c::at.eq(row.at),
-            c::actor_id.eq(row.actor_id),
-            c::actor.eq(row.actor.as_deref()),
-            c::action.eq(&row.action),
-            c::entity_type.eq(row.entity_type.as_deref()),
-            c::entity_id.eq(row.entity_id.as_deref()),
-            c::organization_path.eq(event.organization_path.as_ref()),
-            c::fields.eq(&row.fields),
-            c::outcome.eq(&row.outcome),
-            c::address.eq(row.address.as_deref()),
-            c::request_id.eq(row.request_id.as_deref()),
-            c::details.eq(&event.details),
-            c::prev_hash.eq(&row.prev_hash),
-            c::hash.eq(&row.hash),
-        ))
+        .values(values)
         .execute(conn)?;
     Ok(())
 }

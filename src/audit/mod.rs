@@ -15,7 +15,7 @@ mod schema;
 mod search;
 mod verify;
 
-pub use append::{append, AuditEvent, OUTCOMES};
+pub use append::{append, append_all, AuditEvent, OUTCOMES};
 pub use checkpoint::{load_or_create_key, Checkpoint, CheckpointStore};
 pub use list::{list, AuditEntry, AuditFilter};
 pub use search::{entries, AuditQuery, AuditSearch};

@@ -117,11 +117,15 @@ pub fn check(
     if known {
         Ok(())
     } else {
-        Err(AppError::invalid(
-            field,
-            format!("{code:?} is not in the {catalog} catalog (GET /api/v1/catalogs/{catalog})"),
-        ))
+        Err(unknown(catalog, code, field))
     }
+}
+
+fn unknown(catalog: &str, code: &str, field: &str) -> AppError {
+    AppError::invalid(
+        field,
+        format!("{code:?} is not in the {catalog} catalog (GET /api/v1/catalogs/{catalog})"),
+    )
 }
 
 /// A coded item to check: (catalog, code, field).
@@ -157,10 +161,7 @@ pub fn check_all(conn: &mut PgConnection, items: &[Coded<'_>]) -> AppResult<()> 
     };
     let index = usize::try_from(unknown.ordinality - 1).unwrap_or_default();
     let (catalog, code, field) = &items[index.min(items.len() - 1)];
-    Err(AppError::invalid(
-        field.clone(),
-        format!("{code:?} is not in the {catalog} catalog (GET /api/v1/catalogs/{catalog})"),
-    ))
+    Err(self::unknown(catalog, code, field))
 }
 
 /// What rules read from an entry (`details`), if the code is in the catalog.
@@ -175,4 +176,54 @@ pub fn details(
         .select(catalog_entries::details)
         .first(conn)
         .optional()?)
+}
+
+/// Every entry of every catalog, for a batch to check against in memory
+/// (`Ctx::reference`): (catalog, code, details).
+pub fn everything(conn: &mut PgConnection) -> AppResult<Vec<(String, String, serde_json::Value)>> {
+    Ok(catalog_entries::table
+        .select((
+            catalog_entries::catalog,
+            catalog_entries::code,
+            catalog_entries::details,
+        ))
+        .load(conn)?)
+}
+
+/// `check`, against the catalog a batch loaded when it did.
+pub fn check_in(ctx: &mut Ctx, catalog: &str, code: Option<&str>, field: &str) -> AppResult<()> {
+    let Some(known) = ctx.reference.catalog() else {
+        return check(ctx.conn, catalog, code, field);
+    };
+    match code {
+        Some(code) if !known.contains_key(&(catalog.to_owned(), code.to_owned())) => {
+            Err(unknown(catalog, code, field))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `check_all`, against the catalog a batch loaded when it did.
+pub fn check_all_in(ctx: &mut Ctx, items: &[Coded<'_>]) -> AppResult<()> {
+    let Some(known) = ctx.reference.catalog() else {
+        return check_all(ctx.conn, items);
+    };
+    match items.iter().find(|(catalog, code, _)| {
+        !known.contains_key(&((*catalog).to_owned(), (*code).to_owned()))
+    }) {
+        Some((catalog, code, field)) => Err(unknown(catalog, code, field)),
+        None => Ok(()),
+    }
+}
+
+/// `details`, from the catalog a batch loaded when it did.
+pub fn details_in(
+    ctx: &mut Ctx,
+    catalog: &str,
+    code: &str,
+) -> AppResult<Option<serde_json::Value>> {
+    let Some(known) = ctx.reference.catalog() else {
+        return details(ctx.conn, catalog, code);
+    };
+    Ok(known.get(&(catalog.to_owned(), code.to_owned())).cloned())
 }

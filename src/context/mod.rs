@@ -5,6 +5,7 @@
 //! transaction as the change or the sensitive read they record
 //! (docs/decisions/0015-request-context-and-audit-where-the-effect-is.md).
 
+pub mod reference;
 pub mod scope;
 
 use std::net::{IpAddr, Ipv6Addr};
@@ -12,6 +13,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::PgConnection;
 
+pub use self::reference::Reference;
 pub use self::scope::Scope;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::Keyring;
@@ -84,6 +86,8 @@ pub struct Ctx<'a> {
     /// What this transaction appended to the audit log: a change is always
     /// audited, so these say whether it changed anything and what.
     pub audited: Vec<AuditEvent>,
+    /// Reference data a batch loaded once for its rules (empty otherwise).
+    pub reference: Reference,
 }
 
 impl<'a> Ctx<'a> {
@@ -107,6 +111,7 @@ impl<'a> Ctx<'a> {
             party_read: Vec::new(),
             party_items: false,
             audited: Vec::new(),
+            reference: Reference::default(),
         }
     }
 
@@ -166,6 +171,14 @@ impl<'a> Ctx<'a> {
     pub fn audit(&mut self, event: &AuditEvent) -> AppResult<()> {
         audit::append(self.conn, event, self.now)?;
         self.audited.push(event.clone());
+        Ok(())
+    }
+
+    /// Appends `events` to the audit log in this transaction, one row each
+    /// in their order, with one statement (a batch's changes).
+    pub fn audit_all(&mut self, events: Vec<AuditEvent>) -> AppResult<()> {
+        audit::append_all(self.conn, &events, self.now)?;
+        self.audited.extend(events);
         Ok(())
     }
 }

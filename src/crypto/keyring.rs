@@ -441,14 +441,34 @@ impl Keyring {
         normalized: &str,
         whole: bool,
     ) -> Result<Vec<Vec<u8>>, CryptoError> {
-        let versions = diesel::sql_query(
+        let versions = self.live_blind_versions(conn)?;
+        self.blind_indexes_under(conn, &versions, (table, column), normalized, whole)
+    }
+
+    /// The versions of the blind-index keys not retired, newest first.
+    pub fn live_blind_versions(&self, conn: &mut PgConnection) -> Result<Vec<u32>, CryptoError> {
+        diesel::sql_query(
             "SELECT version FROM blind_index_keys WHERE state <> 'retired' ORDER BY version DESC",
         )
-        .load::<VersionRow>(conn)?;
+        .load::<VersionRow>(conn)?
+        .into_iter()
+        .map(|row| to_version(row.version))
+        .collect()
+    }
+
+    /// The value's index under each of `versions` (as `live_blind_versions`
+    /// gave them).
+    pub fn blind_indexes_under(
+        &self,
+        conn: &mut PgConnection,
+        versions: &[u32],
+        (table, column): (&str, &str),
+        normalized: &str,
+        whole: bool,
+    ) -> Result<Vec<Vec<u8>>, CryptoError> {
         versions
-            .into_iter()
-            .map(|row| {
-                let version = to_version(row.version)?;
+            .iter()
+            .map(|&version| {
                 self.ensure_blind_loaded(conn, version)?;
                 self.blind_index_under(version, table, column, normalized, whole)
             })

@@ -7,6 +7,7 @@ use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
 
 use super::model::{CareerRow, OfficialRow, PersonalRow, Profile, ProfileData, ProfileStatus};
+use crate::context::Ctx;
 use crate::crypto::{normalize_identifier, Keyring, Sealer};
 use crate::error::{AppError, AppResult};
 use crate::ids::OfficialId;
@@ -47,20 +48,18 @@ pub fn index(
 
 /// The personal identification code's index under every live blind-index
 /// key: during a blind-index rotation another profile may still carry the
-/// old key's, and one person must still have one profile.
-pub fn personal_code_indexes(
-    keyring: &Keyring,
-    conn: &mut PgConnection,
-    data: &ProfileData,
-) -> AppResult<Vec<Vec<u8>>> {
+/// old key's, and one person must still have one profile. The keys' versions
+/// come from what a batch loaded, when it did.
+pub fn personal_code_indexes(ctx: &mut Ctx, data: &ProfileData) -> AppResult<Vec<Vec<u8>>> {
     let normalized = normalize_identifier(&data.personal_identification_code);
-    Ok(keyring.live_blind_indexes(
-        conn,
-        TABLE,
-        "personal_identification_code",
-        &normalized,
-        true,
-    )?)
+    let versions = match ctx.reference.blind_versions() {
+        Some(versions) => versions.to_vec(),
+        None => ctx.keyring.live_blind_versions(ctx.conn)?,
+    };
+    let column = (TABLE, "personal_identification_code");
+    Ok(ctx
+        .keyring
+        .blind_indexes_under(ctx.conn, &versions, column, &normalized, true)?)
 }
 
 /// What writing a profile takes: this transaction's sealer, which seals

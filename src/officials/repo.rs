@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Bytea, Date, Text, Uuid as SqlUuid};
 
 use super::model::{
-    Change, Classification, NewChange, OfficialRow, Profile, ProfileStatus, RecordKind, RecordRow,
-    Sex,
+    CareerRow, Change, Classification, NewChange, OfficialRow, PersonalRow, Profile, ProfileStatus,
+    RecordKind, RecordRow, Sex,
 };
 use crate::db::ltree::TreePath;
 use crate::db::schema::sql_types::Ltree;
@@ -44,6 +44,135 @@ pub fn save(conn: &mut PgConnection, profile: &Profile) -> QueryResult<()> {
         .execute(conn)?;
     diesel::update(official_career::table.find(profile.id))
         .set(&profile.career)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Every column but the key set from the row proposed (`excluded`).
+macro_rules! from_excluded {
+    ($table:ident: $($column:ident),+ $(,)?) => {
+        ($($table::$column.eq(diesel::upsert::excluded($table::$column)),)+)
+    };
+}
+
+/// New profiles inserted and changed ones rewritten, three statements for
+/// all of them (one per table): what `insert` and `save` do one profile at
+/// a time. A profile whose id exists is updated in place (its update
+/// triggers fire, not its insert ones).
+pub fn write_all(conn: &mut PgConnection, profiles: &[Profile]) -> QueryResult<()> {
+    if profiles.is_empty() {
+        return Ok(());
+    }
+    let official: Vec<&OfficialRow> = profiles.iter().map(|p| &p.official).collect();
+    diesel::insert_into(officials::table)
+        .values(official)
+        .on_conflict(officials::id)
+        .do_update()
+        .set(from_excluded!(officials:
+            classification, managing_organization_id, using_organization_id, cbccvc_code,
+            full_name, name_folded, family_name_folded, given_name_folded, sex, birth_date,
+            identity_card_index, personal_identification_index, social_insurance_index,
+            ethnic_group_code, rank_code, position_code, political_theory_code, degree_code,
+            party_admitted_on, party_official_on, status, retired_on, died_on, archived_at,
+            version, created_at, updated_at, blind_index_version,
+        ))
+        .execute(conn)?;
+    let personal: Vec<&PersonalRow> = profiles.iter().map(|p| &p.personal).collect();
+    diesel::insert_into(official_personal::table)
+        .values(personal)
+        .on_conflict(official_personal::official_id)
+        .do_update()
+        .set(from_excluded!(official_personal:
+            other_names, identity_card_number, identity_card_issue, personal_identification_code,
+            social_insurance_number, religion_code, hometown, birthplace, current_address, phone,
+            email, party_card_number, party_position, hometown_province_code,
+            hometown_former_province_code, birthplace_province_code,
+            birthplace_former_province_code, party_position_code, it_level_code,
+            defence_training_code, joined_revolution_on, strengths, policy_status_code,
+        ))
+        .execute(conn)?;
+    let career: Vec<&CareerRow> = profiles.iter().map(|p| &p.career).collect();
+    diesel::insert_into(official_career::table)
+        .values(career)
+        .on_conflict(official_career::official_id)
+        .do_update()
+        .set(from_excluded!(official_career:
+            first_recruited_on, recruiting_agency, recruiting_position, joined_current_agency_on,
+            job_position, rank_since, salary_step, salary_coefficient_hundredths,
+            salary_step_since, seniority_allowance_percent, next_raise_on, first_appointed_on,
+            reappointed_on, term, concurrent_positions, general_education, education_level_code,
+            foreign_languages, it_level, state_management_code, defence_security_training,
+            minority_languages, academic_title_code, academic_title_on, degree_on,
+            degree_specialty, leadership_salary_code, term_start_on, term_end_on,
+            concurrent_posts,
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Where each of `ids` is placed, as row-level security shows it, for a
+/// batch about to change them: the paths of its managing and using
+/// organizations, and the managing one's group. A profile this
+/// transaction does not see, or whose managing organization it does not
+/// see, is left out.
+pub fn placements(conn: &mut PgConnection, ids: &[OfficialId]) -> QueryResult<Vec<Placement>> {
+    diesel::sql_query(
+        "SELECT p.id, p.managing_path, p.using_path, o.org_group \
+         FROM officials p JOIN organizations o ON o.id = p.managing_organization_id \
+         WHERE p.id = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids)
+    .load(conn)
+}
+
+#[derive(Debug, QueryableByName)]
+pub struct Placement {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: OfficialId,
+    #[diesel(sql_type = Ltree)]
+    pub managing_path: TreePath,
+    #[diesel(sql_type = Ltree)]
+    pub using_path: TreePath,
+    #[diesel(sql_type = diesel::sql_types::Int2)]
+    pub org_group: i16,
+}
+
+/// The profiles `ids` with their three rows locked (`find_for_update` for many).
+pub fn all_for_update(conn: &mut PgConnection, ids: &[OfficialId]) -> QueryResult<Vec<Profile>> {
+    joined()
+        .filter(officials::id.eq_any(ids))
+        .order(officials::id)
+        .select(Profile::as_select())
+        .for_update()
+        .load(conn)
+}
+
+/// The holder of each of `indexes`, in their order (`holder_of_personal_index` for many).
+pub fn holders_of_personal_indexes(
+    conn: &mut PgConnection,
+    indexes: &[Vec<u8>],
+) -> QueryResult<Vec<Option<OfficialId>>> {
+    #[derive(QueryableByName)]
+    struct Holder {
+        #[diesel(sql_type = diesel::sql_types::Nullable<SqlUuid>)]
+        id: Option<OfficialId>,
+    }
+    let holders: Vec<Holder> = diesel::sql_query(
+        "SELECT odb_official_by_personal_index(i) AS id \
+         FROM unnest($1::bytea[]) WITH ORDINALITY AS t(i, n) ORDER BY n",
+    )
+    .bind::<diesel::sql_types::Array<Bytea>, _>(indexes)
+    .load(conn)?;
+    Ok(holders.into_iter().map(|h| h.id).collect())
+}
+
+/// History lines of many profiles in one statement.
+pub fn insert_changes(conn: &mut PgConnection, changes: &[NewChange]) -> QueryResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    diesel::insert_into(official_changes::table)
+        .values(changes)
         .execute(conn)
         .map(drop)
 }
@@ -187,6 +316,17 @@ pub fn insert_record(conn: &mut PgConnection, row: &RecordRow) -> QueryResult<()
         .map(drop)
 }
 
+/// History entries of many profiles in one statement.
+pub fn insert_records(conn: &mut PgConnection, rows: &[RecordRow]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    diesel::insert_into(official_records::table)
+        .values(rows)
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn save_record(conn: &mut PgConnection, row: &RecordRow) -> QueryResult<()> {
     diesel::update(official_records::table.find(row.id))
         .set(row)
@@ -237,6 +377,50 @@ pub fn open_career(
     Ok(open_records(conn, official, RecordKind::Career)?
         .into_iter()
         .next())
+}
+
+/// `open_records` of many profiles, each profile's together.
+pub fn open_records_of(
+    conn: &mut PgConnection,
+    officials: &[OfficialId],
+    kind: RecordKind,
+) -> QueryResult<Vec<RecordRow>> {
+    official_records::table
+        .filter(official_records::official_id.eq_any(officials))
+        .filter(official_records::kind.eq(kind))
+        .filter(official_records::to_date.is_null())
+        .select(RecordRow::as_select())
+        .order((
+            official_records::official_id,
+            official_records::from_date.desc().nulls_last(),
+            official_records::created_at.desc(),
+        ))
+        .load(conn)
+}
+
+/// Entries closed (their end date, version and time of change), many in
+/// one statement.
+pub fn close_records(conn: &mut PgConnection, rows: &[RecordRow]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<RecordId> = rows.iter().map(|r| r.id).collect();
+    let ends: Vec<Option<NaiveDate>> = rows.iter().map(|r| r.to_date).collect();
+    let versions: Vec<i32> = rows.iter().map(|r| r.version).collect();
+    let at: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|r| r.updated_at).collect();
+    diesel::sql_query(
+        "UPDATE official_records r SET to_date = c.to_date, version = c.version, \
+                updated_at = c.updated_at \
+         FROM unnest($1::uuid[], $2::date[], $3::int[], $4::timestamptz[]) \
+              AS c(id, to_date, version, updated_at) \
+         WHERE r.id = c.id",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Nullable<Date>>, _>(ends)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(versions)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Timestamptz>, _>(at)
+    .execute(conn)
+    .map(drop)
 }
 
 /// The entries of `kind` still open, the one that began last first.

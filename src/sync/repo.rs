@@ -12,8 +12,9 @@ use diesel::sql_types::{
 use super::model::{Counts, Difference, EventType, Gap, LastEvent, Outcome, RejectedEvent, Source};
 use crate::db::ltree::TreePath;
 use crate::db::schema::sql_types::Ltree;
-use crate::db::schema::{sync_clients, sync_events};
+use crate::db::schema::{organizations, sync_clients, sync_events};
 use crate::ids::{OfficialId, OrganizationId, SyncClientId, SyncEventId};
+use crate::org::model::Organization;
 
 /// Enters `source` for the rest of the transaction.
 pub fn enter(conn: &mut PgConnection, source: Source) -> QueryResult<()> {
@@ -169,6 +170,90 @@ pub fn lock_entity(
     .get_result(conn)
 }
 
+/// An entity as a batch finds it, locked.
+#[derive(QueryableByName)]
+pub struct KeyedEntity {
+    #[diesel(sql_type = Text)]
+    pub entity_key: String,
+    #[diesel(sql_type = BigInt)]
+    pub version: i64,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub official_id: Option<OfficialId>,
+}
+
+/// `lock_entity` for a batch's entities at once, in key order (two batches
+/// locking in the same order cannot deadlock on each other).
+pub fn lock_entities(
+    conn: &mut PgConnection,
+    source: Source,
+    keys: &[&str],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<KeyedEntity>> {
+    diesel::sql_query(
+        "INSERT INTO sync_entities (source, entity_key, version, updated_at) \
+         SELECT $1, k, 0, $3 FROM unnest($2::text[]) AS k ORDER BY k ON CONFLICT DO NOTHING",
+    )
+    .bind::<Text, _>(source.as_str())
+    .bind::<Array<Text>, _>(keys)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)?;
+    diesel::sql_query(
+        "SELECT entity_key, version, official_id FROM sync_entities \
+         WHERE source = $1 AND entity_key = ANY($2) ORDER BY entity_key FOR UPDATE",
+    )
+    .bind::<Text, _>(source.as_str())
+    .bind::<Array<Text>, _>(keys)
+    .load(conn)
+}
+
+/// `advance_entity` for many entities about people, in one statement.
+pub fn advance_entities(
+    conn: &mut PgConnection,
+    source: Source,
+    advances: &[Advance],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    if advances.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<&str> = advances.iter().map(|a| a.key).collect();
+    let versions: Vec<i64> = advances.iter().map(|a| a.version).collect();
+    let officials: Vec<Option<OfficialId>> = advances.iter().map(|a| a.official).collect();
+    let events: Vec<SyncEventId> = advances.iter().map(|a| a.event).collect();
+    diesel::sql_query(
+        "UPDATE sync_entities e SET version = a.version, official_id = a.official_id, \
+                event_id = a.event_id, updated_at = $6, organization_id = NULL \
+         FROM unnest($2::text[], $3::bigint[], $4::uuid[], $5::uuid[]) \
+              AS a(entity_key, version, official_id, event_id) \
+         WHERE e.source = $1 AND e.entity_key = a.entity_key",
+    )
+    .bind::<Text, _>(source.as_str())
+    .bind::<Array<Text>, _>(keys)
+    .bind::<Array<BigInt>, _>(versions)
+    .bind::<Array<Nullable<SqlUuid>>, _>(officials)
+    .bind::<Array<SqlUuid>, _>(events)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+    .map(drop)
+}
+
+/// The organizations among `ids` or with one of `codes` that this
+/// transaction sees, for a batch to check its events against.
+pub fn units(
+    conn: &mut PgConnection,
+    ids: &[OrganizationId],
+    codes: &[String],
+) -> QueryResult<Vec<Organization>> {
+    organizations::table
+        .filter(
+            organizations::id
+                .eq_any(ids)
+                .or(organizations::code.eq_any(codes)),
+        )
+        .select(Organization::as_select())
+        .load(conn)
+}
+
 /// What an event did to its entity.
 pub struct Advance<'a> {
     pub source: Source,
@@ -223,8 +308,13 @@ pub struct EventRow {
 }
 
 pub fn insert_event(conn: &mut PgConnection, row: &EventRow) -> QueryResult<()> {
+    insert_events(conn, std::slice::from_ref(row))
+}
+
+/// Many events stored in one statement.
+pub fn insert_events(conn: &mut PgConnection, rows: &[EventRow]) -> QueryResult<()> {
     diesel::insert_into(sync_events::table)
-        .values(row)
+        .values(rows)
         .execute(conn)
         .map(drop)
 }

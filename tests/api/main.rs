@@ -35,4 +35,5 @@ mod schema;
 mod sealed_secrets;
 mod staffing;
 mod sync;
+mod sync_batch;
 mod sync_push;

@@ -16,20 +16,20 @@ const EVENTS: &str = "/api/v1/sync/moha/events";
 
 /// A registered client, as the operator hands it to MOHA.
 #[derive(Clone)]
-struct Client {
+pub(crate) struct Client {
     id: String,
     secret: String,
 }
 
 /// ROOT (group 1) holds a group 1 unit and the state's units (group 2): a
 /// ministry with a department, and a province.
-struct Setup {
-    app: TestApp,
-    ministry: Value,
-    department: Value,
-    province: Value,
-    party: Value,
-    client: Client,
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) ministry: Value,
+    pub(crate) department: Value,
+    pub(crate) province: Value,
+    pub(crate) party: Value,
+    pub(crate) client: Client,
 }
 
 fn register(app: &TestApp, name: &str, org: &str) -> Client {
@@ -45,7 +45,7 @@ fn register(app: &TestApp, name: &str, org: &str) -> Client {
     }
 }
 
-fn setup() -> Setup {
+pub(crate) fn setup() -> Setup {
     let app = TestApp::spawn();
     let root = id(&app.root).to_owned();
     let ministry = app.create_org(org("BNV", "Bộ Nội vụ", "central", Some(&root)));
@@ -107,7 +107,7 @@ fn signed<'a>(
     }
 }
 
-fn send(s: &Setup, events: &[Value]) -> Value {
+pub(crate) fn send(s: &Setup, events: &[Value]) -> Value {
     let body = serde_json::to_vec(&json!({ "events": events })).unwrap();
     let client = (s.client.id.as_str(), s.client.secret.as_str());
     let (status, answer) = json(
@@ -130,7 +130,7 @@ fn get(s: &Setup, target: &str) -> Value {
     answer
 }
 
-fn outcomes(answer: &Value) -> Vec<String> {
+pub(crate) fn outcomes(answer: &Value) -> Vec<String> {
     answer["results"]
         .as_array()
         .unwrap()
@@ -140,7 +140,7 @@ fn outcomes(answer: &Value) -> Vec<String> {
 }
 
 /// An event about MOHA's person `moha_id` (whose code is `code`).
-fn event(
+pub(crate) fn event(
     sequence: i64,
     (moha_id, code): (&str, &str),
     (kind, version): (&str, i64),
@@ -160,14 +160,14 @@ fn event(
 const AN: (&str, &str) = ("BNV-000001", "001080012345");
 const BINH: (&str, &str) = ("BNV-000002", "001080067890");
 
-fn whole(org: &Value, name: &str, code: &str) -> Value {
+pub(crate) fn whole(org: &Value, name: &str, code: &str) -> Value {
     let mut whole = profile(id(org), name, code);
     whole["salary_step_since"] = json!("2020-01-01");
     whole
 }
 
 /// The profile as the administrator reads it.
-fn official(s: &Setup, official_id: &Value) -> Value {
+pub(crate) fn official(s: &Setup, official_id: &Value) -> Value {
     let (status, body) = json(s.app.get(&format!(
         "/api/v1/officials/{}",
         official_id.as_str().unwrap()
@@ -176,7 +176,7 @@ fn official(s: &Setup, official_id: &Value) -> Value {
     body
 }
 
-fn count(s: &Setup, sql: &str) -> i64 {
+pub(crate) fn count(s: &Setup, sql: &str) -> i64 {
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = diesel::sql_types::BigInt)]

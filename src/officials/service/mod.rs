@@ -10,8 +10,12 @@ mod rules;
 mod salary;
 mod search;
 
-pub use profile::{create, get, holder_of, life_event, reveal, transfer, update};
+pub use profile::{
+    create, get, holder_of, life_event, one_person_one_profile, prepare_create, prepare_patch,
+    reveal, transfer, update, Prepared,
+};
 pub use records::{add_record, changes, list_records, reveal_records, update_record};
+pub use salary::Followed;
 pub use search::{lookup, search};
 
 use super::codec;
@@ -24,17 +28,35 @@ use crate::error::{AppError, AppResult};
 use crate::ids::{OfficialId, OrganizationId};
 use crate::party::view::ProfileMembership;
 
-/// An organization as profiles see it: its name and its place in the tree.
-struct Unit {
-    id: OrganizationId,
-    name: String,
-    path: TreePath,
+/// For a profile a batch writes (`open` its open salary records, the one
+/// that began last first, none for a new one): the salary records `data`
+/// makes it close and open, and `profile` following its history, as
+/// `create` and `update` write them.
+pub fn follow_salary(
+    ctx: &mut Ctx,
+    profile: &mut Profile,
+    data: &crate::officials::model::ProfileData,
+    open: Vec<crate::officials::model::RecordRow>,
+) -> AppResult<Followed> {
+    Ok(salary::follow(ctx, profile, data, open)?.0)
 }
 
-/// The organization, as far as row-level security lets this request see it.
-/// The one place this module reads the organization tree.
+/// An organization as profiles see it: its name and its place in the tree.
+pub struct Unit {
+    pub id: OrganizationId,
+    pub name: String,
+    pub path: TreePath,
+}
+
+/// The organization, as far as row-level security lets this request see it
+/// (from what a batch loaded, when it did). The one place this module
+/// reads the organization tree.
 fn unit(ctx: &mut Ctx, id: OrganizationId) -> AppResult<Option<Unit>> {
-    Ok(crate::org::repo::find(ctx.conn, id)?.map(|o| Unit {
+    let found = match ctx.reference.unit(id) {
+        Some(loaded) => loaded.cloned(),
+        None => crate::org::repo::find(ctx.conn, id)?,
+    };
+    Ok(found.map(|o| Unit {
         id,
         name: o.name,
         path: o.path,
@@ -89,17 +111,30 @@ impl Found {
 /// organization. The row carries both organizations' paths (kept by the
 /// database): one statement, not three.
 fn readable(ctx: &mut Ctx, id: OfficialId) -> AppResult<Found> {
-    let (profile, [managing, using], member) =
-        repo::find_placed(ctx.conn, id)?.ok_or_else(not_found)?;
-    if !(ctx.scope.can_read(&managing) || ctx.scope.can_read(&using)) {
-        return Err(not_found());
-    }
-    let managing = ctx.scope.can_read(&managing).then_some(managing);
+    let (profile, placed, member) = repo::find_placed(ctx.conn, id)?.ok_or_else(not_found)?;
+    let managing = seen_managing(ctx, placed)?;
     Ok(Found {
         profile,
         managing,
         member,
     })
+}
+
+/// Not found unless the caller may read a profile's managing or its using
+/// organization (`placed`); the managing one's path when it may read that.
+fn seen_managing(ctx: &Ctx, [managing, using]: [TreePath; 2]) -> AppResult<Option<TreePath>> {
+    if !(ctx.scope.can_read(&managing) || ctx.scope.can_read(&using)) {
+        return Err(not_found());
+    }
+    Ok(ctx.scope.can_read(&managing).then_some(managing))
+}
+
+/// The path of the managing organization of a profile `placed` there (and
+/// used in the second), when the caller may change it: what `update` and
+/// `transfer` check, for a batch that read and locked many profiles at once.
+pub fn changeable(ctx: &Ctx, placed: [TreePath; 2]) -> AppResult<TreePath> {
+    let managing = seen_managing(ctx, placed)?;
+    managed_by_caller(ctx, managing, CHANGE_NEEDS)
 }
 
 const CHANGE_NEEDS: &str = "you may read but not change this profile (it is managed elsewhere)";
@@ -207,13 +242,23 @@ fn record_change(
     action: &str,
     fields: Vec<String>,
 ) -> AppResult<()> {
-    let change = NewChange {
+    let change = change_line(ctx, official, action, fields);
+    Ok(repo::insert_change(ctx.conn, &change)?)
+}
+
+/// The history line `record_change` writes, for a batch writing many.
+pub fn change_line(
+    ctx: &Ctx,
+    official: OfficialId,
+    action: &str,
+    fields: Vec<String>,
+) -> NewChange {
+    NewChange {
         official_id: official,
         at: ctx.now,
         actor_id: ctx.actor.id,
         actor: Some(ctx.actor.name.clone()),
         action: action.to_owned(),
         fields,
-    };
-    Ok(repo::insert_change(ctx.conn, &change)?)
+    }
 }

@@ -6,9 +6,10 @@ use diesel::{Connection, PgConnection, QueryResult};
 
 use super::rules::check_rules;
 use super::salary;
+use super::Unit;
 use super::{
     check_version, editable, readable, record_change, revealable, still_active, view, view_with,
-    Found, Subject, Unit,
+    Found, Subject,
 };
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -20,12 +21,14 @@ use crate::officials::repo;
 use crate::officials::view::OfficialView;
 
 pub fn create(ctx: &mut Ctx, data: ProfileData) -> AppResult<OfficialView> {
-    let mut data = data;
-    let managing = check_rules(ctx, &mut data)?;
-    let keys = Keys::new(ctx.keyring, ctx.conn)?;
-    let mut profile = codec::new_rows(&keys, OfficialId::new_random(), &data, ctx.now)?;
-    let indexes = codec::personal_code_indexes(ctx.keyring, ctx.conn, &data)?;
-    write_unique(ctx.conn, &profile, &indexes, repo::insert)?;
+    let keyring = ctx.keyring;
+    let keys = Keys::new(keyring, ctx.conn)?;
+    let prepared = prepare_create(ctx, &keys, data)?;
+    let (Some(mut profile), data, managing) = (prepared.profile, prepared.data, prepared.managing)
+    else {
+        return Err(AppError::Internal("a new profile has rows".into()));
+    };
+    write_unique(ctx.conn, &profile, &prepared.indexes, repo::insert)?;
     salary::follow_profile(ctx, &mut profile, &data)?;
     record_change(ctx, profile.id, "created", Vec::new())?;
     let view = view(ctx, &profile, false)?;
@@ -37,11 +40,41 @@ pub fn create(ctx: &mut Ctx, data: ProfileData) -> AppResult<OfficialView> {
     Ok(view)
 }
 
+/// A profile's rows as a create or a patch would write them, its rules
+/// checked, nothing written yet: what a batch writes for many at once.
+pub struct Prepared {
+    /// None when a patch changes nothing.
+    pub profile: Option<Profile>,
+    /// What the rows state.
+    pub data: ProfileData,
+    /// The organization that manages it.
+    pub managing: Unit,
+    /// Its personal identification code's blind indexes (every live key).
+    pub indexes: Vec<Vec<u8>>,
+    /// The fields a patch changed.
+    pub fields: Vec<String>,
+}
+
+/// What `create` writes for `data`.
+pub fn prepare_create(ctx: &mut Ctx, keys: &Keys<'_>, data: ProfileData) -> AppResult<Prepared> {
+    let mut data = data;
+    let managing = check_rules(ctx, &mut data)?;
+    let profile = codec::new_rows(keys, OfficialId::new_random(), &data, ctx.now)?;
+    let indexes = codec::personal_code_indexes(ctx, &data)?;
+    Ok(Prepared {
+        profile: Some(profile),
+        data,
+        managing,
+        indexes,
+        fields: Vec::new(),
+    })
+}
+
 /// The profile holding `data`'s personal identification code, wherever it
 /// is managed: one person, one profile. A synchronization links a source's
 /// first event about a person to the profile ODB already holds.
 pub fn holder_of(ctx: &mut Ctx, data: &ProfileData) -> AppResult<Option<OfficialId>> {
-    let indexes = codec::personal_code_indexes(ctx.keyring, ctx.conn, data)?;
+    let indexes = codec::personal_code_indexes(ctx, data)?;
     for index in &indexes {
         if let Some(id) = repo::holder_of_personal_index(ctx.conn, index)? {
             return Ok(Some(id));
@@ -97,26 +130,54 @@ fn patch_profile(ctx: &mut Ctx, found: Found, expected: i32, patch: Patch) -> Ap
     let Found { profile, .. } = found;
     let id = profile.id;
     check_version(expected, profile.version)?;
-    still_active(&profile)?;
-    let current = codec::to_data(ctx.keyring, ctx.conn, &profile)?;
+    let keyring = ctx.keyring;
+    let keys = Keys::new(keyring, ctx.conn)?;
+    let prepared = prepare_patch(ctx, &keys, &profile, patch)?;
+    let Some(mut updated) = prepared.profile else {
+        return Ok(Patched {
+            view: view(ctx, &profile, false)?,
+            managing: prepared.managing,
+            fields: prepared.fields,
+        });
+    };
+    write_unique(ctx.conn, &updated, &prepared.indexes, repo::save)?;
+    salary::follow_profile(ctx, &mut updated, &prepared.data)?;
+    record_change(ctx, id, "updated", prepared.fields.clone())?;
+    Ok(Patched {
+        view: view(ctx, &updated, false)?,
+        managing: prepared.managing,
+        fields: prepared.fields,
+    })
+}
+
+/// What merging `patch` into `profile` (locked for change, at the version
+/// the caller expects) writes: no rows when no field changes.
+pub fn prepare_patch(
+    ctx: &mut Ctx,
+    keys: &Keys<'_>,
+    profile: &Profile,
+    patch: Patch,
+) -> AppResult<Prepared> {
+    still_active(profile)?;
+    let current = codec::to_data(ctx.keyring, ctx.conn, profile)?;
     let (mut data, fields) = merged(&current, patch)?;
     let managing = check_rules(ctx, &mut data)?;
     if fields.is_empty() {
-        return Ok(Patched {
-            view: view(ctx, &profile, false)?,
+        return Ok(Prepared {
+            profile: None,
+            data,
             managing,
+            indexes: Vec::new(),
             fields,
         });
     }
-    let keys = Keys::new(ctx.keyring, ctx.conn)?;
-    let mut updated = codec::restated(&keys, &profile, &data, ctx.now)?;
-    let indexes = codec::personal_code_indexes(ctx.keyring, ctx.conn, &data)?;
-    write_unique(ctx.conn, &updated, &indexes, repo::save)?;
-    salary::follow_profile(ctx, &mut updated, &data)?;
-    record_change(ctx, id, "updated", fields.clone())?;
-    Ok(Patched {
-        view: view(ctx, &updated, false)?,
+    let updated = codec::restated(keys, profile, &data, ctx.now)?;
+    let indexes = codec::personal_code_indexes(ctx, &data)?;
+    Ok(Prepared {
+        profile: Some(updated),
+        data,
         managing,
+        indexes,
         fields,
     })
 }
@@ -180,19 +241,25 @@ fn duplicate_check(
     profile: &Profile,
     indexes: &[Vec<u8>],
 ) -> AppResult<()> {
-    for index in indexes {
-        match repo::holder_of_personal_index(conn, index)? {
-            Some(existing) if existing != profile.id => {
-                return Err(AppError::Duplicate {
-                    detail: "a profile with this personal identification code exists: one person, one profile"
-                        .into(),
-                    existing: format!("/api/v1/officials/{existing}"),
-                })
-            }
-            _ => {}
-        }
+    let holders = indexes
+        .iter()
+        .map(|index| repo::holder_of_personal_index(conn, index))
+        .collect::<QueryResult<Vec<_>>>()?;
+    one_person_one_profile(profile.id, &holders)
+}
+
+/// Refuses a profile `id` whose personal identification code's indexes are
+/// held by another profile (`holders`, one per index).
+pub fn one_person_one_profile(id: OfficialId, holders: &[Option<OfficialId>]) -> AppResult<()> {
+    match holders.iter().flatten().find(|existing| **existing != id) {
+        Some(existing) => Err(AppError::Duplicate {
+            detail:
+                "a profile with this personal identification code exists: one person, one profile"
+                    .into(),
+            existing: format!("/api/v1/officials/{existing}"),
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Moves the profile to another organization; the career history closes the

@@ -40,7 +40,7 @@ fn provinces_of_today(ctx: &mut Ctx, data: &mut ProfileData) -> AppResult<()> {
         ),
     ] {
         let Some(former) = former else { continue };
-        let details = catalogs::details(ctx.conn, "former_province", former)?.unwrap_or_default();
+        let details = catalogs::details_in(ctx, "former_province", former)?.unwrap_or_default();
         if let Some(successor) = details["successor"].as_str() {
             *today = Some(successor.to_owned());
         }
@@ -301,17 +301,12 @@ fn known_codes(ctx: &mut Ctx, data: &ProfileData) -> AppResult<()> {
         let field = format!("concurrent_posts[{i}].position_code");
         items.push(("position", &post.position_code, field));
     }
-    catalogs::check_all(ctx.conn, &items)?;
+    catalogs::check_all_in(ctx, &items)?;
     if let Some(entry) = super::salary::stated(data) {
         super::salary::check_entry(ctx, &entry, "")?;
     } else if data.leadership_salary_code.is_some() {
         let code = data.leadership_salary_code.as_deref();
-        catalogs::check(
-            ctx.conn,
-            "leadership_salary",
-            code,
-            "leadership_salary_code",
-        )?;
+        catalogs::check_in(ctx, "leadership_salary", code, "leadership_salary_code")?;
     }
     Ok(())
 }

@@ -25,11 +25,11 @@ fn table(entry: &SalaryEntry) -> Option<(&'static str, &str, &'static str)> {
 
 /// The scale of a rank (through its salary_scale) or a leadership table.
 fn scale_of(ctx: &mut Ctx, catalog: &str, code: &str) -> AppResult<Option<Scale>> {
-    let Some(details) = catalogs::details(ctx.conn, catalog, code)? else {
+    let Some(details) = catalogs::details_in(ctx, catalog, code)? else {
         return Ok(None);
     };
     let details = match (catalog, details["salary_scale"].as_str()) {
-        ("rank", Some(scale)) => catalogs::details(ctx.conn, "salary_scale", scale)?,
+        ("rank", Some(scale)) => catalogs::details_in(ctx, "salary_scale", scale)?,
         ("rank", None) => None,
         _ => Some(details),
     };
@@ -49,7 +49,7 @@ pub(super) fn check_entry(
             "give exactly one of rank_code and leadership_salary_code",
         ));
     };
-    catalogs::check(ctx.conn, catalog, Some(code), &format!("{prefix}{field}"))?;
+    catalogs::check_in(ctx, catalog, Some(code), &format!("{prefix}{field}"))?;
     let scale = scale_of(ctx, catalog, code)?;
     if let Some(scale) = &scale {
         match scale.coefficient(entry.salary_step) {
@@ -113,9 +113,20 @@ pub(super) fn close_before(
     (from, id): (Option<NaiveDate>, RecordId),
     field: &str,
 ) -> AppResult<()> {
-    let Some(mut open) = current(ctx, official, Some(id))? else {
+    let Some(open) = current(ctx, official, Some(id))? else {
         return Ok(());
     };
+    let closed = closed_before(ctx, open, from, field)?;
+    Ok(repo::save_record(ctx.conn, &closed)?)
+}
+
+/// `open` closed the day before a new record from `from`.
+fn closed_before(
+    ctx: &Ctx,
+    mut open: RecordRow,
+    from: Option<NaiveDate>,
+    field: &str,
+) -> AppResult<RecordRow> {
     let day_before = match (open.from_date, from) {
         (Some(began), Some(from)) if began < from => from - Days::new(1),
         // an undated opening salary: it ran until this one
@@ -131,40 +142,85 @@ pub(super) fn close_before(
     open.to_date = Some(day_before);
     open.version += 1;
     open.updated_at = ctx.now;
-    Ok(repo::save_record(ctx.conn, &open)?)
+    Ok(open)
 }
 
-/// Writes the salary `data` states to the history when it is not the
-/// current record's: from `salary_step_since`, or today.
-fn write_stated(ctx: &mut Ctx, official: OfficialId, data: &ProfileData) -> AppResult<()> {
-    let Some(entry) = stated(data) else {
-        return Ok(());
-    };
-    let open = current(ctx, official, None)?;
-    if let Some(open) = &open {
-        let same = entry_of(open).is_some_and(|e| e.same_step(&entry));
-        if same && open.from_date == data.salary_step_since {
-            return Ok(());
+/// What following the salary a profile states does to its history.
+#[derive(Debug, Default)]
+pub struct Followed {
+    /// The open record it closes.
+    pub closed: Option<RecordRow>,
+    /// The record it opens.
+    pub opened: Option<RecordRow>,
+}
+
+/// The salary `data` states, written to the history when it is not the
+/// current record's (from `salary_step_since`, or today), and `profile`
+/// following the history; `open` is the profile's open salary records, the
+/// one that began last first. Returns what to write to the history, and
+/// whether the profile's salary changed.
+pub(super) fn follow(
+    ctx: &mut Ctx,
+    profile: &mut Profile,
+    data: &ProfileData,
+    mut open: Vec<RecordRow>,
+) -> AppResult<(Followed, bool)> {
+    let mut followed = Followed::default();
+    if let Some(entry) = stated(data) {
+        let current = open.first();
+        let same = current.is_some_and(|o| {
+            entry_of(o).is_some_and(|e| e.same_step(&entry))
+                && o.from_date == data.salary_step_since
+        });
+        if !same {
+            let from = data
+                .salary_step_since
+                .or(current.is_some().then_some(ctx.today));
+            let row = salary_record(ctx, profile.id, from, &entry)?;
+            if !open.is_empty() {
+                let closed = closed_before(ctx, open.remove(0), from, "salary_step_since")?;
+                followed.closed = Some(closed);
+            }
+            open.push(row.clone());
+            open.sort_by(began_last_first);
+            followed.opened = Some(row);
         }
     }
-    let from = data
-        .salary_step_since
-        .or(open.is_some().then_some(ctx.today));
-    let id = RecordId::new_random();
-    close_before(ctx, official, (from, id), "salary_step_since")?;
-    let row = RecordRow {
-        id,
+    let changed = match open.first() {
+        Some(current) => !follow_record(ctx, profile, current)?.is_empty(),
+        None => false,
+    };
+    Ok((followed, changed))
+}
+
+/// The order `repo::open_records` gives: the one that began last first.
+fn began_last_first(a: &RecordRow, b: &RecordRow) -> std::cmp::Ordering {
+    let began = match (a.from_date, b.from_date) {
+        (Some(a), Some(b)) => b.cmp(&a),
+        (a, b) => a.is_none().cmp(&b.is_none()),
+    };
+    began.then(b.created_at.cmp(&a.created_at))
+}
+
+/// A new open salary record stating `entry` from `from`.
+fn salary_record(
+    ctx: &Ctx,
+    official: OfficialId,
+    from: Option<NaiveDate>,
+    entry: &SalaryEntry,
+) -> AppResult<RecordRow> {
+    Ok(RecordRow {
+        id: RecordId::new_random(),
         official_id: official,
         kind: RecordKind::Salary,
         from_date: from,
         to_date: None,
-        data: Some(serde_json::to_value(&entry).map_err(|e| AppError::Internal(e.to_string()))?),
+        data: Some(serde_json::to_value(entry).map_err(|e| AppError::Internal(e.to_string()))?),
         sealed: None,
         version: 1,
         created_at: ctx.now,
         updated_at: ctx.now,
-    };
-    Ok(repo::insert_record(ctx.conn, &row)?)
+    })
 }
 
 /// Sets the profile's current salary from the history; the fields changed.
@@ -172,7 +228,17 @@ fn follow_history(ctx: &mut Ctx, profile: &mut Profile) -> AppResult<Vec<String>
     let Some(record) = current(ctx, profile.id, None)? else {
         return Ok(Vec::new());
     };
-    let Some(entry) = entry_of(&record) else {
+    follow_record(ctx, profile, &record)
+}
+
+/// Sets the profile's current salary from `record`, the history's current
+/// one; the fields changed.
+fn follow_record(
+    ctx: &mut Ctx,
+    profile: &mut Profile,
+    record: &RecordRow,
+) -> AppResult<Vec<String>> {
+    let Some(entry) = entry_of(record) else {
         return Ok(Vec::new());
     };
     let next_raise_on = match (table(&entry), record.from_date) {
@@ -224,8 +290,15 @@ pub(super) fn follow_profile(
     profile: &mut Profile,
     data: &ProfileData,
 ) -> AppResult<()> {
-    write_stated(ctx, profile.id, data)?;
-    if !follow_history(ctx, profile)?.is_empty() {
+    let open = repo::open_records(ctx.conn, profile.id, RecordKind::Salary)?;
+    let (followed, changed) = follow(ctx, profile, data, open)?;
+    if let Some(closed) = &followed.closed {
+        repo::save_record(ctx.conn, closed)?;
+    }
+    if let Some(opened) = &followed.opened {
+        repo::insert_record(ctx.conn, opened)?;
+    }
+    if changed {
         repo::save(ctx.conn, profile)?;
     }
     Ok(())

@@ -51,7 +51,7 @@ pub(super) fn effect(
 }
 
 /// Only a whole profile introduces an entity.
-fn known(linked: Option<OfficialId>) -> AppResult<OfficialId> {
+pub(super) fn known(linked: Option<OfficialId>) -> AppResult<OfficialId> {
     linked.ok_or_else(|| {
         AppError::conflict(
             "unknown-entity",
@@ -91,21 +91,7 @@ fn leave(ctx: &mut Ctx, id: OfficialId, event: &Event) -> AppResult<OfficialId> 
 /// Created in full, or updated in full: every field absent from `data` is
 /// cleared, as the source no longer holds it.
 fn upsert(ctx: &mut Ctx, linked: Option<OfficialId>, event: &Event) -> AppResult<OfficialId> {
-    let profile: ProfileData = data(ctx, event)?;
-    let keyed = event.entity.personal_identification_code.as_deref();
-    if Some(profile.personal_identification_code.as_str()) != keyed {
-        return Err(AppError::invalid(
-            "entity.personal_identification_code",
-            "differs from data.personal_identification_code",
-        ));
-    }
-    group_2(
-        ctx,
-        &[
-            profile.managing_organization_id,
-            profile.using_organization_id,
-        ],
-    )?;
+    let profile = whole_profile(ctx, event)?;
     let existing = match linked {
         Some(id) => Some(id),
         None => service::holder_of(ctx, &profile)?,
@@ -121,9 +107,30 @@ fn upsert(ctx: &mut Ctx, linked: Option<OfficialId>, event: &Event) -> AppResult
     Ok(service::update(ctx, id, version, whole)?.id)
 }
 
+/// An upsert's profile, about the person its entity names, placed in
+/// group 2 only.
+pub(super) fn whole_profile(ctx: &mut Ctx, event: &Event) -> AppResult<ProfileData> {
+    let profile: ProfileData = data(ctx, event)?;
+    let keyed = event.entity.personal_identification_code.as_deref();
+    if Some(profile.personal_identification_code.as_str()) != keyed {
+        return Err(AppError::invalid(
+            "entity.personal_identification_code",
+            "differs from data.personal_identification_code",
+        ));
+    }
+    group_2(
+        ctx,
+        &[
+            profile.managing_organization_id,
+            profile.using_organization_id,
+        ],
+    )?;
+    Ok(profile)
+}
+
 /// The organizations an event may name by code instead of ODB's id,
 /// wherever the officials and organizations API takes the id.
-const BY_CODE: [(&str, &str); 8] = [
+pub(super) const BY_CODE: [(&str, &str); 8] = [
     ("managing_organization_code", "managing_organization_id"),
     ("using_organization_code", "using_organization_id"),
     ("parent_code", "parent_id"),
@@ -204,14 +211,21 @@ fn organization_id(ctx: &mut Ctx, code: &Value, field: &str) -> AppResult<Value>
     let code = code
         .as_str()
         .ok_or_else(|| AppError::invalid(field, "an organization code"))?;
-    let unit = crate::org::service::find_by_code(ctx.conn, code)
-        .map_err(|_| AppError::invalid(field, format!("no organization has the code {code}")))?;
-    Ok(serde_json::json!(unit.id))
+    let unknown = || AppError::invalid(field, format!("no organization has the code {code}"));
+    let id = match ctx.reference.code(code) {
+        Some(loaded) => loaded.ok_or_else(unknown)?.id,
+        None => {
+            crate::org::service::find_by_code(ctx.conn, code)
+                .map_err(|_| unknown())?
+                .id
+        }
+    };
+    Ok(serde_json::json!(id))
 }
 
 /// `data` read as what the event type carries (organizations by code
 /// resolved first); a fault names `data.<field>`.
-fn data<T: DeserializeOwned>(ctx: &mut Ctx, event: &Event) -> AppResult<T> {
+pub(super) fn data<T: DeserializeOwned>(ctx: &mut Ctx, event: &Event) -> AppResult<T> {
     read(resolved(ctx, event)?)
 }
 
@@ -228,7 +242,7 @@ fn read<T: DeserializeOwned>(data: Value) -> AppResult<T> {
 }
 
 /// The organizations a patch moves the profile to.
-fn patched_organizations(patch: &Patch) -> Vec<OrganizationId> {
+pub(super) fn patched_organizations(patch: &Patch) -> Vec<OrganizationId> {
     ["managing_organization_id", "using_organization_id"]
         .iter()
         .filter_map(|key| patch.get(*key)?.as_str()?.parse().ok())
@@ -237,24 +251,47 @@ fn patched_organizations(patch: &Patch) -> Vec<OrganizationId> {
 
 /// The profile's version, locked; refused when it is managed in group 1.
 fn held(ctx: &mut Ctx, id: OfficialId) -> AppResult<i32> {
-    let held =
-        repo::held_profile(ctx.conn, id)?.ok_or(AppError::NotFound { entity: "official" })?;
-    if held.org_group != MOHA_GROUP {
+    let held = repo::held_profile(ctx.conn, id)?;
+    managed_in_group_2(held.as_ref().map(|h| h.org_group))?;
+    Ok(held.map_or(0, |h| h.version))
+}
+
+/// A profile found (with the group of the organization managing it), and
+/// managed in group 2.
+pub(super) fn managed_in_group_2(found: Option<i16>) -> AppResult<()> {
+    let group = found.ok_or(AppError::NotFound { entity: "official" })?;
+    if group != MOHA_GROUP {
         return Err(AppError::Forbidden(format!(
             "{GROUP_1}: this profile is managed by a group 1 organization"
         )));
     }
-    Ok(held.version)
+    Ok(())
 }
 
 /// Refuses any of `organizations` that is in group 1 (those the request
 /// cannot see, the officials rules refuse themselves).
-fn group_2(ctx: &mut Ctx, organizations: &[OrganizationId]) -> AppResult<()> {
+pub(super) fn group_2(ctx: &mut Ctx, organizations: &[OrganizationId]) -> AppResult<()> {
     if organizations.is_empty() {
         return Ok(());
     }
-    let groups = repo::groups(ctx.conn, organizations)?;
-    if groups.iter().any(|(_, group)| *group != MOHA_GROUP) {
+    let loaded: Option<Vec<i16>> = organizations
+        .iter()
+        .map(|id| {
+            Some(
+                ctx.reference
+                    .unit(*id)?
+                    .map_or(MOHA_GROUP, |unit| unit.org_group),
+            )
+        })
+        .collect();
+    let groups = match loaded {
+        Some(groups) => groups,
+        None => repo::groups(ctx.conn, organizations)?
+            .into_iter()
+            .map(|(_, group)| group)
+            .collect(),
+    };
+    if groups.iter().any(|group| *group != MOHA_GROUP) {
         return Err(AppError::Forbidden(format!(
             "{GROUP_1}: the event places the profile in a group 1 organization"
         )));

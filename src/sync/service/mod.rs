@@ -7,6 +7,7 @@
 
 mod apply;
 mod auth;
+mod batch;
 
 pub use auth::authenticate;
 
@@ -54,24 +55,32 @@ struct Decision {
 
 /// Stale when ODB holds its version or a later one; a change in part must
 /// follow the version held, or it would patch a state it was not made on.
-fn decide(ctx: &mut Ctx, source: Source, event: &Event) -> AppResult<Decision> {
-    let key = event.entity.moha_id.as_str();
-    let entity = repo::lock_entity(ctx.conn, source, key, ctx.now)?;
-    if event.version <= entity.version {
-        return Ok(Decision {
-            outcome: Outcome::Stale,
-            official: entity.official_id,
-        });
+fn is_stale(event: &Event, held: i64) -> AppResult<bool> {
+    if event.version <= held {
+        return Ok(true);
     }
-    if event.event_type == EventType::OfficialChanged && event.version != entity.version + 1 {
+    if event.event_type == EventType::OfficialChanged && event.version != held + 1 {
         return Err(AppError::conflict(
             "version-gap",
             format!(
                 "this change in part makes version {}, but ODB holds version {}: send the \
                  versions between (or the entity in full), then replay this event",
-                event.version, entity.version
+                event.version, held
             ),
         ));
+    }
+    Ok(false)
+}
+
+/// Decides an event on its own, in a savepoint of its own.
+fn decide(ctx: &mut Ctx, source: Source, event: &Event) -> AppResult<Decision> {
+    let key = event.entity.moha_id.as_str();
+    let entity = repo::lock_entity(ctx.conn, source, key, ctx.now)?;
+    if is_stale(event, entity.version)? {
+        return Ok(Decision {
+            outcome: Outcome::Stale,
+            official: entity.official_id,
+        });
     }
     let (official, organization) = match apply::effect(ctx, entity.official_id, event)? {
         apply::Linked::Official(id) => (Some(id), None),
@@ -222,13 +231,19 @@ pub fn receive(ctx: &mut Ctx, client: SyncCaller, batch: Vec<Value>) -> AppResul
         .enumerate()
         .map(|(i, p)| p.as_ref().err().map(|e| unreadable(i, &batch[i], e)))
         .collect();
+    let mut fresh = Vec::with_capacity(order.len());
     for (_, index, event) in order {
-        results[index] = Some(if seen.insert(event.event_id) {
-            receive_one(ctx, (&client, &sealer), index, event)?
+        if seen.insert(event.event_id) {
+            fresh.push((index, event));
         } else {
-            result(index, event.event_id, Outcome::Duplicate)
-        });
+            results[index] = Some(result(index, event.event_id, Outcome::Duplicate));
+        }
     }
+    let alone = batch::receive(ctx, (&client, &sealer), fresh, &mut results)?;
+    for (index, event) in alone {
+        results[index] = Some(receive_one(ctx, (&client, &sealer), index, event)?);
+    }
+    ctx.reference.clear();
     let results = results.into_iter().flatten().collect();
     let answer = BatchResult::of(results);
     audit_batch(ctx, &client, "sync.receive", &answer)?;
