@@ -1,0 +1,314 @@
+//! Table 27 statistics of past (and future) dates, summed from the changes
+//! kept by date (decision 0038), against counts made here with the rule of
+//! the scan they replace: every table after bulk loads, dated retirements
+//! and deaths, transfers, corrections and deletions, on each change's date
+//! and the day before, and on a birthday that crosses a band's edge.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use diesel::prelude::*;
+use diesel::sql_types::{Date, Text};
+
+use crate::helpers::*;
+use crate::reports::{
+    assert_counted_here_on, in_service, org_id, people_under, populated, statistics,
+};
+
+/// The nth profile by id (deterministic across runs of the same seed).
+const NTH: &str = "(SELECT id FROM officials ORDER BY id OFFSET $2 LIMIT 1)";
+
+fn change(conn: &mut PgConnection, sql: &str, date: NaiveDate, nth: i64) {
+    diesel::sql_query(sql.replace("$NTH", NTH))
+        .bind::<Date, _>(date)
+        .bind::<diesel::sql_types::BigInt, _>(nth)
+        .execute(conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Dated changes and the dates they make interesting: each change's own
+/// date and the day before, a month's first day and the last day of the
+/// month before, a 30th birthday and the day before it.
+fn dated_changes(app: &TestApp, today: NaiveDate) -> Vec<NaiveDate> {
+    let mut conn = app.db.connect();
+    let retired = today - Duration::days(45);
+    let died = (today - Duration::days(95)).with_day(1).unwrap();
+    let birthday = today - Duration::days(75);
+    let born = today - Duration::days(20);
+    let leaving = today + Duration::days(10);
+    let steps: &[(&str, NaiveDate, i64)] = &[
+        // retired and died on dated days, one in P01 moved there afterwards
+        (
+            "UPDATE officials SET status = 'retired', retired_on = $1 WHERE id = $NTH",
+            retired,
+            3,
+        ),
+        (
+            "UPDATE officials SET status = 'retired', retired_on = $1,
+                    using_organization_id = (SELECT id FROM organizations WHERE code = 'P01')
+             WHERE id = $NTH",
+            retired,
+            4,
+        ),
+        (
+            "UPDATE officials SET status = 'deceased', died_on = $1 WHERE id = $NTH",
+            died,
+            5,
+        ),
+        // retired, then dead a month later (the earlier date ends them)
+        (
+            "UPDATE officials SET status = 'deceased', retired_on = $1 - 30, died_on = $1
+             WHERE id = $NTH",
+            retired,
+            6,
+        ),
+        // retired with no date: counted on every past date
+        (
+            "UPDATE officials SET status = 'retired', retired_on = NULL WHERE id = $NTH AND $1 IS NOT NULL",
+            today,
+            7,
+        ),
+        // an end before the birth date: never counted
+        (
+            "UPDATE officials SET status = 'retired', retired_on = birth_date - 1 WHERE id = $NTH AND $1 IS NOT NULL",
+            today,
+            8,
+        ),
+        // archived: never counted
+        (
+            "UPDATE officials SET status = 'archived' WHERE id = $NTH AND $1 IS NOT NULL",
+            today,
+            9,
+        ),
+        // still active, leaving in ten days
+        (
+            "UPDATE officials SET retired_on = $1 WHERE id = $NTH",
+            leaving,
+            10,
+        ),
+        // 30 on the birthday, in P01
+        (
+            "UPDATE officials SET birth_date = ($1 - interval '30 years')::date,
+                    using_organization_id = (SELECT id FROM organizations WHERE code = 'P01')
+             WHERE id = $NTH",
+            birthday,
+            11,
+        ),
+        // born this month (the changes of a date's own month after it)
+        (
+            "UPDATE officials SET birth_date = $1 WHERE id = $NTH",
+            born,
+            12,
+        ),
+        // a retired profile's codes corrected and moved out of P01
+        (
+            "UPDATE officials SET rank_code = NULL, sex = CASE sex WHEN 'female' THEN 'male' ELSE 'female' END,
+                    using_organization_id = (SELECT id FROM organizations WHERE code = 'VN')
+             WHERE id IN (SELECT id FROM officials WHERE status = 'retired' AND retired_on < $1
+                          ORDER BY id LIMIT 3 OFFSET $2)",
+            today,
+            0,
+        ),
+        // a retired profile's career changed, another one's removed
+        (
+            "UPDATE official_career SET academic_title_code = NULL, education_level_code = NULL
+             WHERE official_id IN (SELECT id FROM officials WHERE retired_on < $1 ORDER BY id LIMIT 2 OFFSET $2)",
+            today,
+            0,
+        ),
+        (
+            "DELETE FROM official_career
+             WHERE official_id IN (SELECT id FROM officials WHERE retired_on < $1 ORDER BY id LIMIT 1 OFFSET $2)",
+            today,
+            2,
+        ),
+        // a retired profile deleted
+        (
+            "DELETE FROM official_records WHERE official_id IN
+               (SELECT id FROM officials WHERE retired_on < $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
+            today,
+            0,
+        ),
+        (
+            "DELETE FROM officials WHERE id IN
+               (SELECT id FROM officials WHERE retired_on < $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
+            today,
+            0,
+        ),
+    ];
+    for (sql, date, nth) in steps {
+        change(&mut conn, sql, *date, *nth);
+    }
+    let mut dates = vec![];
+    for date in [retired, retired - 30, died, birthday, born, leaving] {
+        dates.extend([date - Duration::days(1), date]);
+    }
+    dates.extend([today - Duration::days(60), today - Duration::days(400)]);
+    dates
+}
+
+#[test]
+fn past_dates_are_summed_from_kept_changes() {
+    let (app, today) = populated();
+    // a second bulk load through the generator's COPY
+    odb::fixtures::officials::generate(
+        &mut app.db.connect(),
+        &app.keyring,
+        60,
+        12,
+        app.clock.now(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let dates = dated_changes(&app, today);
+    assert_counted_here_on(&app, today, &dates);
+    let everyone = people_under(&app, "VN");
+    for date in &dates {
+        assert!(
+            everyone.iter().any(|p| in_service(p, *date, false)),
+            "someone counted on {date}"
+        );
+    }
+    // the headcounts beside the quotas, on a past date
+    let earlier = today - Duration::days(46);
+    let report = statistics(
+        &app,
+        "staffing",
+        &org_id(&app, "VN"),
+        &format!("&period=2025&as_of={earlier}"),
+    );
+    let mut counted_somewhere = false;
+    for row in report["quotas"].as_array().unwrap() {
+        let (Some(unit), Some(current)) =
+            (row["organization_id"].as_str(), row["current"].as_i64())
+        else {
+            continue;
+        };
+        let here = everyone
+            .iter()
+            .filter(|p| p.using_organization_id == unit && p.classification == row["category"])
+            .filter(|p| in_service(p, earlier, false))
+            .count() as i64;
+        counted_somewhere |= here > 0;
+        assert_eq!(current, here, "{row}");
+    }
+    assert!(counted_somewhere);
+}
+
+#[derive(QueryableByName, PartialEq, Debug)]
+struct Cell {
+    #[diesel(sql_type = Text)]
+    dimension: String,
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The country's kept figures of a date, every dimension, as the owner.
+fn kept_on(conn: &mut PgConnection, date: NaiveDate) -> Vec<Cell> {
+    diesel::sql_query(
+        "SELECT dimension, key, n FROM odb_official_kept_statistics(
+             (SELECT path FROM organizations WHERE code = 'VN'), $1, false,
+             ARRAY['classification', 'rank', 'degree', 'political_theory', 'sex', 'ethnic_group',
+                   'academic_title', 'education_level', 'age_band'])
+         ORDER BY 1, 2",
+    )
+    .bind::<Date, _>(date)
+    .load(conn)
+    .unwrap()
+}
+
+/// The same figures counted from the profiles with the scan's rule.
+fn scanned_on(conn: &mut PgConnection, date: NaiveDate) -> Vec<Cell> {
+    diesel::sql_query(
+        "SELECT d.dimension, coalesce(d.key, 'unknown') AS key, count(*) AS n
+         FROM officials o LEFT JOIN official_career k ON k.official_id = o.id
+         CROSS JOIN LATERAL (VALUES ('classification', o.classification), ('rank', o.rank_code),
+             ('degree', o.degree_code), ('political_theory', o.political_theory_code), ('sex', o.sex),
+             ('ethnic_group', o.ethnic_group_code), ('academic_title', k.academic_title_code),
+             ('education_level', k.education_level_code), ('total', 'all'),
+             ('age_band', CASE width_bucket(extract(year FROM age($1, o.birth_date)),
+                  ARRAY[30, 40, 50, 60]::numeric[]) WHEN 0 THEN 'under_30' WHEN 1 THEN '30_39'
+                  WHEN 2 THEN '40_49' WHEN 3 THEN '50_59' ELSE '60_and_over' END)) d (dimension, key)
+         WHERE o.status IN ('active', 'retired', 'deceased') AND o.birth_date <= $1
+           AND (o.retired_on IS NULL OR o.retired_on > $1) AND (o.died_on IS NULL OR o.died_on > $1)
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .bind::<Date, _>(date)
+    .load(conn)
+    .unwrap()
+}
+
+fn execute(conn: &mut PgConnection, sql: &str) {
+    let done = diesel::sql_query(sql)
+        .execute(conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    assert!(done > 0, "{sql}");
+}
+
+/// A change each trigger counts: a bulk load (both insert triggers), an
+/// update, a deletion, a career corrected and a career removed.
+fn change_for(trigger: &str, app: &TestApp, conn: &mut PgConnection) {
+    match trigger {
+        "officials_counted_insert ON officials" | "careers_counted_insert ON official_career" => {
+            odb::fixtures::officials::generate(conn, &app.keyring, 5, 13, app.clock.now(), &mut |_| {})
+                .unwrap();
+        }
+        "officials_counted_update ON officials" => execute(
+            conn,
+            "UPDATE officials SET status = 'retired', retired_on = birth_date + 1
+             WHERE id IN (SELECT id FROM officials WHERE status = 'active' ORDER BY id LIMIT 1)",
+        ),
+        "officials_counted_delete ON officials" => {
+            let one = "(SELECT id FROM officials WHERE status = 'active' ORDER BY id DESC LIMIT 1)";
+            execute(conn, &format!("DELETE FROM official_records WHERE official_id = {one}"));
+            execute(conn, &format!("DELETE FROM officials WHERE id = {one}"));
+        }
+        _ => {
+            let one = "(SELECT k.official_id FROM official_career k JOIN officials o ON o.id = k.official_id
+                        WHERE o.status = 'active' AND k.education_level_code IS NOT NULL
+                        ORDER BY 1 LIMIT 1)";
+            let sql = if trigger.starts_with("careers_counted_update") {
+                format!("UPDATE official_career SET education_level_code = NULL WHERE official_id = {one}")
+            } else {
+                format!("DELETE FROM official_career WHERE official_id = {one}")
+            };
+            execute(conn, &sql);
+        }
+    }
+}
+
+const TRIGGERS: [&str; 6] = [
+    "officials_counted_insert ON officials",
+    "officials_counted_update ON officials",
+    "officials_counted_delete ON officials",
+    "careers_counted_insert ON official_career",
+    "careers_counted_update ON official_career",
+    "careers_counted_delete ON official_career",
+];
+
+/// Each trigger keeps the counts of some change: with it dropped (in a
+/// transaction rolled back), that change leaves the past figures wrong;
+/// with it in place, right.
+#[test]
+fn each_count_trigger_is_needed() {
+    let (app, today) = populated();
+    let earlier = today - Duration::days(40);
+    let mut conn = app.db.connect();
+    assert_eq!(kept_on(&mut conn, earlier), scanned_on(&mut conn, earlier));
+    for trigger in TRIGGERS {
+        let (kept, scanned) = conn.test_transaction::<_, diesel::result::Error, _>(|conn| {
+            diesel::sql_query(format!("DROP TRIGGER {trigger}")).execute(conn)?;
+            change_for(trigger, &app, conn);
+            Ok((kept_on(conn, earlier), scanned_on(conn, earlier)))
+        });
+        assert_ne!(kept, scanned, "without {trigger}");
+    }
+    for trigger in TRIGGERS {
+        change_for(trigger, &app, &mut conn);
+        assert_eq!(
+            kept_on(&mut conn, earlier),
+            scanned_on(&mut conn, earlier),
+            "{trigger}"
+        );
+    }
+}
