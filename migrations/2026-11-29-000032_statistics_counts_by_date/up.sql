@@ -161,22 +161,15 @@ c AS (SELECT c.dimension, c.key, c.female, c.minority, c.n
       SELECT c.dimension, c.key, c.female, c.minority, c.n
         FROM odb_official_dated_cells(root, on_date, dims || ARRAY['classification', 'birth_year']) c
        WHERE NOT today),
+-- today's profiles by birth date, or another day's still counted on it
 edge AS (SELECT b.born, b.female, b.minority, b.n
-           FROM official_birth_counts b JOIN units u ON u.id = b.organization_id
-          WHERE today AND 'age_band' = ANY (dims)
-            AND (b.born BETWEEN make_date(extract(year FROM on_date)::int - 30, 1, 1)
-                            AND make_date(extract(year FROM on_date)::int - 30, 12, 31)
-              OR b.born BETWEEN make_date(extract(year FROM on_date)::int - 40, 1, 1)
-                            AND make_date(extract(year FROM on_date)::int - 40, 12, 31)
-              OR b.born BETWEEN make_date(extract(year FROM on_date)::int - 50, 1, 1)
-                            AND make_date(extract(year FROM on_date)::int - 50, 12, 31)
-              OR b.born BETWEEN make_date(extract(year FROM on_date)::int - 60, 1, 1)
-                            AND make_date(extract(year FROM on_date)::int - 60, 12, 31))
-         UNION ALL
-         -- another day: the people of those years still counted on it
-         SELECT b.born, b.female, b.minority, b.n
-           FROM official_birth_ends b JOIN units u ON u.id = b.organization_id
-          WHERE NOT today AND 'age_band' = ANY (dims) AND b.ended > on_date
+           FROM (SELECT born, organization_id, female, minority, n
+                   FROM official_birth_counts WHERE today
+                 UNION ALL
+                 SELECT born, organization_id, female, minority, n
+                   FROM official_birth_ends WHERE NOT today AND ended > on_date) b
+           JOIN units u ON u.id = b.organization_id
+          WHERE 'age_band' = ANY (dims)
             AND (b.born BETWEEN make_date(extract(year FROM on_date)::int - 30, 1, 1)
                             AND make_date(extract(year FROM on_date)::int - 30, 12, 31)
               OR b.born BETWEEN make_date(extract(year FROM on_date)::int - 40, 1, 1)

@@ -10,7 +10,7 @@ use diesel::sql_types::{Date, Text};
 
 use crate::helpers::*;
 use crate::reports::{
-    assert_counted_here_on, in_service, org_id, people_under, populated, statistics,
+    assert_counted_here_on, assert_headcounts_counted_here, in_service, people_under, populated,
 };
 
 /// The nth profile by id (deterministic across runs of the same seed).
@@ -167,30 +167,8 @@ fn past_dates_are_summed_from_kept_changes() {
             "someone counted on {date}"
         );
     }
-    // the headcounts beside the quotas, on a past date
-    let earlier = today - Duration::days(46);
-    let report = statistics(
-        &app,
-        "staffing",
-        &org_id(&app, "VN"),
-        &format!("&period=2025&as_of={earlier}"),
-    );
-    let mut counted_somewhere = false;
-    for row in report["quotas"].as_array().unwrap() {
-        let (Some(unit), Some(current)) =
-            (row["organization_id"].as_str(), row["current"].as_i64())
-        else {
-            continue;
-        };
-        let here = everyone
-            .iter()
-            .filter(|p| p.using_organization_id == unit && p.classification == row["category"])
-            .filter(|p| in_service(p, earlier, false))
-            .count() as i64;
-        counted_somewhere |= here > 0;
-        assert_eq!(current, here, "{row}");
-    }
-    assert!(counted_somewhere);
+    // the headcounts beside the quotas, the day after a retirement
+    assert_headcounts_counted_here(&app, today, today - Duration::days(44));
 }
 
 #[derive(QueryableByName, PartialEq, Debug)]
