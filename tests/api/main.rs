@@ -33,7 +33,7 @@ mod request_path;
 mod resume;
 mod schema;
 mod sealed_secrets;
-mod statistics_by_date;
 mod staffing;
+mod statistics_by_date;
 mod sync;
 mod sync_push;

@@ -95,7 +95,12 @@ fn key_of(p: &Person, dimension: &str, date: NaiveDate) -> String {
 /// (dimension, code) -> (count, female, ethnic minority), counted here.
 pub(crate) type Counts = BTreeMap<(String, String), (i64, i64, i64)>;
 
-pub(crate) fn count_here(people: &[Person], dimensions: &[&str], date: NaiveDate, today: bool) -> Counts {
+pub(crate) fn count_here(
+    people: &[Person],
+    dimensions: &[&str],
+    date: NaiveDate,
+    today: bool,
+) -> Counts {
     let mut counts = Counts::new();
     for p in people.iter().filter(|p| in_service(p, date, today)) {
         for dimension in dimensions {
@@ -282,7 +287,10 @@ pub(crate) fn assert_headcounts_counted_here(app: &TestApp, today: NaiveDate, da
         counted_somewhere |= here > 0;
         assert_eq!(current, here, "{row} on {date}");
     }
-    assert!(counted_somewhere, "some quota unit employs generated people");
+    assert!(
+        counted_somewhere,
+        "some quota unit employs generated people"
+    );
 }
 
 /// Each profile table of P01 and the country, today (kept counts) and two

@@ -138,7 +138,14 @@ fn dated_changes(app: &TestApp, today: NaiveDate) -> Vec<NaiveDate> {
         change(&mut conn, sql, *date, *nth);
     }
     let mut dates = vec![];
-    for date in [retired, retired - Duration::days(30), died, birthday, born, leaving] {
+    for date in [
+        retired,
+        retired - Duration::days(30),
+        died,
+        birthday,
+        born,
+        leaving,
+    ] {
         dates.extend([date - Duration::days(1), date]);
     }
     dates.extend([today - Duration::days(60), today - Duration::days(400)]);
@@ -223,7 +230,8 @@ fn execute(conn: &mut PgConnection, sql: &str) {
 }
 
 /// An active profile with a career that has an education level.
-const ONE: &str = "(SELECT k.official_id FROM official_career k JOIN officials o ON o.id = k.official_id
+const ONE: &str =
+    "(SELECT k.official_id FROM official_career k JOIN officials o ON o.id = k.official_id
                     WHERE o.status = 'active' AND k.education_level_code IS NOT NULL
                     ORDER BY 1 LIMIT 1)";
 
@@ -233,7 +241,9 @@ fn save(conn: &mut PgConnection, tables: &[(&str, &str)]) {
         execute(conn, &format!("DROP TABLE IF EXISTS saved_{table}"));
         execute(
             conn,
-            &format!("CREATE TEMP TABLE saved_{table} AS SELECT * FROM {table} WHERE {key} = {ONE}"),
+            &format!(
+                "CREATE TEMP TABLE saved_{table} AS SELECT * FROM {table} WHERE {key} = {ONE}"
+            ),
         );
     }
 }
