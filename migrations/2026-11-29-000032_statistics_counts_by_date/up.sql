@@ -21,7 +21,7 @@ CREATE TABLE official_count_changes (
     female boolean NOT NULL,
     minority boolean NOT NULL,
     n bigint NOT NULL,
-    PRIMARY KEY (organization_id, month, dimension, key, female, minority)
+    PRIMARY KEY (organization_id, dimension, month, key, female, minority)
 );
 -- Per birth date and end ('infinity': none): the people of a year that
 -- straddles a band's edge on the date asked are told apart by birth date.
@@ -32,7 +32,7 @@ CREATE TABLE official_birth_ends (
     minority boolean NOT NULL,
     ended date NOT NULL,
     n bigint NOT NULL,
-    PRIMARY KEY (born, organization_id, female, minority, ended)
+    PRIMARY KEY (born, organization_id, female, minority, ended) INCLUDE (n)
 );
 REVOKE ALL ON official_count_changes, official_birth_ends FROM PUBLIC;
 
@@ -111,13 +111,24 @@ $$;
 -- The subtree's cells on a past date, per unit (not yet summed): the
 -- 'infinity' rows less the months after the date's own, less its own
 -- month's changes after the date, read from the profiles born or ended
--- then (indexes officials_born and officials_ended).
+-- then (indexes officials_born and officials_ended; found first, then
+-- kept to the subtree's units: a month's worth of profiles at most).
 CREATE FUNCTION odb_official_dated_cells(root ltree, on_date date, dims text[])
     RETURNS TABLE (organization_id uuid, dimension text, key text, female boolean, minority boolean,
                    n bigint)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
 WITH units AS (SELECT id FROM organizations WHERE path <@ root),
-month AS (SELECT (on_date - extract(day FROM on_date)::int + 1 + interval '1 month')::date AS next)
+month AS (SELECT (on_date - extract(day FROM on_date)::int + 1 + interval '1 month')::date AS next),
+late AS MATERIALIZED (
+    SELECT o.id, o.using_organization_id, o.classification, o.rank_code, o.degree_code,
+           o.political_theory_code, o.sex, o.ethnic_group_code, o.birth_date,
+           least(o.retired_on, o.died_on) AS ended
+      FROM officials o
+     WHERE (o.birth_date > on_date AND o.birth_date < (SELECT next FROM month)
+            OR least(o.retired_on, o.died_on) > on_date
+               AND least(o.retired_on, o.died_on) < (SELECT next FROM month))
+       AND o.status IN ('active', 'retired', 'deceased')
+       AND (least(o.retired_on, o.died_on) IS NULL OR least(o.retired_on, o.died_on) > o.birth_date))
 SELECT c.organization_id, c.dimension, c.key, c.female, c.minority,
        CASE WHEN c.month = 'infinity' THEN c.n ELSE -c.n END
   FROM official_count_changes c JOIN units u ON u.id = c.organization_id
@@ -125,20 +136,15 @@ SELECT c.organization_id, c.dimension, c.key, c.female, c.minority,
 UNION ALL
 SELECT o.using_organization_id, d.dimension, coalesce(d.key, 'unknown'), o.sex = 'female',
        o.ethnic_group_code IS DISTINCT FROM '01', -e.step
-  FROM officials o JOIN units u ON u.id = o.using_organization_id
+  FROM late o JOIN units u ON u.id = o.using_organization_id
   LEFT JOIN official_career k ON k.official_id = o.id
-  CROSS JOIN LATERAL (VALUES (o.birth_date, 1), (least(o.retired_on, o.died_on), -1)) e (effective, step)
+  CROSS JOIN LATERAL (VALUES (o.birth_date, 1), (o.ended, -1)) e (effective, step)
   CROSS JOIN LATERAL (VALUES ('classification', o.classification), ('rank', o.rank_code),
       ('degree', o.degree_code), ('political_theory', o.political_theory_code), ('sex', o.sex),
       ('ethnic_group', o.ethnic_group_code), ('academic_title', k.academic_title_code),
       ('education_level', k.education_level_code),
       ('birth_year', extract(year FROM o.birth_date)::int::text)) d (dimension, key)
- WHERE (o.birth_date > on_date AND o.birth_date < (SELECT next FROM month)
-        OR least(o.retired_on, o.died_on) > on_date
-           AND least(o.retired_on, o.died_on) < (SELECT next FROM month))
-   AND e.effective > on_date AND e.effective < (SELECT next FROM month)
-   AND o.status IN ('active', 'retired', 'deceased')
-   AND (least(o.retired_on, o.died_on) IS NULL OR least(o.retired_on, o.died_on) > o.birth_date)
+ WHERE e.effective > on_date AND e.effective < (SELECT next FROM month)
    AND d.dimension = ANY (dims)
 $$;
 REVOKE ALL ON FUNCTION odb_official_dated_cells(ltree, date, text[]) FROM PUBLIC;
@@ -154,12 +160,15 @@ CREATE FUNCTION odb_official_kept_statistics(root ltree, on_date date, today boo
     RETURNS TABLE (dimension text, key text, n bigint, female bigint, ethnic_minority bigint)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
 WITH units AS (SELECT id FROM organizations WHERE path <@ root),
+-- the total is the classifications' sum; the years of birth only for ages
+wanted AS (SELECT dims || ARRAY['classification']
+                || CASE WHEN 'age_band' = ANY (dims) THEN ARRAY['birth_year'] ELSE '{}' END AS dims),
 c AS (SELECT c.dimension, c.key, c.female, c.minority, c.n
         FROM official_counts c JOIN units u ON u.id = c.organization_id
-       WHERE today AND c.dimension = ANY (dims || ARRAY['classification', 'birth_year'])
+       WHERE today AND c.dimension = ANY ((SELECT w.dims FROM wanted w)::text[])
       UNION ALL
       SELECT c.dimension, c.key, c.female, c.minority, c.n
-        FROM odb_official_dated_cells(root, on_date, dims || ARRAY['classification', 'birth_year']) c
+        FROM odb_official_dated_cells(root, on_date, (SELECT w.dims FROM wanted w)) c
        WHERE NOT today),
 -- today's profiles by birth date, or another day's still counted on it
 edge AS (SELECT b.born, b.female, b.minority, b.n
