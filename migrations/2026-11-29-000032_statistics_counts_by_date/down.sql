@@ -160,4 +160,6 @@ BEGIN
 END;
 $$;
 DROP INDEX officials_born, officials_ended;
+ALTER TABLE official_birth_counts DROP CONSTRAINT official_birth_counts_pkey,
+    ADD PRIMARY KEY (born, organization_id, female, minority);
 DROP TABLE official_count_changes, official_birth_ends;

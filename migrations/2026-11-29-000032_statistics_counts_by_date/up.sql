@@ -32,9 +32,13 @@ CREATE TABLE official_birth_ends (
     minority boolean NOT NULL,
     ended date NOT NULL,
     n bigint NOT NULL,
-    PRIMARY KEY (born, organization_id, female, minority, ended) INCLUDE (n)
+    PRIMARY KEY (organization_id, born, female, minority, ended) INCLUDE (n)
 );
 REVOKE ALL ON official_count_changes, official_birth_ends FROM PUBLIC;
+-- Both birth tables are read per unit and edge year (an index range each,
+-- index-only): today's one keyed by unit first too.
+ALTER TABLE official_birth_counts DROP CONSTRAINT official_birth_counts_pkey,
+    ADD PRIMARY KEY (organization_id, born, female, minority) INCLUDE (n);
 
 -- The changes of the date's own month after it are read from the profiles.
 CREATE INDEX officials_born ON officials (birth_date);
@@ -170,23 +174,22 @@ c AS (SELECT c.dimension, c.key, c.female, c.minority, c.n
       SELECT c.dimension, c.key, c.female, c.minority, c.n
         FROM odb_official_dated_cells(root, on_date, (SELECT w.dims FROM wanted w)) c
        WHERE NOT today),
--- today's profiles by birth date, or another day's still counted on it
+-- the people of the four edge years, per unit and year (an index range
+-- each): today's by birth date, or another day's still counted on it
 edge AS (SELECT b.born, b.female, b.minority, b.n
-           FROM (SELECT born, organization_id, female, minority, n
-                   FROM official_birth_counts WHERE today
-                 UNION ALL
-                 SELECT born, organization_id, female, minority, n
-                   FROM official_birth_ends WHERE NOT today AND ended > on_date) b
-           JOIN units u ON u.id = b.organization_id
-          WHERE 'age_band' = ANY (dims)
-            AND (b.born BETWEEN make_date(extract(year FROM on_date)::int - 30, 1, 1)
-                            AND make_date(extract(year FROM on_date)::int - 30, 12, 31)
-              OR b.born BETWEEN make_date(extract(year FROM on_date)::int - 40, 1, 1)
-                            AND make_date(extract(year FROM on_date)::int - 40, 12, 31)
-              OR b.born BETWEEN make_date(extract(year FROM on_date)::int - 50, 1, 1)
-                            AND make_date(extract(year FROM on_date)::int - 50, 12, 31)
-              OR b.born BETWEEN make_date(extract(year FROM on_date)::int - 60, 1, 1)
-                            AND make_date(extract(year FROM on_date)::int - 60, 12, 31))),
+           FROM units u
+          CROSS JOIN unnest(ARRAY[30, 40, 50, 60]) a (age)
+          CROSS JOIN LATERAL (
+                SELECT k.born, k.female, k.minority, k.n FROM official_birth_counts k
+                 WHERE today AND k.organization_id = u.id
+                   AND k.born BETWEEN make_date(extract(year FROM on_date)::int - a.age, 1, 1)
+                                  AND make_date(extract(year FROM on_date)::int - a.age, 12, 31)
+                UNION ALL
+                SELECT e.born, e.female, e.minority, e.n FROM official_birth_ends e
+                 WHERE NOT today AND e.organization_id = u.id AND e.ended > on_date
+                   AND e.born BETWEEN make_date(extract(year FROM on_date)::int - a.age, 1, 1)
+                                  AND make_date(extract(year FROM on_date)::int - a.age, 12, 31)) b
+          WHERE 'age_band' = ANY (dims)),
 ages AS (
     SELECT extract(year FROM on_date)::int - c.key::int AS age, c.female, c.minority, c.n
       FROM c WHERE c.dimension = 'birth_year'
