@@ -195,7 +195,9 @@ ages AS (
       FROM c WHERE c.dimension = 'birth_year'
        AND extract(year FROM on_date)::int - c.key::int NOT IN (30, 40, 50, 60)
     UNION ALL
-    SELECT extract(year FROM age(on_date, e.born))::int, e.female, e.minority, e.n FROM edge e)
+    -- summed by birth date first: one age computed per day, not per row
+    SELECT extract(year FROM age(on_date, e.born))::int, e.female, e.minority, sum(e.n)
+      FROM edge e GROUP BY e.born, e.female, e.minority)
 SELECT c.dimension, c.key, sum(c.n)::bigint,
        coalesce(sum(c.n) FILTER (WHERE c.female), 0)::bigint,
        coalesce(sum(c.n) FILTER (WHERE c.minority), 0)::bigint
