@@ -60,6 +60,14 @@ fn dated_changes(app: &TestApp, today: NaiveDate) -> Vec<NaiveDate> {
             retired,
             6,
         ),
+        // born in an edge year (40 in the year asked), retired on a date asked
+        (
+            "UPDATE officials SET status = 'retired', retired_on = $1,
+                    birth_date = ($1 - interval '40 years')::date - 10
+             WHERE id = $NTH",
+            retired,
+            13,
+        ),
         // retired with no date: counted on every past date
         (
             "UPDATE officials SET status = 'retired', retired_on = NULL WHERE id = $NTH AND $1 IS NOT NULL",
