@@ -34,6 +34,7 @@ mod resume;
 mod schema;
 mod sealed_secrets;
 mod staffing;
+mod statistics_by_date;
 mod sync;
 mod sync_batch;
 mod sync_push;

@@ -11,9 +11,9 @@ use crate::helpers::*;
 
 /// What the test reads of one profile, as the database owner (no scope).
 #[derive(Debug, serde::Deserialize)]
-struct Person {
-    using_organization_id: String,
-    classification: String,
+pub(crate) struct Person {
+    pub(crate) using_organization_id: String,
+    pub(crate) classification: String,
     sex: String,
     birth_date: NaiveDate,
     ethnic_group_code: Option<String>,
@@ -35,7 +35,7 @@ struct Json {
 
 /// Everyone whose using organization lies under `code`'s unit, however
 /// they stand.
-fn people_under(app: &TestApp, code: &str) -> Vec<Person> {
+pub(crate) fn people_under(app: &TestApp, code: &str) -> Vec<Person> {
     let rows: Json = diesel::sql_query(
         "SELECT coalesce(json_agg(row_to_json(x)), '[]')::text AS json FROM (
            SELECT o.using_organization_id, o.classification, o.sex, o.birth_date, o.ethnic_group_code,
@@ -52,7 +52,7 @@ fn people_under(app: &TestApp, code: &str) -> Vec<Person> {
     serde_json::from_str(&rows.json).unwrap()
 }
 
-fn in_service(p: &Person, date: NaiveDate, today: bool) -> bool {
+pub(crate) fn in_service(p: &Person, date: NaiveDate, today: bool) -> bool {
     if today {
         return p.status == "active";
     }
@@ -93,9 +93,14 @@ fn key_of(p: &Person, dimension: &str, date: NaiveDate) -> String {
 }
 
 /// (dimension, code) -> (count, female, ethnic minority), counted here.
-type Counts = BTreeMap<(String, String), (i64, i64, i64)>;
+pub(crate) type Counts = BTreeMap<(String, String), (i64, i64, i64)>;
 
-fn count_here(people: &[Person], dimensions: &[&str], date: NaiveDate, today: bool) -> Counts {
+pub(crate) fn count_here(
+    people: &[Person],
+    dimensions: &[&str],
+    date: NaiveDate,
+    today: bool,
+) -> Counts {
     let mut counts = Counts::new();
     for p in people.iter().filter(|p| in_service(p, date, today)) {
         for dimension in dimensions {
@@ -110,7 +115,7 @@ fn count_here(people: &[Person], dimensions: &[&str], date: NaiveDate, today: bo
     counts
 }
 
-fn counts_served(report: &Value) -> Counts {
+pub(crate) fn counts_served(report: &Value) -> Counts {
     report["rows"]
         .as_array()
         .unwrap()
@@ -131,7 +136,7 @@ fn counts_served(report: &Value) -> Counts {
         .collect()
 }
 
-const PROFILE_TABLES: &[(&str, &[&str])] = &[
+pub(crate) const PROFILE_TABLES: &[(&str, &[&str])] = &[
     ("ranks", &["classification", "rank"]),
     (
         "qualifications",
@@ -142,13 +147,13 @@ const PROFILE_TABLES: &[(&str, &[&str])] = &[
     ("sex_and_ethnicity", &["sex", "ethnic_group"]),
 ];
 
-fn org_id(app: &TestApp, code: &str) -> String {
+pub(crate) fn org_id(app: &TestApp, code: &str) -> String {
     let (status, org) = json(app.get(&format!("/api/v1/organizations/by-code/{code}")));
     assert_eq!(status, 200, "{org}");
     org["id"].as_str().unwrap().to_owned()
 }
 
-fn statistics(app: &TestApp, table: &str, org: &str, extra: &str) -> Value {
+pub(crate) fn statistics(app: &TestApp, table: &str, org: &str, extra: &str) -> Value {
     let (status, report) = json(app.get(&format!(
         "/api/v1/statistics/{table}?organization_id={org}{extra}"
     )));
@@ -157,7 +162,7 @@ fn statistics(app: &TestApp, table: &str, org: &str, extra: &str) -> Value {
 }
 
 /// The demo tree with generated profiles; some retired a month ago.
-fn populated() -> (TestApp, NaiveDate) {
+pub(crate) fn populated() -> (TestApp, NaiveDate) {
     let app = TestApp::with_demo();
     odb::fixtures::officials::generate(
         &mut app.db.connect(),
@@ -258,8 +263,16 @@ fn the_kept_counts_follow_every_change() {
             .unwrap_or_else(|e| panic!("{change}: {e}"));
     }
     assert_every_statistic_counted_here(&app, today);
-    let people = people_under(&app, "VN");
-    let report = statistics(&app, "staffing", &org_id(&app, "VN"), "&period=2025");
+    assert_headcounts_counted_here(&app, today, today);
+}
+
+/// The staffing table's headcount of each quota unit on the date, against
+/// the profiles counted here.
+pub(crate) fn assert_headcounts_counted_here(app: &TestApp, today: NaiveDate, date: NaiveDate) {
+    let people = people_under(app, "VN");
+    let extra = format!("&period=2025&as_of={date}");
+    let report = statistics(app, "staffing", &org_id(app, "VN"), &extra);
+    let mut counted_somewhere = false;
     for row in report["quotas"].as_array().unwrap() {
         let (Some(unit), Some(current)) =
             (row["organization_id"].as_str(), row["current"].as_i64())
@@ -269,24 +282,36 @@ fn the_kept_counts_follow_every_change() {
         let here = people
             .iter()
             .filter(|p| p.using_organization_id == unit && p.classification == row["category"])
-            .filter(|p| in_service(p, today, true))
+            .filter(|p| in_service(p, date, date == today))
             .count() as i64;
-        assert_eq!(current, here, "{row}");
+        counted_somewhere |= here > 0;
+        assert_eq!(current, here, "{row} on {date}");
     }
+    assert!(
+        counted_somewhere,
+        "some quota unit employs generated people"
+    );
 }
 
 /// Each profile table of P01 and the country, today (kept counts) and two
-/// months ago (the scan), against the rows counted here.
+/// months ago (kept changes by date), against the rows counted here.
 fn assert_every_statistic_counted_here(app: &TestApp, today: NaiveDate) {
-    let earlier = today - Duration::days(60);
+    assert_counted_here_on(app, today, &[today, today - Duration::days(60)]);
+}
+
+/// Each profile table of P01 and the country on each date, against the
+/// rows counted here with the scan's rule (`in_service`).
+pub(crate) fn assert_counted_here_on(app: &TestApp, today: NaiveDate, dates: &[NaiveDate]) {
     for code in ["P01", "VN"] {
         let people = people_under(app, code);
         let org = org_id(app, code);
         for (table, dimensions) in PROFILE_TABLES {
-            for (date, extra) in [
-                (today, String::new()),
-                (earlier, format!("&as_of={earlier}")),
-            ] {
+            for &date in dates {
+                let extra = if date == today {
+                    String::new()
+                } else {
+                    format!("&as_of={date}")
+                };
                 let report = statistics(app, table, &org, &extra);
                 let expected = count_here(&people, dimensions, date, date == today);
                 assert_eq!(
@@ -301,7 +326,7 @@ fn assert_every_statistic_counted_here(app: &TestApp, today: NaiveDate) {
                 assert_eq!(
                     report["total"].as_u64(),
                     Some(total as u64),
-                    "{table} of {code}"
+                    "{table} of {code} on {date}"
                 );
             }
         }
