@@ -544,12 +544,15 @@ fn an_import_whose_backend_is_terminated_is_stored_failed_by_its_server() {
     let terminated: Vec<Terminated> = diesel::sql_query(
         "SELECT pg_terminate_backend(pid) AS terminated FROM pg_locks \
          WHERE locktype = 'advisory' AND mode = 'ExclusiveLock' AND granted \
-         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND (classid::bigint << 32 | objid::bigint) = hashtextextended($1, 0)",
     )
+    .bind::<diesel::sql_types::Text, _>(id(&started))
     .load(&mut app.db.connect())
     .unwrap();
-    assert!(
-        matches!(terminated[..], [Terminated { terminated: true }]),
+    assert_eq!(
+        terminated.iter().map(|t| t.terminated).collect::<Vec<_>>(),
+        [true],
         "one import's transaction was running"
     );
     // the server, alive, says why, even if a reader found it first
