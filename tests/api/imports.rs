@@ -344,7 +344,7 @@ fn a_mapping_saved_by_a_unit_is_named_by_its_next_imports() {
 
 /// A file of `rows` new people, the one at `faulty` (a data row's index)
 /// with a date that does not exist.
-fn long_file(rows: usize, faulty: usize) -> String {
+pub fn long_file(rows: usize, faulty: usize) -> String {
     let mut csv = String::from(
         "Họ và tên;Giới tính;Ngày sinh;Số định danh cá nhân;Dân tộc;Ngạch;Phân loại;Hệ số lương;Phụ cấp thâm niên;Đơn vị\n",
     );
