@@ -12,8 +12,8 @@ use diesel::{Connection, PgConnection};
 use odb::clock::Clock;
 use odb::config::Settings;
 use odb::context::Ctx;
-use odb::ids::ImportId;
 use odb::crypto::Keyring;
+use odb::ids::ImportId;
 use odb::imports::model::{
     mapping_of, Atomicity, ColumnMapping, ImportJob, ImportRow, Kind, MappingChoice,
 };
@@ -76,7 +76,10 @@ impl Progress<'_> {
             service::record_progress(ctx, row)
         });
         if let Err(e) = recorded {
-            eprintln!("odb: the progress was not recorded: {}", e.to_problem().detail);
+            eprintln!(
+                "odb: the progress was not recorded: {}",
+                e.to_problem().detail
+            );
         }
     }
 }
@@ -154,7 +157,10 @@ pub(super) fn run(
                 |ctx| service::fail(ctx, id),
             );
             if let Err(e) = failed {
-                eprintln!("odb: import {id} was not recorded as failed: {}", e.to_problem().detail);
+                eprintln!(
+                    "odb: import {id} was not recorded as failed: {}",
+                    e.to_problem().detail
+                );
             }
             return Err(detail(error));
         }

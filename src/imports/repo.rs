@@ -105,7 +105,8 @@ pub fn settle(
     at: DateTime<Utc>,
 ) -> QueryResult<Vec<(ImportId, TreePath)>> {
     use diesel::dsl::sql;
-    let free = sql::<Bool>("pg_try_advisory_xact_lock_shared(hashtextextended(imports.id::text, 0))");
+    let free =
+        sql::<Bool>("pg_try_advisory_xact_lock_shared(hashtextextended(imports.id::text, 0))");
     let mut running = diesel::update(imports::table)
         .filter(imports::status.eq(ImportStatus::Running))
         .into_boxed();

@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::model::{
-    field_of, Atomicity, ColumnMapping, Failure, FieldKind, Finding, ImportJob, ImportRow, ImportStatus,
-    ImportView, Kind, MappingChoice, SavedMapping, Severity,
+    field_of, Atomicity, ColumnMapping, Failure, FieldKind, Finding, ImportJob, ImportRow,
+    ImportStatus, ImportView, Kind, MappingChoice, SavedMapping, Severity,
 };
 use super::normalize::{self, DateForm, Matched};
 use super::repo;

@@ -446,7 +446,10 @@ fn wait_for<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
         if let Some(it) = found() {
             return it;
         }
-        assert!(std::time::Instant::now() < until, "no {what} within a minute");
+        assert!(
+            std::time::Instant::now() < until,
+            "no {what} within a minute"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
@@ -487,8 +490,18 @@ fn the_command_line_records_its_progress_and_a_killed_import_is_stored_failed() 
     let (status, seen) = json(app.get(&location));
     assert_eq!(status, 200);
     assert_eq!(
-        (&seen["status"], &seen["kind"], &seen["file_name"], &seen["rows_total"]),
-        (&json!("running"), &json!("officials"), &json!("long.csv"), &json!(3000)),
+        (
+            &seen["status"],
+            &seen["kind"],
+            &seen["file_name"],
+            &seen["rows_total"]
+        ),
+        (
+            &json!("running"),
+            &json!("officials"),
+            &json!("long.csv"),
+            &json!(3000)
+        ),
         "{seen}"
     );
     assert!(seen["rows_done"].as_i64().unwrap() > 0, "{seen}");

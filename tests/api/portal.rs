@@ -2060,7 +2060,10 @@ fn a_running_imports_report_follows_it_until_it_ends() {
     assert!(running.body.contains("aria-pressed=\"false\" hidden"));
     // the page's script may fetch the report again, from this site only
     assert!(running.csp.unwrap().contains("connect-src 'self'"));
-    assert!(!running.body.contains("http-equiv"), "no reload of the page");
+    assert!(
+        !running.body.contains("http-equiv"),
+        "no reload of the page"
+    );
 
     diesel::sql_query("COMMIT").execute(&mut holder).unwrap();
     let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
