@@ -439,16 +439,17 @@ fn stored(app: &TestApp, id: uuid::Uuid) -> (String, Option<String>, Option<Stri
         .unwrap()
 }
 
-/// Waits (up to a minute) for `found` to give something.
+/// Waits (up to three minutes: the machine may be busy) for `found` to
+/// give something.
 fn wait_for<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(180);
     loop {
         if let Some(it) = found() {
             return it;
         }
         assert!(
             std::time::Instant::now() < until,
-            "no {what} within a minute"
+            "no {what} within three minutes"
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -474,16 +475,24 @@ fn the_command_line_records_its_progress_and_a_killed_import_is_stored_failed() 
         "--organization",
         "P01",
     ];
+    let said = dir.join("stderr");
     let mut process = crate::keys::odb_command(&app.db.url, keys, &args)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&said).unwrap())
         .spawn()
         .unwrap();
     let id = wait_for("recorded progress", || {
-        running(&app)
+        let found = running(&app)
             .into_iter()
             .find(|(_, done)| *done > 0)
-            .map(|(id, _)| id)
+            .map(|(id, _)| id);
+        if found.is_none() {
+            if let Some(ended) = process.try_wait().unwrap() {
+                let said = std::fs::read_to_string(&said).unwrap();
+                panic!("odb import ended ({ended}) before its progress was seen: {said}");
+            }
+        }
+        found
     });
     // the API shows the command line's import while it runs
     let location = format!("/api/v1/imports/{id}");
