@@ -458,7 +458,6 @@ fn wait_for<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
 #[test]
 fn the_command_line_records_its_progress_and_a_killed_import_is_stored_failed() {
     let app = editor_of_p01();
-    let keys: Keys = (app.master_key.as_str(), None);
     let dir = std::env::temp_dir().join(format!("odb-import-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("long.csv");
@@ -475,25 +474,7 @@ fn the_command_line_records_its_progress_and_a_killed_import_is_stored_failed() 
         "--organization",
         "P01",
     ];
-    let said = dir.join("stderr");
-    let mut process = crate::keys::odb_command(&app.db.url, keys, &args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&said).unwrap())
-        .spawn()
-        .unwrap();
-    let id = wait_for("recorded progress", || {
-        let found = running(&app)
-            .into_iter()
-            .find(|(_, done)| *done > 0)
-            .map(|(id, _)| id);
-        if found.is_none() {
-            if let Some(ended) = process.try_wait().unwrap() {
-                let said = std::fs::read_to_string(&said).unwrap();
-                panic!("odb import ended ({ended}) before its progress was seen: {said}");
-            }
-        }
-        found
-    });
+    let (mut process, id) = started(&app, &args, &dir.join("stderr"));
     // the API shows the command line's import while it runs
     let location = format!("/api/v1/imports/{id}");
     let (status, seen) = json(app.get(&location));
@@ -539,7 +520,68 @@ fn the_command_line_records_its_progress_and_a_killed_import_is_stored_failed() 
         )
     );
     assert!(profiles(&app).is_empty(), "nothing of the file was kept");
+
+    // killed again, and read by nobody: `odb serve` marks it as it starts
+    let (mut again, second) = started(&app, &args, &dir.join("stderr-again"));
+    again.kill().unwrap();
+    again.wait().unwrap();
+    wait_for("its backend's end", || {
+        lock_free(&app, second).then_some(())
+    });
+    assert_eq!(stored(&app, second).0, "running", "not marked yet");
+    let _served = crate::keys::Served::start(&app.db.url, &app.master_key);
+    assert_eq!(
+        stored(&app, second),
+        (
+            "failed".to_owned(),
+            Some("abandoned".to_owned()),
+            Some("odb import".to_owned())
+        )
+    );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `odb import` with `args`, started, once its progress is recorded: the
+/// process and the import's id. Its stderr goes to `said`.
+fn started(
+    app: &TestApp,
+    args: &[&str],
+    said: &std::path::Path,
+) -> (std::process::Child, uuid::Uuid) {
+    let keys: Keys = (app.master_key.as_str(), None);
+    let mut process = crate::keys::odb_command(&app.db.url, keys, args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(said).unwrap())
+        .spawn()
+        .unwrap();
+    let id = wait_for("recorded progress", || {
+        let found = running(app)
+            .into_iter()
+            .find(|(_, done)| *done > 0)
+            .map(|(id, _)| id);
+        if found.is_none() {
+            if let Some(ended) = process.try_wait().unwrap() {
+                let said = std::fs::read_to_string(said).unwrap();
+                panic!("odb import ended ({ended}) before its progress was seen: {said}");
+            }
+        }
+        found
+    });
+    (process, id)
+}
+
+/// Whether no transaction holds the import's lock.
+fn lock_free(app: &TestApp, id: uuid::Uuid) -> bool {
+    use diesel::RunQueryDsl;
+    diesel::select(
+        diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "pg_try_advisory_xact_lock_shared(hashtextextended(",
+        )
+        .bind::<diesel::sql_types::Text, _>(id.to_string())
+        .sql(", 0))"),
+    )
+    .get_result(&mut app.db.connect())
+    .unwrap()
 }
 
 #[derive(diesel::QueryableByName)]
