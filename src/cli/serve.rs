@@ -56,7 +56,8 @@ fn read_replica(settings: &Settings) -> anyhow::Result<Option<ReadReplica>> {
     }))
 }
 
-/// Opens the keyring and, for the demo, creates what the demo shows.
+/// Opens the keyring, marks failed the imports a dead process left
+/// running and, for the demo, creates what the demo shows.
 fn prepare_data(
     settings: &Settings,
     db: &Database,
@@ -66,6 +67,11 @@ fn prepare_data(
     let now = Clock::default().now();
     let mut conn = PgConnection::establish(&db.url)?;
     let keyring = open_keyring(masters, &mut conn)?;
+    // an import left running by a process that died is failed, and now says so
+    odb::context::Ctx::as_operator(&mut conn, &keyring, now, "odb serve", |ctx| {
+        odb::imports::service::settle(ctx, None)
+    })
+    .map_err(|e| anyhow::anyhow!("{}", e.to_problem().detail))?;
     if demo {
         demo::prepare(&mut conn, &keyring, &settings.data_dir, now)?;
     }

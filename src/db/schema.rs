@@ -902,6 +902,8 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+        failure -> Nullable<Text>,
+        operator -> Nullable<Text>,
     }
 }
 

@@ -37,6 +37,16 @@ text_enum!(
 );
 
 text_enum!(
+    /// Why an import failed: `aborted`, its data transaction failed and
+    /// its process recorded it; `abandoned`, found running with no
+    /// transaction behind it, its process having died (decision 0039).
+    Failure {
+        Aborted = "aborted",
+        Abandoned = "abandoned",
+    }
+);
+
+text_enum!(
     Severity {
         Error = "error",
         Warning = "warning",
@@ -186,6 +196,10 @@ pub struct ImportRow {
     pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    pub failure: Option<Failure>,
+    /// The operator's command, as the audit log names it, when the import
+    /// was made on the command line (no user account made it).
+    pub operator: Option<String>,
 }
 
 /// `GET /imports/{id}`: the counts and the per-row report.
@@ -200,6 +214,8 @@ pub struct ImportView {
     pub dry_run: bool,
     pub atomicity: Atomicity,
     pub status: ImportStatus,
+    /// Why it failed, when it did.
+    pub failure: Option<Failure>,
     pub rows_total: i32,
     pub rows_done: i32,
     /// Profiles created (in a dry run, or a file refused whole: that would be).
@@ -229,6 +245,7 @@ impl From<ImportRow> for ImportView {
             dry_run: row.dry_run,
             atomicity: row.atomicity,
             status: row.status,
+            failure: row.failure,
             rows_total: row.rows_total,
             rows_done: row.rows_done,
             created: row.created,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
-use super::model::{ImportRow, ImportStatus, Kind, SavedMapping};
+use super::model::{Failure, ImportRow, ImportStatus, Kind, SavedMapping};
 use crate::db::ltree::TreePath;
 use crate::db::schema::{catalog_entries, import_mappings, imports, officials};
 use crate::ids::{ImportId, OfficialId};
@@ -70,16 +70,58 @@ pub fn finish(conn: &mut PgConnection, row: &ImportRow) -> QueryResult<()> {
         .map(drop)
 }
 
-/// Marks a running import failed; whether it was running.
-pub fn fail(conn: &mut PgConnection, id: ImportId, at: DateTime<Utc>) -> QueryResult<bool> {
+/// Marks a running import failed, or says why one a reader found
+/// abandoned failed (its process, alive, knows); whether it changed it.
+pub fn fail(
+    conn: &mut PgConnection,
+    id: ImportId,
+    failure: Failure,
+    at: DateTime<Utc>,
+) -> QueryResult<bool> {
     diesel::update(imports::table.find(id))
-        .filter(imports::status.eq(ImportStatus::Running))
+        .filter(
+            imports::status
+                .eq(ImportStatus::Running)
+                .or(imports::failure.eq(Some(Failure::Abandoned))),
+        )
         .set((
             imports::status.eq(ImportStatus::Failed),
+            imports::failure.eq(Some(failure)),
             imports::finished_at.eq(Some(at)),
         ))
         .execute(conn)
         .map(|n| n > 0)
+}
+
+/// Marks failed (`abandoned`) the running imports (only `id`, if given)
+/// whose lock no transaction holds: their data transaction ended without
+/// recording the end, so their process died. One statement: an import
+/// whose transaction commits meanwhile is seen done and left alone. Rows
+/// the caller may not change are left to one who may. The imports marked,
+/// with their paths.
+pub fn settle(
+    conn: &mut PgConnection,
+    id: Option<ImportId>,
+    at: DateTime<Utc>,
+) -> QueryResult<Vec<(ImportId, TreePath)>> {
+    use diesel::dsl::sql;
+    let free =
+        sql::<Bool>("pg_try_advisory_xact_lock_shared(hashtextextended(imports.id::text, 0))");
+    let mut running = diesel::update(imports::table)
+        .filter(imports::status.eq(ImportStatus::Running))
+        .into_boxed();
+    if let Some(id) = id {
+        running = running.filter(imports::id.eq(id));
+    }
+    running
+        .filter(free)
+        .set((
+            imports::status.eq(ImportStatus::Failed),
+            imports::failure.eq(Some(Failure::Abandoned)),
+            imports::finished_at.eq(Some(at)),
+        ))
+        .returning((imports::id, imports::path))
+        .get_results(conn)
 }
 
 pub fn find(conn: &mut PgConnection, id: ImportId) -> QueryResult<Option<ImportRow>> {

@@ -140,6 +140,9 @@ pub async fn start(
     job: ImportJob,
 ) -> AppResult<Ran> {
     let id = job.id;
+    // imports whose process died are marked failed as another one starts
+    app.as_caller(&caller, scope.clone(), |ctx| service::settle(ctx, None))
+        .await?;
     let mut work = tokio::spawn(run_recorded(
         app.clone(),
         caller.clone(),

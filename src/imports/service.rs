@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::model::{
-    field_of, Atomicity, ColumnMapping, FieldKind, Finding, ImportJob, ImportRow, ImportStatus,
-    ImportView, Kind, MappingChoice, SavedMapping, Severity,
+    field_of, Atomicity, ColumnMapping, Failure, FieldKind, Finding, ImportJob, ImportRow,
+    ImportStatus, ImportView, Kind, MappingChoice, SavedMapping, Severity,
 };
 use super::normalize::{self, DateForm, Matched};
 use super::repo;
@@ -168,6 +168,9 @@ fn running(
         created_by: ctx.actor.id,
         created_at: ctx.now,
         finished_at: None,
+        failure: None,
+        // no user account: the operator's command, as the audit log names it
+        operator: ctx.actor.id.is_none().then(|| ctx.actor.name.clone()),
     })
 }
 
@@ -179,22 +182,41 @@ pub fn record_progress(ctx: &mut Ctx, row: &ImportRow) -> AppResult<()> {
 
 /// Marks an import failed whose data transaction failed (its rows are
 /// gone with it), audited as `import.failed`; nothing if it never started
-/// or already ended.
+/// or already ended. A reader who found its transaction gone first marked
+/// it `abandoned` (and audited that): it is said `aborted` all the same.
 pub fn fail(ctx: &mut Ctx, id: ImportId) -> AppResult<()> {
     let Some(row) = repo::find(ctx.conn, id)? else {
         return Ok(());
     };
-    if repo::fail(ctx.conn, id, ctx.now)? {
-        let event = ctx.event(
-            "import.failed",
-            "import",
-            Some(id.to_string()),
-            Some(row.path),
-            vec!["status".into()],
-        );
-        ctx.audit(&event)?;
+    let changed = repo::fail(ctx.conn, id, Failure::Aborted, ctx.now)?;
+    if changed && row.status == ImportStatus::Running {
+        audit_failed(ctx, id, row.path)?;
     }
     Ok(())
+}
+
+/// Marks failed the running imports (only `id`, if given) whose process
+/// died mid-file, each audited as `import.failed`: their rows were never
+/// kept, and now their stored state says so (decision 0039).
+pub fn settle(ctx: &mut Ctx, id: Option<ImportId>) -> AppResult<usize> {
+    let settled = repo::settle(ctx.conn, id, ctx.now)?;
+    let count = settled.len();
+    for (id, path) in settled {
+        tracing::warn!(%id, "an import whose process died is marked failed");
+        audit_failed(ctx, id, path)?;
+    }
+    Ok(count)
+}
+
+fn audit_failed(ctx: &mut Ctx, id: ImportId, path: TreePath) -> AppResult<()> {
+    let event = ctx.event(
+        "import.failed",
+        "import",
+        Some(id.to_string()),
+        Some(path),
+        vec!["status".into(), "failure".into()],
+    );
+    ctx.audit(&event)
 }
 
 /// The mapping an import uses: the one sent (saved at the unit when named,
@@ -263,15 +285,17 @@ pub fn mappings(
     Ok(repo::mappings_above(ctx.conn, &unit.path, kind)?)
 }
 
-/// An import the caller may read. One shown running whose data
-/// transaction is gone (the process died mid-file) is failed: nothing of
-/// its rows was kept.
+/// An import the caller may read; one whose process died mid-file is
+/// first marked failed. A caller who may not change it still sees it
+/// failed (nothing of its rows was kept), until one who may marks it.
 pub fn get(ctx: &mut Ctx, id: ImportId) -> AppResult<ImportView> {
+    settle(ctx, Some(id))?;
     let mut row = repo::find(ctx.conn, id)?
         .filter(|row| ctx.scope.can_read(&row.path))
         .ok_or(AppError::NotFound { entity: "import" })?;
     if row.status == ImportStatus::Running && repo::is_abandoned(ctx.conn, id)? {
         row.status = ImportStatus::Failed;
+        row.failure = Some(Failure::Abandoned);
     }
     Ok(row.into())
 }

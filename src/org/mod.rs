@@ -6,4 +6,5 @@ pub mod reorg;
 pub mod repo;
 pub mod routes;
 pub mod service;
+pub mod sheet;
 pub mod tree;

@@ -7,10 +7,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::filter::{AsOf, AsOfQuery, ListFilter, ListQuery, SubtreeFilter, SubtreeQuery};
 use super::model::{CreateOrganization, OrganizationView, UpdateOrganization};
 use super::reorg::{self, DissolveRequest, MergeRequest, ReorganizationView, SplitRequest};
-use super::{history, read, service};
+use super::{history, read, service, sheet};
 use crate::auth::caller::{Caller, Permission};
 use crate::context::Ctx;
 use crate::error::AppResult;
+use crate::export::Format;
+use crate::http::export::{self, FormatQuery};
 use crate::http::json::Json;
 use crate::http::versioning::{etag, required_if_match};
 use crate::http::AppState;
@@ -41,11 +43,26 @@ fn with_etag(
 
 async fn list(
     app: web::Data<AppState>,
+    req: HttpRequest,
     caller: Caller,
     query: web::Query<ListQuery>,
+    format: web::Query<FormatQuery>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadOrganizations)?;
     let filter = ListFilter::try_from(query.into_inner())?;
+    let format = export::requested(&req, format.format.as_deref())?;
+    if format != Format::Json {
+        // every unit the listing finds, not a page (docs/api.md, Exports)
+        let export = export::Export {
+            format,
+            name: "danh-sach-don-vi",
+            heading: sheet::HEADING,
+        };
+        return export::list(app, caller, scope, export, move |ctx, sink| {
+            sheet::every(ctx, filter, sink)
+        })
+        .await;
+    }
     let page = app
         .reading_as(&caller, scope, move |ctx| read::list(ctx, filter))
         .await?;

@@ -385,7 +385,14 @@ fn report(user: &SignedIn, view: &ImportView, again: Option<(&Typed, (String, St
                 ("total", &view.rows_total.to_string()),
             ],
         ),
-        (ImportStatus::Failed, _, _) => lang.t("import-outcome-failed"),
+        (ImportStatus::Failed, _, _) => match view.failure {
+            Some(why) => format!(
+                "{} {}",
+                lang.t("import-outcome-failed"),
+                lang.t(&format!("import-failure-{why}"))
+            ),
+            None => lang.t("import-outcome-failed"),
+        },
         (_, true, _) => lang.t("import-outcome-dry-run"),
         (_, false, true) => lang.t("import-outcome-written"),
         (_, false, false) => lang.t("import-outcome-refused"),
@@ -393,12 +400,28 @@ fn report(user: &SignedIn, view: &ImportView, again: Option<(&Typed, (String, St
     let importable =
         view.rows_total > view.rejected && (view.rejected == 0 || view.atomicity == Atomicity::Row);
     let title = lang.t_with("import-report-title", &[("file", &view.file_name)]);
+    let running = view.status == ImportStatus::Running;
+    let here = format!("/imports/{}", view.id);
+    // while it runs, portal.js fetches the page again and updates this part
+    // (no reload: focus and reading place stay; decision 0039)
     let body = html! {
-        p.lead role="status" { (outcome) }
-        dl.facts {
-            @for (key, value) in &counts {
-                dt { (lang.t(&format!("import-count-{key}"))) }
-                dd { (value) }
+        div #import-progress data-follow=[running.then_some(&here)] {
+            p.lead role="status" { (outcome) }
+            dl.facts {
+                @for (key, value) in &counts {
+                    dt { (lang.t(&format!("import-count-{key}"))) }
+                    dd { (value) }
+                }
+            }
+        }
+        @if running {
+            p {
+                (lang.t("import-follow-note")) " "
+                a href=(here) { (lang.t("import-follow-now")) }
+            }
+            // shown by portal.js, which does the following
+            button.button.button--secondary type="button" data-follow-pause aria-pressed="false" hidden {
+                (lang.t("import-follow-pause"))
             }
         }
         h2 { (lang.t("import-findings")) }

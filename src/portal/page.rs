@@ -11,10 +11,12 @@ use super::i18n::Lang;
 use crate::auth::caller::Permission;
 
 /// Pages load only this site's stylesheet, script and images (QR codes come
-/// as data: URLs); no inline script or style; forms post only here; no
-/// site may frame them.
+/// as data: URLs); no inline script or style; the script fetches only from
+/// here (a running import's report); forms post only here; no site may
+/// frame them.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-    img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+    base-uri 'none'";
 
 /// An HTML page with the portal's headers.
 pub fn html(status: StatusCode, markup: Markup) -> HttpResponse {

@@ -344,7 +344,7 @@ fn a_mapping_saved_by_a_unit_is_named_by_its_next_imports() {
 
 /// A file of `rows` new people, the one at `faulty` (a data row's index)
 /// with a date that does not exist.
-fn long_file(rows: usize, faulty: usize) -> String {
+pub fn long_file(rows: usize, faulty: usize) -> String {
     let mut csv = String::from(
         "Họ và tên;Giới tính;Ngày sinh;Số định danh cá nhân;Dân tộc;Ngạch;Phân loại;Hệ số lương;Phụ cấp thâm niên;Đơn vị\n",
     );
@@ -416,41 +416,224 @@ fn a_long_file_shows_its_progress_and_a_fault_mid_file_keeps_none_of_it() {
     assert!(profiles(&app).is_empty(), "nothing of the file was kept");
 }
 
-#[test]
-fn an_import_whose_transaction_is_gone_shows_as_failed() {
-    let app = editor_of_p01();
-    let unit = odb::org::repo::find_by_code(&mut app.db.connect(), "P01")
+/// The imports recorded as running: (id, rows done), read as the owner
+/// (which settles nothing).
+fn running(app: &TestApp) -> Vec<(uuid::Uuid, i32)> {
+    use diesel::prelude::*;
+    use odb::db::schema::imports;
+    imports::table
+        .filter(imports::status.eq("running"))
+        .select((imports::id, imports::rows_done))
+        .load(&mut app.db.connect())
         .unwrap()
-        .unwrap();
-    // recorded as running by its progress, then the process died
-    let row = odb::imports::model::ImportRow {
-        id: odb::ids::ImportId::new_random(),
-        organization_id: unit.id,
-        path: unit.path,
-        kind: odb::imports::model::Kind::Officials,
-        file_name: "lost.csv".into(),
-        file_sha256: vec![0; 32],
-        mapping: json!([]),
-        dry_run: false,
-        atomicity: odb::imports::model::Atomicity::File,
-        status: odb::imports::model::ImportStatus::Running,
-        rows_total: 10,
-        rows_done: 4,
-        created: 0,
-        updated: 0,
-        rejected: 0,
-        report: json!([]),
-        created_by: None,
-        created_at: chrono::Utc::now(),
-        finished_at: None,
-    };
-    odb::imports::repo::record_progress(&mut app.db.connect(), &row).unwrap();
-    let (status, view) = json(app.get(&format!("/api/v1/imports/{}", row.id)));
+}
+
+/// An import's stored (status, failure, operator), read as the owner.
+fn stored(app: &TestApp, id: uuid::Uuid) -> (String, Option<String>, Option<String>) {
+    use diesel::prelude::*;
+    use odb::db::schema::imports;
+    imports::table
+        .find(id)
+        .select((imports::status, imports::failure, imports::operator))
+        .first(&mut app.db.connect())
+        .unwrap()
+}
+
+/// Waits (up to three minutes: the machine may be busy) for `found` to
+/// give something.
+fn wait_for<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        if let Some(it) = found() {
+            return it;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "no {what} within three minutes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_command_line_records_its_progress_and_a_killed_import_is_stored_failed() {
+    let app = editor_of_p01();
+    let dir = std::env::temp_dir().join(format!("odb-import-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("long.csv");
+    std::fs::write(&file, long_file(3000, 3000)).unwrap();
+    let mapping = format!(
+        "{}/fixtures/imports/so-noi-vu-p01.mapping.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let args = [
+        "import",
+        file.to_str().unwrap(),
+        "--mapping",
+        &mapping,
+        "--organization",
+        "P01",
+    ];
+    let (mut process, id) = started(&app, &args, &dir.join("stderr"));
+    // the API shows the command line's import while it runs
+    let location = format!("/api/v1/imports/{id}");
+    let (status, seen) = json(app.get(&location));
     assert_eq!(status, 200);
     assert_eq!(
-        (&view["status"], &view["written"]),
+        (
+            &seen["status"],
+            &seen["kind"],
+            &seen["file_name"],
+            &seen["rows_total"]
+        ),
+        (
+            &json!("running"),
+            &json!("officials"),
+            &json!("long.csv"),
+            &json!(3000)
+        ),
+        "{seen}"
+    );
+    assert!(seen["rows_done"].as_i64().unwrap() > 0, "{seen}");
+    assert_eq!(seen["failure"], Value::Null);
+    assert_eq!(stored(&app, id).2.as_deref(), Some("odb import"));
+
+    process.kill().unwrap();
+    process.wait().unwrap();
+    // its backend ends once it finds its client gone; the next reader
+    // then marks the import failed, in the table and not only in the answer
+    let ended = wait_for("end of the killed import", || {
+        let (_, now) = json(app.get(&location));
+        (now["status"] != "running").then_some(now)
+    });
+    assert_eq!(
+        (&ended["status"], &ended["failure"], &ended["written"]),
+        (&json!("failed"), &json!("abandoned"), &json!(false)),
+        "{ended}"
+    );
+    assert_eq!(
+        stored(&app, id),
+        (
+            "failed".to_owned(),
+            Some("abandoned".to_owned()),
+            Some("odb import".to_owned())
+        )
+    );
+    assert!(profiles(&app).is_empty(), "nothing of the file was kept");
+
+    // killed again, and read by nobody: `odb serve` marks it as it starts
+    let (mut again, second) = started(&app, &args, &dir.join("stderr-again"));
+    again.kill().unwrap();
+    again.wait().unwrap();
+    wait_for("its backend's end", || {
+        lock_free(&app, second).then_some(())
+    });
+    assert_eq!(stored(&app, second).0, "running", "not marked yet");
+    let _served = crate::keys::Served::start(&app.db.url, &app.master_key);
+    assert_eq!(
+        stored(&app, second),
+        (
+            "failed".to_owned(),
+            Some("abandoned".to_owned()),
+            Some("odb import".to_owned())
+        )
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `odb import` with `args`, started, once its progress is recorded: the
+/// process and the import's id. Its stderr goes to `said`.
+fn started(
+    app: &TestApp,
+    args: &[&str],
+    said: &std::path::Path,
+) -> (std::process::Child, uuid::Uuid) {
+    let keys: Keys = (app.master_key.as_str(), None);
+    let mut process = crate::keys::odb_command(&app.db.url, keys, args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(said).unwrap())
+        .spawn()
+        .unwrap();
+    let id = wait_for("recorded progress", || {
+        let found = running(app)
+            .into_iter()
+            .find(|(_, done)| *done > 0)
+            .map(|(id, _)| id);
+        if found.is_none() {
+            if let Some(ended) = process.try_wait().unwrap() {
+                let said = std::fs::read_to_string(said).unwrap();
+                panic!("odb import ended ({ended}) before its progress was seen: {said}");
+            }
+        }
+        found
+    });
+    (process, id)
+}
+
+/// Whether no transaction holds the import's lock.
+fn lock_free(app: &TestApp, id: uuid::Uuid) -> bool {
+    use diesel::RunQueryDsl;
+    diesel::select(
+        diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "pg_try_advisory_xact_lock_shared(hashtextextended(",
+        )
+        .bind::<diesel::sql_types::Text, _>(id.to_string())
+        .sql(", 0))"),
+    )
+    .get_result(&mut app.db.connect())
+    .unwrap()
+}
+
+#[derive(diesel::QueryableByName)]
+struct Terminated {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    terminated: bool,
+}
+
+#[test]
+fn an_import_whose_backend_is_terminated_is_stored_failed_by_its_server() {
+    use diesel::RunQueryDsl;
+    let app = editor_of_p01();
+    let body = json!({
+        "kind": "officials",
+        "organization_id": org_id(&app, "P01"),
+        "file_name": "long.csv",
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(long_file(3000, 3000)),
+        "mapping": mapping(CSV),
+    });
+    let (status, started) = json(app.post("/api/v1/imports", &body));
+    assert_eq!(status, 202, "answered while running: {started}");
+    let location = format!("/api/v1/imports/{}", id(&started));
+    // the data transaction is the one holding the import's lock
+    let terminated: Vec<Terminated> = diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) AS terminated FROM pg_locks \
+         WHERE locktype = 'advisory' AND mode = 'ExclusiveLock' AND granted \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND (classid::bigint << 32 | objid::bigint) = hashtextextended($1, 0)",
+    )
+    .bind::<diesel::sql_types::Text, _>(id(&started))
+    .load(&mut app.db.connect())
+    .unwrap();
+    assert_eq!(
+        terminated.iter().map(|t| t.terminated).collect::<Vec<_>>(),
+        [true],
+        "one import's transaction was running"
+    );
+    // the server, alive, says why, even if a reader found it first
+    let ended = wait_for("aborted import", || {
+        let (_, now) = json(app.get(&location));
+        (now["failure"] == "aborted").then_some(now)
+    });
+    assert_eq!(
+        (&ended["status"], &ended["written"]),
         (&json!("failed"), &json!(false))
     );
+    let stored = stored(&app, id(&started).parse().unwrap());
+    assert_eq!(
+        (stored.0.as_str(), stored.1.as_deref(), stored.2),
+        ("failed", Some("aborted"), None)
+    );
+    assert!(profiles(&app).is_empty(), "nothing of the file was kept");
 }
 
 const UNITS: &str = "fixtures/imports/to-chuc-p01.csv";

@@ -63,14 +63,14 @@ pub struct Row {
 }
 
 /// `odb serve` in a process of its own, given one master key.
-struct Served {
+pub struct Served {
     child: Child,
     base: String,
     data_dir: std::path::PathBuf,
 }
 
 impl Served {
-    fn start(url: &str, key: &str) -> Served {
+    pub fn start(url: &str, key: &str) -> Served {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()

@@ -408,3 +408,38 @@ fn a_move_keeps_the_other_changes_of_its_patch() {
         (Some("Huyện mới"), Some(2))
     );
 }
+
+#[test]
+fn the_organizations_list_exports_every_unit_not_a_page() {
+    use crate::reports::{csv_rows, download, xlsx_rows};
+    let app = TestApp::with_demo();
+    let mut codes = Vec::new();
+    let mut path = "/api/v1/organizations?limit=50".to_owned();
+    loop {
+        let (_, page) = json(app.get(&path));
+        codes.extend(names(&page));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/organizations?limit=50&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert!(codes.len() > 50, "more than one page of the listing");
+    let (disposition, csv) = download(&app, "/api/v1/organizations?format=csv&limit=5", None);
+    assert!(
+        disposition.contains("danh-sach-don-vi.csv"),
+        "{disposition}"
+    );
+    let rows = csv_rows(&csv);
+    assert_eq!(rows[0][1], "Mã đơn vị");
+    let exported: Vec<String> = rows[1..].iter().map(|r| r[1].clone()).collect();
+    assert_eq!(exported, codes, "every unit, in the listing's order");
+    let xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let (_, xlsx) = download(
+        &app,
+        "/api/v1/organizations?level=province",
+        Some(xlsx_type),
+    );
+    let sheet = xlsx_rows(xlsx);
+    assert_eq!(sheet.len() - 1, 34, "the provinces of today");
+    assert!(sheet[1..].iter().all(|r| r[4] == "province"));
+}

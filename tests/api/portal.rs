@@ -2376,3 +2376,63 @@ fn an_editor_imports_the_units_of_a_spreadsheet_from_the_portal() {
         "the unit under the one the row above created"
     );
 }
+
+#[test]
+fn a_running_imports_report_follows_it_until_it_ends() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::with_demo();
+    let editor = app.account("editor.p01", Some("P01"), &["personnel_editor"]);
+    let browser = Browser::new(&app);
+    browser.sign_in(&app, &editor);
+    let token = browser.get("/imports/new").csrf();
+    // new profiles wait until this transaction ends: the import runs meanwhile
+    let mut holder = app.db.connect();
+    diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
+    diesel::sql_query("LOCK TABLE officials IN EXCLUSIVE MODE")
+        .execute(&mut holder)
+        .unwrap();
+    let file = crate::imports::long_file(5, 5);
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("dry_run", "false"),
+        ("organization_code", "P01"),
+        ("mapping", IMPORT_MAPPING),
+        ("atomicity", "file"),
+    ];
+    let sent = browser.upload("/imports/new", &fields, Some(("dai.csv", file.as_bytes())));
+    assert_eq!(sent.status, 303, "answered while running: {}", sent.body);
+    let here = sent.location.clone().unwrap();
+    let running = browser.get(&here);
+    assert_eq!(running.status, 200, "{}", running.body);
+    assert!(
+        running.body.contains(&format!(
+            "<div id=\"import-progress\" data-follow=\"{here}\">"
+        )),
+        "{}",
+        running.body
+    );
+    assert!(running
+        .body
+        .contains("<p class=\"lead\" role=\"status\">Đang nhập: đã đọc 0 trên 5 dòng.</p>"));
+    assert!(running.body.contains(&format!("<a href=\"{here}\">")));
+    assert!(running.body.contains("aria-pressed=\"false\" hidden"));
+    // the page's script may fetch the report again, from this site only
+    assert!(running.csp.unwrap().contains("connect-src 'self'"));
+    assert!(
+        !running.body.contains("http-equiv"),
+        "no reload of the page"
+    );
+
+    diesel::sql_query("COMMIT").execute(&mut holder).unwrap();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let ended = loop {
+        let page = browser.get(&here);
+        if !page.body.contains("data-follow") {
+            break page;
+        }
+        assert!(std::time::Instant::now() < until, "the import never ended");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(ended.body.contains("Đã nhập dữ liệu."), "{}", ended.body);
+    assert!(!ended.body.contains("data-follow-pause"));
+}

@@ -499,7 +499,7 @@ fn a_province_reads_its_own_statistics_only() {
     assert!(outside.is_err(), "a subtree outside the scope is refused");
 }
 
-fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+pub fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     assert!(bytes.starts_with("\u{feff}".as_bytes()), "UTF-8 with a BOM");
     csv::ReaderBuilder::new()
         .has_headers(false)
@@ -509,7 +509,7 @@ fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn xlsx_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
+pub fn xlsx_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
     use calamine::Reader;
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     let first = book.sheet_names()[0].clone();
@@ -532,7 +532,7 @@ fn xlsx_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn download(app: &TestApp, path: &str, accept: Option<&str>) -> (String, Vec<u8>) {
+pub fn download(app: &TestApp, path: &str, accept: Option<&str>) -> (String, Vec<u8>) {
     let mut request = app.request(reqwest::Method::GET, path);
     if let Some(accept) = accept {
         request = request.header("Accept", accept);

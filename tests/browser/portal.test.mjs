@@ -473,3 +473,33 @@ test("a room is booked and cancelled; a trip is proposed; a document is closed",
   await assertAccessible(staff, "an assignment without a lead");
   await staff.context().close();
 });
+
+// Last: a long import holds the audit log's lock until it ends, so
+// audited actions of the tests above would wait for it.
+test("a long import's report follows it until it ends, in place", async () => {
+  const rows = [
+    "Họ và tên;Giới tính;Ngày sinh;Số định danh cá nhân;Dân tộc;Ngạch;Phân loại;Hệ số lương;Phụ cấp thâm niên;Đơn vị",
+  ];
+  for (let i = 0; i < 800; i++) {
+    const code = String(1_090_100_000 + i).padStart(12, "0");
+    rows.push(`Người Thử ${i};Nam;15/03/1980;${code};Kinh;Chuyên viên;Công chức;3,33;5%;P01`);
+  }
+  await admin.goto(`${demo.base}/imports/new`);
+  await admin.getByLabel(/^Mã đơn vị nhập dữ liệu/).fill("P01");
+  await admin
+    .getByLabel(/^Tệp dữ liệu/)
+    .setInputFiles({ name: "dai.csv", mimeType: "text/csv", buffer: Buffer.from(rows.join("\n")) });
+  await admin.getByRole("button", { name: "Chạy thử" }).click();
+  // longer than the answer waits: the report of the running import
+  await assert.doesNotReject(admin.getByRole("status").filter({ hasText: "Đang nhập" }).waitFor());
+  assert.match(admin.url(), /\/imports\/[0-9a-f-]{36}$/);
+  await assertAccessible(admin, "a running import's report");
+  await admin.evaluate(() => {
+    window.odbSamePage = true;
+  });
+  await assert.doesNotReject(
+    admin.getByText("Đây là kết quả chạy thử", { exact: false }).waitFor({ timeout: 300_000 }),
+  );
+  assert.equal(await admin.evaluate(() => window.odbSamePage), true, "updated in place, not reloaded");
+  await assertAccessible(admin, "an import's report once it ended");
+});
