@@ -88,6 +88,15 @@ pub struct Ctx<'a> {
     pub audited: Vec<AuditEvent>,
     /// Reference data a batch loaded once for its rules (empty otherwise).
     pub reference: Reference,
+    /// Entries a long transaction holds back until its end (`defer_audits`).
+    deferred: Option<Vec<AuditEvent>>,
+}
+
+/// How many entries a transaction had audited when a savepoint was taken.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditMark {
+    audited: usize,
+    deferred: usize,
 }
 
 impl<'a> Ctx<'a> {
@@ -112,6 +121,7 @@ impl<'a> Ctx<'a> {
             party_items: false,
             audited: Vec::new(),
             reference: Reference::default(),
+            deferred: None,
         }
     }
 
@@ -130,7 +140,12 @@ impl<'a> Ctx<'a> {
             Scope::System,
             RequestMeta::default(),
         );
-        conn.transaction(|conn| work(&mut Ctx::new(conn, keyring, who, now)))
+        conn.transaction(|conn| {
+            let mut ctx = Ctx::new(conn, keyring, who, now);
+            let value = work(&mut ctx)?;
+            ctx.flush_audits()?;
+            Ok(value)
+        })
     }
 
     /// Whether the caller sees a profile's party items: an operator's
@@ -169,7 +184,10 @@ impl<'a> Ctx<'a> {
     /// Call it last, just before the transaction ends (the append queues
     /// writers on a lock held until commit).
     pub fn audit(&mut self, event: &AuditEvent) -> AppResult<()> {
-        audit::append(self.conn, event, self.now)?;
+        match &mut self.deferred {
+            Some(held) => held.push(event.clone()),
+            None => audit::append(self.conn, event, self.now)?,
+        }
         self.audited.push(event.clone());
         Ok(())
     }
@@ -177,8 +195,45 @@ impl<'a> Ctx<'a> {
     /// Appends `events` to the audit log in this transaction, one row each
     /// in their order, with one statement (a batch's changes).
     pub fn audit_all(&mut self, events: Vec<AuditEvent>) -> AppResult<()> {
-        audit::append_all(self.conn, &events, self.now)?;
+        match &mut self.deferred {
+            Some(held) => held.extend(events.iter().cloned()),
+            None => audit::append_all(self.conn, &events, self.now)?,
+        }
         self.audited.extend(events);
         Ok(())
+    }
+
+    /// Holds this transaction's entries back until `flush_audits`, which
+    /// the transaction's wrapper calls before it commits: a long
+    /// transaction (an import) would otherwise hold the audit log's append
+    /// lock from its first entry to its end, and every other audited
+    /// action (a sign-in) would wait for it.
+    pub fn defer_audits(&mut self) {
+        self.deferred.get_or_insert_with(Vec::new);
+    }
+
+    /// Appends the entries held back, in their order, with one statement.
+    pub fn flush_audits(&mut self) -> AppResult<()> {
+        match self.deferred.take() {
+            Some(held) if !held.is_empty() => audit::append_all(self.conn, &held, self.now),
+            _ => Ok(()),
+        }
+    }
+
+    /// Where the entries stand, before a savepoint.
+    pub fn audit_mark(&self) -> AuditMark {
+        AuditMark {
+            audited: self.audited.len(),
+            deferred: self.deferred.as_ref().map_or(0, Vec::len),
+        }
+    }
+
+    /// Forgets the entries since `mark`, when the savepoint taken there is
+    /// rolled back (an entry appended already went with it).
+    pub fn forget_audits_since(&mut self, mark: AuditMark) {
+        self.audited.truncate(mark.audited);
+        if let Some(held) = &mut self.deferred {
+            held.truncate(mark.deferred);
+        }
     }
 }

@@ -149,6 +149,7 @@ impl AppState {
                 ctx.party_read = party_read;
                 ctx.party_items = party_items;
                 let value = work(&mut ctx)?;
+                ctx.flush_audits()?;
                 let changed = !ctx.audited.is_empty();
                 Ok(((value, ctx.audited), changed))
             })

@@ -67,6 +67,8 @@ pub fn run(
     progress: &mut dyn FnMut(&ImportRow),
 ) -> AppResult<ImportView> {
     repo::hold(ctx.conn, job.id)?;
+    // the audit lock is taken at the end, not held through every row
+    ctx.defer_audits();
     let unit = visible(ctx, job.organization)
         .map_err(|_| AppError::invalid("organization_id", "no such organization"))?;
     ctx.scope.require_write(&unit.path, &unit.code)?;
@@ -85,10 +87,12 @@ pub fn run(
     let mut row = running(ctx, &job, &unit.path, &mapping, lines.len())?;
     progress(&row);
     let all_at_once = job.dry_run || job.atomicity == Atomicity::File;
+    let before_file = ctx.audit_mark();
     savepoint(ctx, "SAVEPOINT import_file", all_at_once)?;
     for line in lines {
         let (fields, mut faults) = read_line(ctx, &mut plan, line)?;
         if faults.iter().all(|f| f.severity == Severity::Warning) {
+            let before_row = ctx.audit_mark();
             savepoint(ctx, "SAVEPOINT import_row", true)?;
             match write_line(ctx, &plan, fields) {
                 Ok(outcome) => {
@@ -101,6 +105,7 @@ pub fn run(
                 Err(e @ (AppError::Internal(_) | AppError::Unavailable(_))) => return Err(e),
                 Err(e) => {
                     savepoint(ctx, "ROLLBACK TO SAVEPOINT import_row", true)?;
+                    ctx.forget_audits_since(before_row);
                     faults.extend(refusal(&plan, line.number, e));
                 }
             }
@@ -119,6 +124,9 @@ pub fn run(
         "ROLLBACK TO SAVEPOINT import_file",
         all_at_once && undo,
     )?;
+    if all_at_once && undo {
+        ctx.forget_audits_since(before_file);
+    }
     row.status = ImportStatus::Done;
     row.report = json(&findings)?;
     row.finished_at = Some(ctx.now);

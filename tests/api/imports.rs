@@ -752,3 +752,97 @@ fn the_command_line_imports_organizations() {
     );
     assert!(unit(&app, "P01-SNV-TC").is_none());
 }
+
+/// The positions in the audit log of the entries of `action`.
+fn audit_ids(app: &TestApp, action: &str) -> Vec<i64> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    diesel::sql_query("SELECT id FROM audit_log WHERE action = $1 ORDER BY id")
+        .bind::<diesel::sql_types::Text, _>(action)
+        .load::<Row>(&mut app.db.connect())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
+
+#[test]
+fn a_long_import_does_not_hold_other_audited_actions_back() {
+    use diesel::RunQueryDsl;
+    let app = editor_of_p01();
+    let p01 = org_id(&app, "P01");
+    // the third row's person is held already: updating them waits below
+    let third = crate::officials::create(
+        &app,
+        &crate::officials::profile(&p01, "Người Số 2", "001080100002"),
+    );
+    let other = app.account("viewer.p01", Some("P01"), &["personnel_viewer"]);
+    let mut holder = app.db.connect();
+    diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
+    diesel::sql_query(format!(
+        "SELECT 1 FROM officials WHERE id = '{}' FOR UPDATE",
+        id(&third)
+    ))
+    .execute(&mut holder)
+    .unwrap();
+    let body = json!({
+        "kind": "officials",
+        "organization_id": p01,
+        "file_name": "ba-dong.csv",
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(long_file(3, usize::MAX)),
+        "mapping": mapping(CSV),
+    });
+    let response = app.post("/api/v1/imports", &body);
+    assert_eq!(response.status(), 202, "still running");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while json(app.get(&location)).1["rows_done"] != 2 {
+        assert!(std::time::Instant::now() < until, "two rows never done");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    // two profiles written and audited, the third waiting: a sign-in goes through
+    let (sent, signed) = std::sync::mpsc::channel();
+    let (url, username, password) = (
+        app.url("/api/v1/auth/login"),
+        other.username.clone(),
+        other.password.clone(),
+    );
+    // a thread of its own: were it held back, the test must not hang on it
+    std::thread::spawn(move || {
+        let answer = reqwest::blocking::Client::new()
+            .post(url)
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .map(|r| r.status().as_u16());
+        sent.send(answer.ok()).ok();
+    });
+    let signed_in = signed.recv_timeout(std::time::Duration::from_secs(20));
+    diesel::sql_query("COMMIT").execute(&mut holder).unwrap();
+    assert_eq!(signed_in, Ok(Some(200)), "a sign-in waited for the import");
+    let done = loop {
+        let (_, view) = json(app.get(&location));
+        if view["status"] != "running" {
+            break view;
+        }
+        assert!(std::time::Instant::now() < until, "the import never ended");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(
+        (&done["status"], &done["created"], &done["updated"]),
+        (&json!("done"), &json!(2), &json!(1)),
+        "{done}"
+    );
+    // the import's entries were appended at its end, after the sign-in's
+    let sign_in = *audit_ids(&app, "auth.password").last().unwrap();
+    let created = audit_ids(&app, "official.create");
+    let imported = &created[created.len() - 2..];
+    assert!(
+        imported.iter().all(|id| *id > sign_in),
+        "{imported:?} after {sign_in}"
+    );
+}

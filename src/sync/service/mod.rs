@@ -32,8 +32,10 @@ use crate::pagination::{self, Limit, Page};
 pub const TABLE: &str = "sync_events";
 pub const PAYLOAD: &str = "payload";
 
-/// Runs `work` in a savepoint: what it did stays only if it succeeds.
+/// Runs `work` in a savepoint: what it did stays only if it succeeds, its
+/// audit entries included.
 fn savepoint<T>(ctx: &mut Ctx, work: impl FnOnce(&mut Ctx) -> AppResult<T>) -> AppResult<T> {
+    let mark = ctx.audit_mark();
     AnsiTransactionManager::begin_transaction(ctx.conn)?;
     match work(ctx) {
         Ok(value) => {
@@ -42,6 +44,7 @@ fn savepoint<T>(ctx: &mut Ctx, work: impl FnOnce(&mut Ctx) -> AppResult<T>) -> A
         }
         Err(error) => {
             AnsiTransactionManager::rollback_transaction(ctx.conn)?;
+            ctx.forget_audits_since(mark);
             Err(error)
         }
     }
@@ -215,6 +218,8 @@ pub fn receive(ctx: &mut Ctx, client: SyncCaller, batch: Vec<Value>) -> AppResul
         ));
     }
     repo::enter(ctx.conn, client.source)?;
+    // the audit lock only at the end: not held through a 1,000-event batch
+    ctx.defer_audits();
     let parsed: Vec<AppResult<Event>> = batch.iter().map(Event::read).collect();
     let ids: Vec<SyncEventId> = parsed.iter().flatten().map(|e| e.event_id).collect();
     let mut seen: HashSet<SyncEventId> = repo::seen(ctx.conn, &ids)?.into_iter().collect();
@@ -286,6 +291,7 @@ pub fn replay(ctx: &mut Ctx, client: SyncCaller, ids: Vec<SyncEventId>) -> AppRe
         ));
     }
     repo::enter(ctx.conn, client.source)?;
+    ctx.defer_audits();
     let rows = repo::rejected_for_update(ctx.conn, client.source, &ids, MAX_BATCH as i64)?;
     let mut results = Vec::with_capacity(rows.len());
     for (index, mut row) in rows.into_iter().enumerate() {
