@@ -8,5 +8,6 @@ pub mod repo;
 pub mod routes;
 pub mod search;
 pub mod service;
+pub mod sheet;
 pub mod transfer;
 pub mod view;

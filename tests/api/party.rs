@@ -925,3 +925,68 @@ fn generated_members_link_profiles_resume_and_keep_one_cell_each() {
         "{stats}"
     );
 }
+
+/// Every member id the search finds, page by page, as the holder of `token`.
+fn every_id(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut path = format!("/api/v1/party-members?limit=3{query}");
+    loop {
+        let (status, page) = get(app, token, &path);
+        assert_eq!(status, 200, "{page}");
+        ids.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/api/v1/party-members?limit=100{query}&cursor={cursor}")
+            }
+            None => return ids,
+        }
+    }
+}
+
+#[test]
+fn the_members_search_exports_every_member_it_finds_within_the_callers_scope() {
+    use crate::reports::{csv_rows, download, xlsx_rows};
+    let d = demo();
+    let ids = every_id(&d.app, &d.hanoi, "");
+    assert!(ids.len() > 3, "more than one page of 3: {}", ids.len());
+    d.app.use_token(Some(d.hanoi.clone()));
+    let (disposition, csv) = download(&d.app, "/api/v1/party-members?format=csv&limit=2", None);
+    assert!(
+        disposition.contains("danh-sach-dang-vien.csv"),
+        "{disposition}"
+    );
+    let rows = csv_rows(&csv);
+    assert_eq!(rows[0][1], "Họ và tên");
+    let exported: Vec<String> = rows[1..].iter().map(|r| r[0].clone()).collect();
+    assert_eq!(exported, ids, "every member, in the search's order");
+
+    let official = every_id(&d.app, &d.hanoi, "&status=official");
+    let xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let (_, xlsx) = download(
+        &d.app,
+        "/api/v1/party-members?status=official",
+        Some(xlsx_type),
+    );
+    let sheet = xlsx_rows(xlsx);
+    assert_eq!(sheet.len() - 1, official.len());
+    assert!(sheet[1..].iter().all(|r| r[4] == "official"));
+
+    d.app.use_token(Some(d.bacninh.clone()));
+    let (_, theirs) = download(&d.app, "/api/v1/party-members?format=csv", None);
+    let theirs: Vec<String> = csv_rows(&theirs)[1..]
+        .iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(
+        theirs,
+        every_id(&d.app, &d.bacninh, ""),
+        "what Bắc Ninh's search shows, no more"
+    );
+    assert_ne!(theirs, ids);
+}

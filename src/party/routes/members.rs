@@ -1,10 +1,12 @@
 //! Members over HTTP: admission, reading, search, lookup, badges due and
 //! statistics.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::auth::caller::{Caller, Permission};
 use crate::error::AppResult;
+use crate::export::Format;
+use crate::http::export::{self, FormatQuery};
 use crate::http::json::Json;
 use crate::http::versioning::etag;
 use crate::http::{list_of, AppState};
@@ -14,7 +16,7 @@ use crate::party::model::AsOfQuery;
 use crate::party::search::{
     BadgeWindow, Lookup, LookupRequest, MemberQuery, MemberSearch, StatsFilter, SubtreeQuery,
 };
-use crate::party::service;
+use crate::party::{service, sheet};
 
 pub fn configure(table: &mut crate::http::route_table::RouteTable) {
     table
@@ -28,11 +30,26 @@ pub fn configure(table: &mut crate::http::route_table::RouteTable) {
 
 async fn search(
     app: web::Data<AppState>,
+    req: HttpRequest,
     caller: Caller,
     query: web::Query<MemberQuery>,
+    format: web::Query<FormatQuery>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.require(Permission::ReadParty)?;
     let search = MemberSearch::try_from(query.into_inner())?;
+    let format = export::requested(&req, format.format.as_deref())?;
+    if format != Format::Json {
+        // every member the search finds, not a page (docs/api.md, Exports)
+        let export = export::Export {
+            format,
+            name: "danh-sach-dang-vien",
+            heading: sheet::HEADING,
+        };
+        return export::list(app, caller, scope, export, move |ctx, sink| {
+            sheet::every(ctx, search, sink)
+        })
+        .await;
+    }
     let page = app
         .reading_as(&caller, scope, move |ctx| service::search(ctx, search))
         .await?;
