@@ -146,9 +146,9 @@ fn linked(
 
 /// Appends `events` as the next rows of the chain, in their order, in the
 /// caller's transaction: the same rows, each linked to the one before, as
-/// appending them one by one would write, with four statements for all of
-/// them (the lock, the head, their canonical forms, one insert) instead of
-/// four each.
+/// appending them one by one would write, with a few statements for all
+/// of them (the lock, the head, their canonical forms, an insert a
+/// thousand rows) instead of four each.
 pub fn append_all(
     conn: &mut PgConnection,
     events: &[AuditEvent],
@@ -169,9 +169,19 @@ pub fn append_all(
             head = (row.id, row.hash.clone());
             rows.push(row);
         }
-        insert_all(conn, events, &rows)
+        // PostgreSQL binds at most 65,535 values a statement: 15 a row
+        for (events, rows) in events
+            .chunks(INSERTED_AT_ONCE)
+            .zip(rows.chunks(INSERTED_AT_ONCE))
+        {
+            insert_all(conn, events, rows)?;
+        }
+        Ok(())
     })
 }
+
+/// Rows of one insert: a long import's held-back entries take several.
+const INSERTED_AT_ONCE: usize = 1_000;
 
 #[derive(QueryableByName)]
 struct Canonical {

@@ -4,7 +4,7 @@
 //! meeting's invitees are typed as people say them.
 
 use crate::context::Ctx;
-use crate::error::{AppResult, FieldError};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::groupware::people::model::{PeopleFilter, Person};
 use crate::groupware::people::service as people;
 use crate::ids::UserId;
@@ -20,12 +20,24 @@ pub enum Named {
     Several(String, Vec<String>),
 }
 
+/// More names than a meeting or a trip takes are refused before any is
+/// looked up (each is a query).
+const MOST_NAMES: usize = 50;
+
 /// Each name of `typed`, looked up.
 pub fn look_up(ctx: &mut Ctx, typed: &str) -> AppResult<Vec<Named>> {
-    typed
+    let names: Vec<&str> = typed
         .split([',', ';'])
         .map(str::trim)
         .filter(|name| !name.is_empty())
+        .collect();
+    if names.len() > MOST_NAMES {
+        return Err(AppError::BadRequest(format!(
+            "at most {MOST_NAMES} people at once"
+        )));
+    }
+    names
+        .into_iter()
         .map(|name| look_up_one(ctx, name))
         .collect()
 }

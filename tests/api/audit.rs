@@ -437,3 +437,16 @@ fn verification_streams_across_batches() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_long_transactions_entries_append_at_once_past_one_statements_bind_limit() {
+    let db = TestDatabase::new();
+    let mut conn = db.connect();
+    seed(&mut conn, 2);
+    // 15 values a row: one insert of 5,000 rows would bind 75,000 (> 65,535)
+    let held: Vec<AuditEvent> = (3..=5_002).map(|n| event(n, Some("root.a"))).collect();
+    conn.transaction::<_, odb::error::AppError, _>(|conn| audit::append_all(conn, &held, at(3)))
+        .unwrap();
+    let report = audit::verify(&mut conn, None).unwrap();
+    assert_eq!((report.rows, report.last_id), (5_002, Some(5_002)));
+}
