@@ -65,7 +65,12 @@ where
             let body = app
                 .as_caller(&caller, scope, move |ctx| {
                     let mut sheet = XlsxSheet::new(export.name, export.heading)?;
-                    produce(ctx, &mut |rows| sheet.append(&rows))?;
+                    let mut count = 0;
+                    produce(ctx, &mut |rows| {
+                        count += rows.len();
+                        sheet.append(&rows)
+                    })?;
+                    audit_export(ctx, (export.name, Format::Xlsx), count)?;
                     sheet.finish()
                 })
                 .await?;
@@ -87,13 +92,18 @@ where
 {
     // a few pages in flight: the reader waits for a slow client
     let (tx, mut rx) = mpsc::channel::<AppResult<Bytes>>(4);
-    let heading = export.heading;
+    let (heading, name) = (export.heading, export.name);
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     actix_web::rt::spawn(async move {
         let pages = tx.clone();
+        let counted = sent.clone();
         let result = app
-            .as_caller(&caller, scope, move |ctx| {
+            .as_caller(&caller, scope.clone(), move |ctx| {
                 let first = std::cell::Cell::new(Some(heading));
+                let count = std::cell::Cell::new(0);
                 let mut send = |rows: Vec<Row>| -> AppResult<()> {
+                    count.set(count.get() + rows.len());
+                    counted.store(count.get(), std::sync::atomic::Ordering::Relaxed);
                     let mut bytes = Vec::new();
                     if let Some(heading) = first.take() {
                         bytes.extend(BOM);
@@ -110,11 +120,23 @@ where
                     first.set(Some(heading));
                     send(Vec::new())?;
                 }
-                Ok(())
+                audit_export(ctx, (name, Format::Csv), count.get())
             })
             .await;
         if let Err(e) = result {
             let _ = tx.send(Err(e)).await;
+            // rows already sent left ODB: the rollback must not hide them
+            let rows = sent.load(std::sync::atomic::Ordering::Relaxed);
+            if rows > 0 {
+                let recorded = app
+                    .as_caller(&caller, scope, move |ctx| {
+                        audit_export(ctx, (name, Format::Csv), rows)
+                    })
+                    .await;
+                if let Err(error) = recorded {
+                    tracing::error!(%error, list = name, "an interrupted export was not audited");
+                }
+            }
         }
     });
     let first = rx
@@ -130,4 +152,23 @@ where
         .content_type(export.format.content_type())
         .insert_header((CONTENT_DISPOSITION, disposition(Format::Csv, export.name)))
         .streaming(body))
+}
+
+/// A whole list leaving ODB is an access that matters: who, which list,
+/// how many rows, placed at the caller's (first) subtree so its auditors
+/// see it.
+fn audit_export(ctx: &mut Ctx, (name, format): (&str, Format), rows: usize) -> AppResult<()> {
+    let place = ctx
+        .scope
+        .read_roots()
+        .and_then(|roots| roots.into_iter().next());
+    let mut event = ctx.event(
+        "list.export",
+        "list",
+        Some(name.to_owned()),
+        place,
+        Vec::new(),
+    );
+    event.details = serde_json::json!({"format": format.to_string(), "rows": rows});
+    ctx.audit(&event)
 }

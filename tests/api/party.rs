@@ -989,4 +989,18 @@ fn the_members_search_exports_every_member_it_finds_within_the_callers_scope() {
         "what Bắc Ninh's search shows, no more"
     );
     assert_ne!(theirs, ids);
+
+    // each whole list leaving ODB is audited: who, which list, how many rows
+    d.app.use_token(Some(d.app.sign_in(&d.app.admin)));
+    let (_, audit) = json(d.app.get("/api/v1/audit?action=list.export"));
+    let entries = audit["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{audit}");
+    assert_eq!(entries[2]["actor"], "hanoi.party");
+    assert_eq!(entries[2]["entity_id"], "danh-sach-dang-vien");
+    assert_eq!(
+        entries[2]["details"],
+        json!({"format": "csv", "rows": ids.len()})
+    );
+    assert_eq!(entries[1]["details"]["format"], "xlsx");
+    assert_eq!(entries[0]["actor"], "bacninh.party");
 }
