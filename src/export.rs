@@ -119,6 +119,24 @@ pub type Row = Vec<Cell>;
 /// Where a report or list producer puts each page of rows as it reads it.
 pub type Sink<'a> = dyn FnMut(Vec<Row>) -> AppResult<()> + 'a;
 
+/// Every page of a listing into `sink`, a row each item: `page` reads the
+/// page after a cursor (`None`: the first), as the listing's route would.
+pub fn every_page<T>(
+    sink: &mut Sink,
+    row: impl Fn(&T) -> Row,
+    mut page: impl FnMut(Option<&str>) -> AppResult<crate::pagination::Page<T>>,
+) -> AppResult<()> {
+    let mut cursor: Option<String> = None;
+    loop {
+        let read = page(cursor.as_deref())?;
+        sink(read.items.iter().map(&row).collect())?;
+        match read.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
+
 /// Rows as CSV lines (the heading is a row like any other).
 pub fn csv_lines(rows: &[Row]) -> AppResult<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());

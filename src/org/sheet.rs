@@ -6,7 +6,7 @@ use super::model::OrganizationView;
 use super::read;
 use crate::context::Ctx;
 use crate::error::AppResult;
-use crate::export::{Row, Sink};
+use crate::export::{every_page, Row, Sink};
 use crate::pagination::{self, Limit, MAX_LIMIT};
 
 pub const HEADING: &[&str] = &[
@@ -45,12 +45,8 @@ fn row(view: &OrganizationView) -> Row {
 /// Every unit the listing finds (not one page), a page at a time into `sink`.
 pub fn every(ctx: &mut Ctx, mut filter: ListFilter, sink: &mut Sink) -> AppResult<()> {
     filter.limit = Limit(MAX_LIMIT);
-    loop {
-        let page = read::list(ctx, filter.clone())?;
-        sink(page.items.iter().map(row).collect())?;
-        match page.next_cursor {
-            Some(cursor) => filter.after = Some(pagination::decode(&cursor)?),
-            None => return Ok(()),
-        }
-    }
+    every_page(sink, row, |cursor| {
+        filter.after = cursor.map(pagination::decode).transpose()?;
+        read::list(ctx, filter.clone())
+    })
 }

@@ -6,8 +6,8 @@ use super::service;
 use super::view::MemberSummary;
 use crate::context::Ctx;
 use crate::error::AppResult;
-use crate::export::{Row, Sink};
-use crate::pagination::{Limit, NameKey, MAX_LIMIT};
+use crate::export::{every_page, Row, Sink};
+use crate::pagination::{self, Limit, NameKey, MAX_LIMIT};
 
 pub const HEADING: &[&str] = &[
     "Mã định danh",
@@ -38,15 +38,9 @@ fn row(member: &MemberSummary) -> Row {
 /// Every member the search finds (not one page), a page at a time into `sink`.
 pub fn every(ctx: &mut Ctx, mut search: MemberSearch, sink: &mut Sink) -> AppResult<()> {
     search.limit = Limit(MAX_LIMIT);
-    loop {
-        let page = service::search(ctx, search.clone())?;
-        sink(page.items.iter().map(row).collect())?;
-        match page.next_cursor {
-            Some(cursor) => {
-                let NameKey(name, id) = crate::pagination::decode(&cursor)?;
-                search.after = Some((name, id));
-            }
-            None => return Ok(()),
-        }
-    }
+    every_page(sink, row, |cursor| {
+        let after = cursor.map(pagination::decode::<NameKey>).transpose()?;
+        search.after = after.map(|NameKey(name, id)| (name, id));
+        service::search(ctx, search.clone())
+    })
 }

@@ -117,12 +117,8 @@ fn official_row(o: &OfficialSummary) -> Row {
 /// `sink`, in one transaction: the same search, rules and scope as the list.
 pub fn officials_list(ctx: &mut Ctx, mut filter: SearchFilter, sink: &mut Sink) -> AppResult<()> {
     filter.limit = Limit(MAX_LIMIT);
-    loop {
-        let page = crate::officials::service::search(ctx, filter.clone())?;
-        sink(page.items.iter().map(official_row).collect())?;
-        match page.next_cursor {
-            Some(cursor) => filter.after = Some(pagination::decode(&cursor)?),
-            None => return Ok(()),
-        }
-    }
+    crate::export::every_page(sink, official_row, |cursor| {
+        filter.after = cursor.map(pagination::decode).transpose()?;
+        crate::officials::service::search(ctx, filter.clone())
+    })
 }

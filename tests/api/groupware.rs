@@ -895,7 +895,8 @@ fn a_business_trip_is_approved_by_someone_other_than_its_travellers() {
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
 }
 
-fn name(app: &TestApp, username: &str, display_name: &str) {
+/// Sets an account's display name, as an administrator would have typed it.
+pub(crate) fn name(app: &TestApp, username: &str, display_name: &str) {
     diesel::update(odb::db::schema::users::table)
         .filter(odb::db::schema::users::username.eq(username))
         .set(odb::db::schema::users::display_name.eq(display_name))

@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use chrono::Duration;
-use diesel::prelude::*;
 use reqwest::blocking::Client;
 use reqwest::redirect::Policy;
 use serde_json::{json, Value};
@@ -1807,11 +1806,7 @@ fn a_document_is_assigned_to_colleagues_found_by_name_one_leading() {
     let clerk = app.account("van.thu", Some("CCOP"), &["groupware_user"]);
     for (username, name) in [("cv.doan", "Nguyễn Văn Đoàn"), ("cv.hoa", "Lê Thị Hoa")] {
         app.account(username, Some("CCOP"), &["groupware_user"]);
-        diesel::update(odb::db::schema::users::table)
-            .filter(odb::db::schema::users::username.eq(username))
-            .set(odb::db::schema::users::display_name.eq(name))
-            .execute(&mut app.db.connect())
-            .unwrap();
+        crate::groupware::name(&app, username, name);
     }
     let (doan, hoa) = (
         crate::groupware::user_id(&app, "cv.doan"),
@@ -1914,14 +1909,6 @@ fn a_document_is_assigned_to_colleagues_found_by_name_one_leading() {
     );
 }
 
-fn display_name(app: &TestApp, username: &str, name: &str) {
-    diesel::update(odb::db::schema::users::table)
-        .filter(odb::db::schema::users::username.eq(username))
-        .set(odb::db::schema::users::display_name.eq(name))
-        .execute(&mut app.db.connect())
-        .unwrap();
-}
-
 #[test]
 fn companions_are_typed_by_name_or_username_and_a_shared_name_asks_for_the_username() {
     let app = TestApp::spawn();
@@ -1934,9 +1921,9 @@ fn companions_are_typed_by_name_or_username_and_a_shared_name_asks_for_the_usern
         ("tinh.an", "P01", "Trần Văn An"),
     ] {
         app.account(username, Some(unit), &["groupware_user"]);
-        display_name(&app, username, name);
+        crate::groupware::name(&app, username, name);
     }
-    display_name(&app, "chuyen.vien", "Phạm Minh Chuyên");
+    crate::groupware::name(&app, "chuyen.vien", "Phạm Minh Chuyên");
     let browser = Browser::new(&app);
     browser.sign_in(&app, &traveller);
     let form = browser.get("/trips/new");
